@@ -1,0 +1,1 @@
+"""The measurements each chapter shows, one module per chapter; results are frozen dataclasses."""

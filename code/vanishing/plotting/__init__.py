@@ -1,0 +1,6 @@
+"""The book's figure functions: each takes an experiment's result and returns a Figure."""
+
+from . import ch01
+from .style import PALETTE, apply_style, new_figure, notebook_setup
+
+__all__ = ["PALETTE", "apply_style", "ch01", "new_figure", "notebook_setup"]

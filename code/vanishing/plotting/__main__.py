@@ -1,0 +1,62 @@
+"""Write any figure of the book to a file: ``python -m vanishing.plotting --list``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from ..experiments import ch01 as ex01
+from . import ch01
+from .style import SAVE_METADATA
+
+# name -> (one-line description, function that runs the experiment and draws the figure)
+FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
+    "ch01-repeated-factors": (
+        "b**n for b = 0.25, 0.99, 1.01 (chapter 1)",
+        lambda: ch01.repeated_factors(ex01.power_table()),
+    ),
+    "ch01-init-gradient-norms": (
+        "per-layer gradient norms of a 20-layer MLP at initialisation (chapter 1)",
+        lambda: ch01.init_gradient_norms(ex01.gradient_norms_at_init()),
+    ),
+    "ch01-learning-speed": (
+        "per-layer learning speed of a deep sigmoid MLP during training (chapter 1)",
+        lambda: ch01.learning_speed(ex01.learning_speed()),
+    ),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line, then list figures or write the named ones."""
+    parser = argparse.ArgumentParser(
+        prog="python -m vanishing.plotting", description="Write the book's figures to files."
+    )
+    parser.add_argument("names", nargs="*", metavar="NAME", help="figures to write (see --list)")
+    parser.add_argument("--list", action="store_true", help="list every figure and exit")
+    parser.add_argument("--out", type=Path, default=Path("."), help="output folder (default: .)")
+    parser.add_argument("--format", choices=sorted(SAVE_METADATA), default="svg")
+    args = parser.parse_args(argv)
+    if args.list:
+        width = max(map(len, FIGURES))
+        for name, (description, _) in FIGURES.items():
+            print(f"{name:<{width}}  {description}")
+        return 0
+    if not args.names:
+        parser.error("name at least one figure, or use --list")
+    unknown = [n for n in args.names if n not in FIGURES]
+    if unknown:
+        parser.error(f"unknown figure name(s): {', '.join(unknown)}; see --list")
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name in args.names:
+        path = args.out / f"{name}.{args.format}"
+        FIGURES[name][1]().savefig(path, metadata=SAVE_METADATA[args.format])
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

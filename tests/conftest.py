@@ -1,0 +1,46 @@
+"""Shared fixtures: the book built once, from clean, with forced execution and strict warnings."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def jupyter_book() -> str:
+    """The jupyter-book executable of the running interpreter's environment."""
+    exe = Path(sys.executable).parent / "jupyter-book"
+    return str(exe) if exe.exists() else (shutil.which("jupyter-book") or "jupyter-book")
+
+
+def build_book(source: Path, out: Path) -> subprocess.CompletedProcess:
+    """Strict build of the book at ``source`` into ``out/_build/html``; a fresh ``out`` has no
+    execution cache, so every notebook runs (forced execution)."""
+    cmd = [
+        jupyter_book(),
+        "build",
+        str(source),
+        "--path-output",
+        str(out),
+        "-W",
+        "-n",
+        "--keep-going",
+    ]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory) -> Path:
+    """Build the whole book once per test session and return its ``_build/html`` folder."""
+    out = tmp_path_factory.mktemp("book")
+    result = build_book(ROOT, out)
+    log = result.stdout + result.stderr
+    (ROOT / "_build").mkdir(exist_ok=True)
+    (ROOT / "_build" / "test-build.log").write_text(log)
+    assert result.returncode == 0, f"strict build failed:\n{log[-6000:]}"
+    return out / "_build" / "html"

@@ -1,0 +1,95 @@
+"""Tests for vanishing.init: variances, orthogonality, reproducibility, bad input."""
+
+import numpy as np
+import pytest
+
+from vanishing.init import INIT_SCHEMES, as_generator, init_weight, weight_variance
+
+FORMULAS = {
+    "standard": lambda n_in, n_out: 1 / (3 * n_in),
+    "lecun": lambda n_in, n_out: 1 / n_in,
+    "xavier": lambda n_in, n_out: 2 / (n_in + n_out),
+    "xavier_uniform": lambda n_in, n_out: 2 / (n_in + n_out),
+    "he": lambda n_in, n_out: 2 / n_in,
+    "orthogonal": lambda n_in, n_out: 1 / max(n_in, n_out),
+    "normal": lambda n_in, n_out: 1.0,
+}
+
+
+@pytest.mark.parametrize("scheme", INIT_SCHEMES)
+@pytest.mark.parametrize(("n_in", "n_out"), [(400, 300), (300, 400)])
+def test_empirical_variance_matches_formula(scheme, n_in, n_out):
+    W = init_weight(n_in, n_out, scheme, np.random.default_rng(1))
+    assert W.shape == (n_out, n_in) and W.dtype == np.float64
+    expected = FORMULAS[scheme](n_in, n_out)
+    assert weight_variance(n_in, n_out, scheme) == pytest.approx(expected)
+    assert abs(W.mean()) < 0.02 * np.sqrt(expected)  # ~6 standard errors with 120k entries
+    assert W.var() == pytest.approx(expected, rel=0.03)
+
+
+def test_uniform_bounds():
+    W = init_weight(50, 40, "standard", 0)
+    assert np.max(np.abs(W)) <= 1 / np.sqrt(50)
+    W = init_weight(50, 40, "xavier_uniform", 0)
+    assert np.max(np.abs(W)) <= np.sqrt(6 / 90)
+
+
+@pytest.mark.parametrize(("n_in", "n_out"), [(7, 7), (9, 4), (4, 9), (1, 5), (5, 1)])
+def test_orthogonal(n_in, n_out):
+    W = init_weight(n_in, n_out, "orthogonal", np.random.default_rng(3))
+    assert W.shape == (n_out, n_in)
+    if n_out <= n_in:  # wide or square: orthonormal rows
+        np.testing.assert_allclose(W @ W.T, np.eye(n_out), atol=1e-12)
+    else:  # tall: orthonormal columns
+        np.testing.assert_allclose(W.T @ W, np.eye(n_in), atol=1e-12)
+
+
+def test_orthogonal_is_not_biased_by_qr_signs():
+    # without the sign fix, diag(Q) would be biased; with it, E[W_11] = 0
+    w11 = [init_weight(3, 3, "orthogonal", s)[0, 0] for s in range(2000)]
+    assert abs(np.mean(w11)) < 0.05
+
+
+@pytest.mark.parametrize("scheme", INIT_SCHEMES)
+def test_reproducible(scheme):
+    W1 = init_weight(6, 5, scheme, 42)
+    W2 = init_weight(6, 5, scheme, np.random.default_rng(42))
+    W3 = init_weight(6, 5, scheme, 43)
+    np.testing.assert_array_equal(W1, W2)
+    assert not np.array_equal(W1, W3)
+
+
+def test_as_generator():
+    rng = np.random.default_rng(0)
+    assert as_generator(rng) is rng
+    assert as_generator(np.int64(5)).random() == np.random.default_rng(5).random()
+    with pytest.raises(TypeError, match="seed_or_rng"):
+        as_generator(True)
+    with pytest.raises(TypeError, match="seed_or_rng"):
+        as_generator(1.5)
+    with pytest.raises(TypeError, match="seed_or_rng"):
+        as_generator(np.random.RandomState(0))
+    with pytest.raises(ValueError, match="seed_or_rng"):
+        as_generator(-1)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "name"),
+    [
+        ({"n_in": 0}, ValueError, "n_in"),
+        ({"n_in": -3}, ValueError, "n_in"),
+        ({"n_in": 2.0}, TypeError, "n_in"),
+        ({"n_in": True}, TypeError, "n_in"),
+        ({"n_out": 0}, ValueError, "n_out"),
+        ({"n_out": "4"}, TypeError, "n_out"),
+        ({"scheme": "glorot"}, ValueError, "scheme"),
+        ({"scheme": None}, TypeError, "scheme"),
+        ({"rng": None}, TypeError, "rng"),
+        ({"rng": 0.5}, TypeError, "rng"),
+        ({"rng": False}, TypeError, "rng"),
+    ],
+)
+def test_bad_input_names_argument(kwargs, exc, name):
+    args = {"n_in": 3, "n_out": 4, "scheme": "lecun", "rng": 0} | kwargs
+    with pytest.raises(exc, match=rf"^{name}\b"):
+        init_weight(**args)

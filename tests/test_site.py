@@ -1,0 +1,153 @@
+"""The built book as a reader meets it: pages, links, images, figures, maths, no remote assets."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+from conftest import ROOT
+
+CHAPTER_1 = "book/ch01_depth.html"
+CH01_FIGURES = (
+    "fig-ch01-repeated-factors",
+    "fig-ch01-init-gradient-norms",
+    "fig-ch01-learning-speed",
+)
+
+
+def toc_files() -> list[str]:
+    """Every document named in _toc.yml, as a path without suffix."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [chapter["file"] for chapter in part["chapters"]]
+    return files
+
+
+def pages(html: Path) -> list[Path]:
+    """The content pages of the build (not Sphinx's search and index pages)."""
+    return [html / f"{f}.html" for f in toc_files()]
+
+
+def soup(path: Path) -> BeautifulSoup:
+    """Parse one HTML page."""
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "lxml")
+
+
+def test_every_toc_page_exists(built_book):
+    missing = [p for p in pages(built_book) if not p.is_file()]
+    assert not missing, f"pages in _toc.yml missing from the build: {missing}"
+    assert (built_book / "index.html").is_file()
+
+
+def test_every_image_resolves(built_book):
+    broken = []
+    for page in pages(built_book):
+        for img in soup(page).find_all("img"):
+            src = img.get("src", "")
+            if src.startswith("data:"):
+                continue
+            if not (page.parent / unquote(urlsplit(src).path)).is_file():
+                broken.append(f"{page.name}: {src}")
+    assert not broken, broken
+
+
+def test_every_internal_link_and_anchor_resolves(built_book):
+    ids: dict[Path, set[str]] = {}
+    broken = []
+    for page in pages(built_book):
+        for a in soup(page).find_all("a", href=True):
+            parts = urlsplit(a["href"])
+            if parts.scheme or a["href"].startswith("//"):
+                continue
+            target = (page.parent / unquote(parts.path)).resolve() if parts.path else page.resolve()
+            if not target.is_file():
+                broken.append(f"{page.name}: {a['href']} (no file)")
+                continue
+            if parts.fragment and target.suffix == ".html":
+                if target not in ids:
+                    ids[target] = {t["id"] for t in soup(target).find_all(id=True)}
+                if unquote(parts.fragment) not in ids[target]:
+                    broken.append(f"{page.name}: {a['href']} (no anchor)")
+    assert not broken, broken
+
+
+def test_no_script_or_stylesheet_from_another_host(built_book):
+    remote = []
+    for page in [*pages(built_book), built_book / "search.html"]:
+        for tag in soup(page).find_all(["script", "link", "img", "iframe"]):
+            url = tag.get("src") or (tag.get("href") if tag.name == "link" else None)
+            if (
+                tag.name == "link"
+                and "stylesheet" not in tag.get("rel", [])
+                and "preload" not in tag.get("rel", [])
+            ):
+                continue
+            if url and (urlsplit(url).scheme in ("http", "https") or url.startswith("//")):
+                remote.append(f"{page.name}: <{tag.name}> {url}")
+    assert not remote, remote
+
+
+def test_mathjax_is_served_from_the_build(built_book):
+    scripts = [s.get("src", "") for s in soup(built_book / CHAPTER_1).find_all("script")]
+    mathjax = [s for s in scripts if "mathjax" in s.lower()]
+    assert mathjax, "no MathJax script on chapter 1"
+    for src in mathjax:
+        assert (built_book / "book" / src).resolve().is_file(), src
+
+
+def test_every_figure_has_a_caption_and_meaningful_alt_text(built_book):
+    problems = []
+    for page in pages(built_book):
+        for fig in soup(page).find_all("figure"):
+            caption = fig.find("figcaption")
+            if caption is None or len(caption.get_text(strip=True)) < 20:
+                problems.append(f"{page.name}: figure {fig.get('id')} has no real caption")
+            for img in fig.find_all("img"):
+                alt = (img.get("alt") or "").strip()
+                if len(alt) < 30 or re.match(r"(?i)^(figure|image|fig\.?)\s*\d*$", alt):
+                    problems.append(f"{page.name}: figure {fig.get('id')} alt text {alt!r}")
+        for img in soup(page).find_all("img"):
+            if not (img.get("alt") or "").strip() and "logo" not in " ".join(img.get("class", [])):
+                problems.append(f"{page.name}: <img {img.get('src')}> without alt text")
+    assert not problems, problems
+
+
+def test_chapter_1_has_its_figures_as_svg(built_book):
+    page = soup(built_book / CHAPTER_1)
+    for name in CH01_FIGURES:
+        fig = page.find(id=name)
+        assert fig is not None and fig.name == "figure", f"figure {name} missing"
+        img = fig.find("img")
+        assert img is not None and img["src"].endswith(".svg"), f"{name} is not an SVG image"
+    assert "<Figure size" not in page.get_text()
+
+
+def test_chapter_1_shows_typeset_sympy_results(built_book):
+    page = soup(built_book / CHAPTER_1)
+    outputs = page.select("div.cell_output div.math")
+    tex = [o.get_text() for o in outputs]
+    assert len(tex) >= 4, tex
+    assert any(r"\mathbf{W}^{(1)}" in t or "W^{(1)}" in t for t in tex), tex
+    assert any(r"\frac{1}{4}" in t for t in tex), tex
+
+
+def test_chapter_1_numbers_are_glued(built_book):
+    page = soup(built_book / CHAPTER_1)
+    for code in page.select("div.highlight, pre"):
+        code.decompose()  # glue keys may appear in the visible source of a cell
+    text = page.get_text(" ")
+    assert "0.366" in text  # 0.99**100, computed in the page
+    assert "19.8" in text  # 1.01**300
+    assert "ch01_" not in text, "an unresolved glue key leaked into the page"
+
+
+@pytest.mark.parametrize("page", ["book/ch01_depth.html", "book/preface.html"])
+def test_pages_have_no_error_output(built_book, page):
+    html = (built_book / page).read_text(encoding="utf-8")
+    assert "Traceback" not in html
+    assert "output stderr" not in html
