@@ -1,0 +1,101 @@
+"""Chapter 1's measurements: the values the prose relies on, and their bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from vanishing.experiments import ch01 as ex
+from vanishing.mlp import init_mlp
+from vanishing.train import train_mlp_sgd
+
+
+def test_power_table_values():
+    table = ex.power_table((0.99, 1.01, 0.25), (3, 100, 300))
+    np.testing.assert_allclose(table.values[0], [0.970299, 0.36603234127, 0.04904089407], rtol=1e-9)
+    np.testing.assert_allclose(table.values[1, 2], 1.01**300)
+    assert table.values[2, 2] == pytest.approx(0.25**300, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"bases": (0.5, -1.0)}, "bases"),
+        ({"bases": ()}, "bases"),
+        ({"bases": (np.nan,)}, "bases"),
+        ({"exponents": (1.5,)}, "exponents"),
+        ({"exponents": (-1,)}, "exponents"),
+    ],
+)
+def test_power_table_bad_input(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        ex.power_table(**kwargs)
+
+
+def test_sigmoid_gradients_vanish_towards_the_input_at_initialisation():
+    result = ex.gradient_norms_at_init(("sigmoid", "tanh", "relu"), depth=12, width=32, batch=64)
+    assert result.grad_W.shape == (3, 12)
+    sigmoid, tanh, relu = result.first_over_last
+    # Each sigmoid layer multiplies the gradient by at most 1/4 times a weight of size ~1.
+    assert sigmoid < 1e-5
+    assert 1e-2 < tanh < 1e2
+    assert 1e-2 < relu < 1e2
+    # The sigmoid profile is monotone: every layer gets less than the one above it.
+    assert np.all(np.diff(np.log(result.grad_W[0])) > 0)
+
+
+def test_he_initialisation_lifts_relu_gradients():
+    lecun = ex.gradient_norms_at_init(("relu",), depth=12, width=32, batch=64, scheme="lecun")
+    he = ex.gradient_norms_at_init(("relu",), depth=12, width=32, batch=64, scheme="he")
+    # With 1/n_in each ReLU layer halves the variance both ways; 2/n_in restores it.
+    assert he.grad_W[0, 0] > 10 * lecun.grad_W[0, 0]
+
+
+def test_early_layers_learn_slowest():
+    result = ex.learning_speed("sigmoid", depth=5, width=16, steps=60, lr=0.5, n_train=256)
+    speed = result.hidden_speed
+    assert speed.shape == (4,)
+    assert np.all(np.diff(speed) > 0), speed  # layer 1 slowest, last hidden fastest
+    assert result.rel_change[0] < result.rel_change[-2]
+    assert result.test_loss[1] < result.test_loss[0]
+    assert result.test_baseline > 0
+
+
+def test_learning_speed_is_reproducible():
+    a = ex.learning_speed("sigmoid", depth=3, width=8, steps=10, n_train=128, seed=3)
+    b = ex.learning_speed("sigmoid", depth=3, width=8, steps=10, n_train=128, seed=3)
+    np.testing.assert_array_equal(a.history.grad_b, b.history.grad_b)
+
+
+def test_training_reduces_the_loss_and_records_every_step():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((128, 3))
+    y = x @ np.array([[1.0], [-2.0], [0.5]])
+    model = init_mlp([3, 8, 1], "tanh", rng=0)
+    _, history = train_mlp_sgd(model, x, y, steps=200, lr=0.05, batch_size=32, rng=1)
+    assert history.loss.shape == (200,) and history.grad_W.shape == (200, 2)
+    assert history.loss[-20:].mean() < 0.2 * history.loss[:20].mean()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "name"),
+    [
+        ({"steps": 0}, ValueError, "steps"),
+        ({"steps": 2.5}, ValueError, "steps"),
+        ({"batch_size": 0}, ValueError, "batch_size"),
+        ({"batch_size": 1000}, ValueError, "batch_size"),
+        ({"batch_size": 2.0}, TypeError, "batch_size"),
+    ],
+)
+def test_train_bad_input(kwargs, error, name):
+    model = init_mlp([2, 3, 1], "tanh", rng=0)
+    x, y = np.zeros((10, 2)), np.zeros((10, 1))
+    args = {"steps": 5, "lr": 0.1, "batch_size": 4} | kwargs
+    with pytest.raises(error, match=name):
+        train_mlp_sgd(model, x, y, **args)
+
+
+def test_train_rejects_mismatched_data():
+    model = init_mlp([2, 3, 1], "tanh", rng=0)
+    with pytest.raises(ValueError, match="x and y"):
+        train_mlp_sgd(model, np.zeros((10, 2)), np.zeros((9, 1)), steps=1, lr=0.1, batch_size=2)

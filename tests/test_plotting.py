@@ -1,0 +1,68 @@
+"""Figure functions return Figures in the book's style; the CLI lists and writes them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from matplotlib.figure import Figure
+
+from vanishing.experiments import ch01 as ex
+from vanishing.plotting import ch01 as figs
+from vanishing.plotting.__main__ import FIGURES, main
+
+
+def test_chapter_1_figures_are_figures_with_labelled_axes():
+    made = [
+        figs.repeated_factors(ex.power_table()),
+        figs.init_gradient_norms(ex.gradient_norms_at_init(depth=4, width=8, batch=16)),
+        figs.learning_speed(ex.learning_speed(depth=3, width=8, steps=30, n_train=64)),
+    ]
+    for fig in made:
+        assert isinstance(fig, Figure)
+        for ax in fig.axes:
+            assert ax.get_xlabel() and ax.get_ylabel()
+        assert fig.get_facecolor()[:3] == (1.0, 1.0, 1.0)  # opaque: legible in dark mode
+
+
+def test_cli_lists_every_figure(capsys):
+    assert main(["--list"]) == 0
+    listed = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    assert listed == list(FIGURES)
+
+
+@pytest.mark.parametrize("fmt", ["svg", "png", "pdf"])
+def test_cli_writes_a_figure_without_dates(tmp_path, fmt):
+    assert main(["ch01-repeated-factors", "--out", str(tmp_path), "--format", fmt]) == 0
+    data = (tmp_path / f"ch01-repeated-factors.{fmt}").read_bytes()
+    assert len(data) > 1000
+    if fmt == "svg":
+        assert b"<dc:date>" not in data
+    if fmt == "pdf":
+        assert b"/CreationDate" not in data
+
+
+def test_cli_writes_identical_svg_twice(tmp_path):
+    main(["ch01-repeated-factors", "--out", str(tmp_path / "a")])
+    main(["ch01-repeated-factors", "--out", str(tmp_path / "b")])
+    a = (tmp_path / "a" / "ch01-repeated-factors.svg").read_bytes()
+    assert a == (tmp_path / "b" / "ch01-repeated-factors.svg").read_bytes()
+
+
+def test_cli_unknown_name_exits_2_with_a_clear_message():
+    result = subprocess.run(
+        [sys.executable, "-m", "vanishing.plotting", "no-such-figure"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert "unknown figure name(s): no-such-figure" in result.stderr
+
+
+def test_cli_without_names_exits_2():
+    result = subprocess.run(
+        [sys.executable, "-m", "vanishing.plotting"], capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert "--list" in result.stderr
