@@ -85,6 +85,7 @@ class LearningSpeed:
 
     activation: str
     sizes: tuple[int, ...]
+    scheme: str
     lr: float
     history: MLPHistory
     rel_change: np.ndarray  # (L,) ||W_final - W_init||_F / ||W_init||_F per layer
@@ -93,8 +94,8 @@ class LearningSpeed:
 
     @property
     def hidden_speed(self) -> np.ndarray:
-        """(L-1,) mean ||dL/db^(l)|| over training for the hidden layers l = 1..L-1."""
-        return self.history.grad_b[:, :-1].mean(axis=0)
+        """(L-1,) median over training steps of ||dL/db^(l)||, hidden layers l = 1..L-1."""
+        return np.median(self.history.grad_b[:, :-1], axis=0)
 
 
 def _teacher_data(n: int, d_in: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -109,10 +110,11 @@ def learning_speed(
     activation: str = "sigmoid",
     *,
     depth: int = 6,
-    width: int = 32,
+    width: int = 30,
     d_in: int = 8,
-    steps: int = 400,
-    lr: float = 0.5,
+    scheme: str = "normal",
+    steps: int = 500,
+    lr: float = 0.05,
     batch: int = 64,
     n_train: int = 1024,
     seed: int = 0,
@@ -122,7 +124,7 @@ def learning_speed(
     x, y = _teacher_data(n_train + 512, d_in, rng)
     x_train, y_train, x_test, y_test = x[:n_train], y[:n_train], x[n_train:], y[n_train:]
     sizes = (d_in, *([width] * (depth - 1)), 1)
-    model0 = init_mlp(sizes, activation, scheme="lecun", rng=seed + 1)
+    model0 = init_mlp(sizes, activation, scheme=scheme, rng=seed + 1)
     model, history = train_mlp_sgd(
         model0, x_train, y_train, steps=steps, lr=lr, batch_size=batch, rng=seed + 2
     )
@@ -136,6 +138,7 @@ def learning_speed(
     return LearningSpeed(
         activation,
         sizes,
+        scheme,
         lr,
         history,
         rel,

@@ -6,7 +6,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..experiments.ch01 import InitGradNorms, LearningSpeed, PowerTable
-from .style import ACTIVATION_COLOURS, CYCLE, GREY, new_figure
+from .style import ACTIVATION_COLOURS, CYCLE, GREY, PALETTE, new_figure
 
 
 def repeated_factors(table: PowerTable, n_max: int = 300) -> Figure:
@@ -46,9 +46,9 @@ def init_gradient_norms(result: InitGradNorms) -> Figure:
 
 
 def learning_speed(result: LearningSpeed, smooth: int = 20) -> Figure:
-    """Per-layer ||dL/db^(l)|| over training and total relative weight change (experiment 2)."""
+    """Per-layer ||dL/db^(l)|| over training, and the loss against the mean baseline (exp. 2)."""
     fig = new_figure(7.2, 3.6)
-    ax_speed, ax_change = fig.subplots(1, 2, width_ratios=[1.6, 1])
+    ax_speed, ax_loss = fig.subplots(1, 2, width_ratios=[1.5, 1])
     grad_b = result.history.grad_b[:, :-1]  # (steps, L-1): hidden layers only
     n_hidden = grad_b.shape[1]
     kernel = np.ones(smooth) / smooth
@@ -58,19 +58,26 @@ def learning_speed(result: LearningSpeed, smooth: int = 20) -> Figure:
         curve = np.convolve(grad_b[:, l], kernel, mode="valid")
         ax_speed.semilogy(steps, curve, color=colours[l], label=f"layer {l + 1}")
     ax_speed.set_xlabel("training step")
-    ax_speed.set_ylabel(
-        "$\\|\\partial\\mathcal{L}/\\partial\\mathbf{b}^{(\\ell)}\\|$ (moving average)"
-    )
+    ax_speed.set_ylabel(r"$\|\partial\mathcal{L}/\partial\mathbf{b}^{(\ell)}\|$ (moving avg.)")
     ax_speed.legend(frameon=False, fontsize=8.5, ncol=3, loc="upper right")
-    ax_speed.set_ylim(top=ax_speed.get_ylim()[1] * 30)  # headroom for the legend
+    ax_speed.set_ylim(top=ax_speed.get_ylim()[1] * 8)  # headroom for the legend
     ax_speed.set_title("Speed of learning, per hidden layer")
-    L = len(result.rel_change)
-    ax_change.bar(np.arange(1, L + 1), result.rel_change, color=colours + [GREY])
-    ax_change.set_yscale("log")
-    ax_change.set_xlabel("layer $\\ell$")
-    ax_change.set_ylabel("relative change of $\\mathbf{W}^{(\\ell)}$")
-    ax_change.set_xticks(np.arange(1, L + 1))
-    ax_change.set_title("After training")
+    loss = np.convolve(result.history.loss, kernel, mode="valid")
+    ax_loss.semilogy(steps, loss, color=GREY, label="training loss")
+    ax_loss.axhline(result.test_baseline, color=PALETTE["vermillion"], ls="--", lw=1.2)
+    ax_loss.annotate(
+        "predict the mean",
+        (steps[-1], result.test_baseline),
+        xytext=(0, 4),
+        textcoords="offset points",
+        ha="right",
+        va="bottom",
+        fontsize=9,
+        color=PALETTE["vermillion"],
+    )
+    ax_loss.set_xlabel("training step")
+    ax_loss.set_ylabel("loss (moving average)")
+    ax_loss.set_title("The network does learn")
     return fig
 
 
