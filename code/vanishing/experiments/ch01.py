@@ -21,7 +21,7 @@ class PowerTable:
 
 
 def power_table(
-    bases: tuple[float, ...] = (0.25, 0.99, 1.01),
+    bases: tuple[float, ...] = (0.99, 1.01, 0.25),
     exponents: tuple[int, ...] = (3, 7, 10, 50, 100, 300),
 ) -> PowerTable:
     """What a product of n equal factors b does: b**n for every pair."""

@@ -16,7 +16,7 @@ from .style import SAVE_METADATA
 # name -> (one-line description, function that runs the experiment and draws the figure)
 FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
     "ch01-repeated-factors": (
-        "b**n for b = 0.25, 0.99, 1.01 (chapter 1)",
+        "b**n for b = 0.99, 1.01, 0.25 (chapter 1)",
         lambda: ch01.repeated_factors(ex01.power_table()),
     ),
     "ch01-init-gradient-norms": (
