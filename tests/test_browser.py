@@ -80,3 +80,25 @@ def test_chapter_1_maths_typeset_offline(built_book, browser):
         "Array.from(document.images).map(i => [i.currentSrc, i.complete && i.naturalWidth > 0])"
     )
     assert images and all(ok for _, ok in images), images
+
+
+def test_interactive_slider_redraws_the_curves(built_book, browser):
+    page, failed, errors = open_offline(
+        browser, (built_book / "book" / "ch03_powers_of_w.html").as_uri()
+    )
+    figure = page.locator("figure.vg-interactive")
+    figure.scroll_into_view_if_needed()
+    slider = figure.locator("input[type=range]")
+    line = figure.locator("polyline").first
+    readout = figure.locator("output")
+    before_points, before_value = line.get_attribute("points"), readout.inner_text()
+    slider.focus()
+    for _ in range(6):  # six steps of 0.05 to the right
+        page.keyboard.press("ArrowRight")
+    after_points, after_value = line.get_attribute("points"), readout.inner_text()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    figure.screenshot(path=str(SCREENSHOTS / "ch03_slider.png"))
+    assert not failed, failed
+    assert not errors, errors
+    assert before_value == "1.00" and after_value == "1.30", (before_value, after_value)
+    assert after_points != before_points

@@ -12,11 +12,15 @@ from bs4 import BeautifulSoup
 from conftest import ROOT
 
 CHAPTER_1 = "book/ch01_depth.html"
-CH01_FIGURES = (
-    "fig-ch01-repeated-factors",
-    "fig-ch01-init-gradient-norms",
-    "fig-ch01-learning-speed",
-)
+CHAPTER_FIGURES = {
+    "book/ch01_depth.html": (
+        "fig-ch01-repeated-factors",
+        "fig-ch01-init-gradient-norms",
+        "fig-ch01-learning-speed",
+    ),
+    "book/ch02_unrolled_rnn.html": ("fig-ch02-unrolled", "fig-ch02-lags"),
+    "book/ch03_powers_of_w.html": ("fig-ch03-transient", "fig-ch03-norm-vs-lag"),
+}
 
 
 def toc_files() -> list[str]:
@@ -117,9 +121,10 @@ def test_every_figure_has_a_caption_and_meaningful_alt_text(built_book):
     assert not problems, problems
 
 
-def test_chapter_1_has_its_figures_as_svg(built_book):
-    page = soup(built_book / CHAPTER_1)
-    for name in CH01_FIGURES:
+@pytest.mark.parametrize("chapter", sorted(CHAPTER_FIGURES))
+def test_chapters_have_their_figures_as_svg(built_book, chapter):
+    page = soup(built_book / chapter)
+    for name in CHAPTER_FIGURES[chapter]:
         fig = page.find(id=name)
         assert fig is not None and fig.name == "figure", f"figure {name} missing"
         img = fig.find("img")
@@ -151,3 +156,29 @@ def test_pages_have_no_error_output(built_book, page):
     html = (built_book / page).read_text(encoding="utf-8")
     assert "Traceback" not in html
     assert "output stderr" not in html
+
+
+@pytest.mark.parametrize(
+    ("chapter", "needles"),
+    [
+        ("book/ch02_unrolled_rnn.html", [r"\mathbf{W}_{hh}^{\top}", r"\phi'\left(z_{3}\right)"]),
+        ("book/ch03_powers_of_w.html", [r"\boldsymbol{\Lambda}^{k}", r"k \lambda^{k - 1}"]),
+    ],
+)
+def test_chapters_show_typeset_sympy_results(built_book, chapter, needles):
+    tex = " ".join(
+        o.get_text() for o in soup(built_book / chapter).select("div.cell_output div.math")
+    )
+    for needle in needles:
+        assert needle in tex, needle
+
+
+def test_interactive_figure_is_self_contained(built_book):
+    page = soup(built_book / "book/ch03_powers_of_w.html")
+    figure = page.select_one("figure.vg-interactive")
+    assert figure is not None
+    assert figure.find("input", type="range") is not None
+    assert figure.find("svg", attrs={"role": "img", "aria-label": True}) is not None
+    assert len(figure.find("figcaption").get_text(strip=True)) > 30
+    script = figure.find("script")
+    assert script is not None and "src" not in script.attrs  # inline, nothing fetched

@@ -66,10 +66,13 @@ def apply_style() -> None:
     mpl.rcParams.update(RC)
 
 
-def new_figure(width: float = 6.4, height: float = 3.6, **kwargs) -> Figure:
-    """A pyplot-free Figure in the book's style (shown once when a cell returns it)."""
+def new_figure(
+    width: float = 6.4, height: float = 3.6, layout: str | None = "constrained"
+) -> Figure:
+    """A pyplot-free Figure in the book's style (shown once when a cell returns it); diagrams
+    that place their own axes pass ``layout=None``."""
     apply_style()
-    return Figure(figsize=(width, height), layout="constrained", **kwargs)
+    return Figure(figsize=(width, height), layout=layout)
 
 
 def notebook_setup() -> None:

@@ -15,9 +15,29 @@ from vanishing.symbolic.deep import (
     sigmoid_prime_max,
 )
 from vanishing.symbolic.display import (
+    latex_bptt_lines,
     latex_equal_weights,
     latex_gradients,
     latex_sigmoid_chain,
+)
+from vanishing.symbolic.powers import (
+    EigenPower,
+    JordanPower,
+    example_matrix,
+    jordan_power,
+    power_by_eigendecomposition,
+    sigma_max_exact,
+    spectral_radius_exact,
+)
+from vanishing.symbolic.rnn import (
+    BPTTFormula,
+    MatrixRNN,
+    ScalarRNN,
+    bptt_formula,
+    bptt_formula_latex,
+    phi_prime,
+    unrolled_matrix,
+    unrolled_scalar,
 )
 
 __all__ = [
@@ -26,6 +46,7 @@ __all__ = [
     "SigmoidChain",
     "SigmoidPrimeMax",
     "equal_weights_gradient",
+    "latex_bptt_lines",
     "latex_equal_weights",
     "latex_gradients",
     "latex_sigmoid_chain",
@@ -36,4 +57,21 @@ __all__ = [
     "sigmoid",
     "sigmoid_chain",
     "sigmoid_prime_max",
+    # chapter 2: rnn
+    "BPTTFormula",
+    "MatrixRNN",
+    "ScalarRNN",
+    "bptt_formula",
+    "bptt_formula_latex",
+    "phi_prime",
+    "unrolled_matrix",
+    "unrolled_scalar",
+    # chapter 3: powers
+    "EigenPower",
+    "JordanPower",
+    "example_matrix",
+    "jordan_power",
+    "power_by_eigendecomposition",
+    "sigma_max_exact",
+    "spectral_radius_exact",
 ]

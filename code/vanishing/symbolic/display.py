@@ -5,6 +5,7 @@ from __future__ import annotations
 import sympy as sp
 
 from .deep import LinearNetGradients, SigmoidChain, equal_weights_gradient
+from .rnn import bptt_formula
 
 
 def _transpose_symbol(tex: str) -> str:
@@ -40,3 +41,11 @@ def latex_sigmoid_chain(chain: SigmoidChain) -> str:
     first = rf"\frac{{\partial\mathcal L}}{{\partial w_1}} &= {chain.latex_display(1)}"
     last = rf"\frac{{\partial\mathcal L}}{{\partial w_{chain.L}}} &= {chain.latex_display(chain.L)}"
     return r"\begin{aligned}" + first + r"\\[4pt]" + last + r"\end{aligned}"
+
+
+def latex_bptt_lines(T: int = 3) -> str:
+    """Chapter 2: dL/dW_hh = the BPTT sum for a loss at step T, one term (one step) per line."""
+    terms = bptt_formula(T).terms[::-1]  # k = T first: the local term, then further back
+    lines = [sp.latex(term, order="none") for term in terms]
+    head = r"\frac{\partial\mathcal L}{\partial\mathbf W_{hh}} &= "
+    return r"\begin{aligned}" + head + r"\\[2pt] &+ ".join(lines) + r"\end{aligned}"

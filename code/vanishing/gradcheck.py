@@ -1,0 +1,36 @@
+"""Central finite differences: the independent check on every hand-written gradient (ch. 1-6)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+
+def central_difference(
+    loss: Callable[[], float], param: np.ndarray, eps: float = 1e-6
+) -> np.ndarray:
+    """dloss/dparam by (loss(p + eps) - loss(p - eps)) / (2 eps), one entry at a time.
+
+    ``param`` is perturbed in place and restored; ``loss`` must read it (a closure over the model).
+    """
+    if not isinstance(param, np.ndarray) or param.dtype != np.float64:
+        raise TypeError("param must be a float64 numpy array that the loss reads in place")
+    if not (isinstance(eps, float) and np.isfinite(eps) and eps > 0):
+        raise ValueError(f"eps must be a positive finite float, got {eps!r}")
+    grad = np.zeros_like(param)
+    for idx in np.ndindex(param.shape):
+        original = param[idx]
+        param[idx] = original + eps
+        up = loss()
+        param[idx] = original - eps
+        down = loss()
+        param[idx] = original
+        grad[idx] = (up - down) / (2 * eps)
+    return grad
+
+
+def relative_error(a: np.ndarray, b: np.ndarray) -> float:
+    """Normwise relative error ||a - b|| / max(||a||, ||b||), 0 when both are zero."""
+    scale = max(np.linalg.norm(a), np.linalg.norm(b))
+    return 0.0 if scale == 0 else float(np.linalg.norm(a - b) / scale)
