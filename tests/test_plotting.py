@@ -66,3 +66,31 @@ def test_cli_without_names_exits_2():
     )
     assert result.returncode == 2
     assert "--list" in result.stderr
+
+
+@pytest.mark.parametrize("name", list(FIGURES))
+def test_every_registered_figure_draws(name):
+    fig = FIGURES[name][1]()
+    assert isinstance(fig, Figure) and fig.axes
+
+
+def test_slider_figure_rejects_inconsistent_curves():
+    import numpy as np
+
+    from vanishing.plotting.interactive import SliderCurves, slider_figure
+
+    curves = SliderCurves(
+        "p", np.arange(3.0), np.arange(5.0), np.ones((3, 2, 5)), ("a",), "x", "y", (1e-3, 1e3)
+    )
+    with pytest.raises(ValueError, match="curves"):
+        slider_figure(curves, initial=0, caption="c", alt="a")
+    good = SliderCurves(
+        "p", np.arange(3.0), np.arange(5.0), np.ones((3, 1, 5)), ("a",), "x", "y", (1e-3, 1e3)
+    )
+    with pytest.raises(ValueError, match="initial"):
+        slider_figure(good, initial=3, caption="c", alt="a")
+    html = slider_figure(good, initial=1, caption="a caption", alt="an alt text")
+    assert html == slider_figure(
+        good, initial=1, caption="a caption", alt="an alt text"
+    )  # deterministic
+    assert 'type="range"' in html and "<figcaption>a caption</figcaption>" in html

@@ -1,6 +1,16 @@
 """The book's figure functions: each takes an experiment's result and returns a Figure."""
 
-from . import ch01
+from . import ch01, ch02, ch03, diagrams, interactive
 from .style import PALETTE, apply_style, new_figure, notebook_setup
 
-__all__ = ["PALETTE", "apply_style", "ch01", "new_figure", "notebook_setup"]
+__all__ = [
+    "PALETTE",
+    "apply_style",
+    "ch01",
+    "ch02",
+    "ch03",
+    "diagrams",
+    "interactive",
+    "new_figure",
+    "notebook_setup",
+]

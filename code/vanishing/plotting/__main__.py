@@ -10,7 +10,9 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from ..experiments import ch01 as ex01
-from . import ch01
+from ..experiments import ch02 as ex02
+from ..experiments import ch03 as ex03
+from . import ch01, ch02, ch03, diagrams
 from .style import SAVE_METADATA
 
 # name -> (one-line description, function that runs the experiment and draws the figure)
@@ -26,6 +28,22 @@ FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
     "ch01-learning-speed": (
         "per-layer learning speed of a deep sigmoid MLP during training (chapter 1)",
         lambda: ch01.learning_speed(ex01.learning_speed()),
+    ),
+    "ch02-unrolled-rnn": (
+        "the folded and the unrolled RNN, shared weights marked (chapter 2)",
+        lambda: diagrams.unrolled_rnn(4),
+    ),
+    "ch02-lag-contributions": (
+        "size of each term of the BPTT sum against its lag (chapter 2)",
+        lambda: ch02.lag_contributions(ex02.gradient_by_lag_experiment()),
+    ),
+    "ch03-transient-growth": (
+        "norms of powers of a non-normal 2x2 matrix (chapter 3)",
+        lambda: ch03.transient_growth(ex03.transient_growth()),
+    ),
+    "ch03-norm-vs-lag": (
+        "Jacobian-product norm against lag for spectral radius 0.5..1.5 (chapter 3)",
+        lambda: ch03.norm_vs_lag(ex03.norm_vs_lag()),
     ),
 }
 

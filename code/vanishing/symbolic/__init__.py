@@ -1,4 +1,4 @@
-"""SymPy derivations behind the book, one module per chapter (chapter 1: ``deep``)."""
+"""SymPy derivations behind the book: ``deep`` (ch. 1), ``rnn`` (ch. 2), ``powers`` (ch. 3)."""
 
 from vanishing.symbolic.deep import (
     EqualWeightsGradient,
