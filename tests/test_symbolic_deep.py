@@ -1,10 +1,13 @@
 """Chapter 1 derivations (vanishing.symbolic.deep), each checked by an independent route."""
 
+from functools import partial
+
 import numpy as np
 import pytest
 import sympy as sp
 from sympy.polys.rings import ring
 
+from vanishing.gradcheck import central_difference
 from vanishing.symbolic import (
     equal_weights_gradient,
     linear_net_gradients,
@@ -36,18 +39,6 @@ def _numpy_loss(weights, x, y):
     for W in weights:
         a = W @ a
     return 0.5 * float(np.sum((a - y) ** 2))
-
-
-def _finite_difference(f, arrays, index, h=1e-6):
-    """Central-difference gradient of f(*arrays) with respect to arrays[index]."""
-    grad = np.zeros_like(arrays[index])
-    for pos in np.ndindex(grad.shape):
-        plus = [a.copy() for a in arrays]
-        minus = [a.copy() for a in arrays]
-        plus[index][pos] += h
-        minus[index][pos] -= h
-        grad[pos] = (f(*plus) - f(*minus)) / (2 * h)
-    return grad
 
 
 def _random_rational_matrix(rng, rows, cols):
@@ -104,7 +95,7 @@ def test_linear_gradients_match_finite_differences(L, widths):
 
     for l, grad in enumerate(net.grads):
         got = np.asarray(sp.lambdify(args, grad)(*values), dtype=float)
-        expected = _finite_difference(loss, values, l)
+        expected = central_difference(lambda: loss(*values), values[l])
         np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-8)
 
 
@@ -172,7 +163,9 @@ def test_equal_weights_gradient_is_general_formula_with_tied_weights(L):
     def loss(*arrays):
         return _numpy_loss(arrays[:L], arrays[L], arrays[L + 1])
 
-    np.testing.assert_allclose(got, _finite_difference(loss, [W] * L + [x, y], 0), rtol=1e-5)
+    first = W.copy()
+    fd = central_difference(lambda: loss(first, *[W] * (L - 1), x, y), first)
+    np.testing.assert_allclose(got, fd, rtol=1e-5)
 
 
 @pytest.mark.parametrize("L", [2, 3, 5])
@@ -216,7 +209,7 @@ def test_sigmoid_chain_diff_equals_product_numerically(L):
     args = [chain.x, chain.y, *chain.weights]
     rng = np.random.default_rng(200 + L)
     points = [rng.normal(scale=1.5, size=L + 2) for _ in range(3)]
-    loss = sp.lambdify(args, chain.loss)
+    loss = sp.lambdify([args], chain.loss)  # one argument: the point (x, y, w_1..w_L)
     for l in range(L):
         by_diff = sp.lambdify(args, chain.grads[l])
         by_product = sp.lambdify(args, chain.grads_product[l])
@@ -226,7 +219,8 @@ def test_sigmoid_chain_diff_equals_product_numerically(L):
             expected = by_product(*p)
             assert by_diff(*p) == pytest.approx(expected, rel=1e-10, abs=1e-14)
             assert by_exp(*p) == pytest.approx(expected, rel=1e-10, abs=1e-14)
-            fd = _finite_difference(lambda *a: loss(*a[0]), [np.array(p)], 0)[2 + l]
+            point = p.copy()
+            fd = central_difference(partial(loss, point), point)[2 + l]
             assert fd == pytest.approx(expected, rel=1e-5, abs=1e-9)
 
 

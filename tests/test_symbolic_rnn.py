@@ -1,12 +1,12 @@
 """Chapter 2 derivations (vanishing.symbolic.rnn), each checked by an independent route."""
 
-from functools import cache
+from functools import cache, partial
 
 import numpy as np
 import pytest
 import sympy as sp
-from test_symbolic_deep import _finite_difference
 
+from vanishing.gradcheck import central_difference
 from vanishing.symbolic import (
     bptt_formula,
     bptt_formula_latex,
@@ -97,7 +97,8 @@ def test_scalar_diff_equals_bptt_numerically(T, activation):
         def f(point):
             return _numpy_scalar_loss(point[0], *point[1:4], point[4:], activation)
 
-        fd = _finite_difference(f, [p.copy()], 0)[0]
+        point = p.copy()
+        fd = central_difference(partial(f, point), point)[0]
         assert fd == pytest.approx(expected, rel=1e-5, abs=1e-9)
 
 
@@ -189,7 +190,7 @@ def test_matrix_diff_equals_bptt_and_finite_differences(T, input_size, bias):
         flat = np.concatenate([a.ravel() for a in arrays])
         expected = np.asarray(by_bptt(*flat), dtype=float)
         np.testing.assert_allclose(by_diff(*flat), expected, rtol=1e-10, atol=1e-14)
-        fd = _finite_difference(lambda *a: _numpy_matrix_loss(rnn, list(a)), arrays, 0)
+        fd = central_difference(partial(_numpy_matrix_loss, rnn, arrays), arrays[0])
         np.testing.assert_allclose(expected, fd, rtol=1e-5, atol=1e-9)
 
 
@@ -234,7 +235,7 @@ def _numeric_formula_inputs(T, seed):
     def loss(W):
         return 0.5 * float(np.sum((_numpy_forward(W, U, b, xs, h0)[1][-1] - y) ** 2))
 
-    fd = _finite_difference(loss, [W], 0)
+    fd = central_difference(partial(loss, W), W)
     return W, hs, D, [d @ W for d in D], hs[-1] - y, fd
 
 

@@ -1,7 +1,8 @@
 """vanishing: the code behind the book *Vanishing and exploding gradients*.
 
-Layers, bottom up: ``activations``, ``linalg``, ``tasks``, ``clip`` -> models (``mlp``, ``rnn``,
-``init``, ``symbolic``) -> ``train`` -> ``experiments`` -> ``plotting``. Nothing imports upward.
+Layers, bottom up: ``activations``, ``validate``, ``linalg``, ``gradcheck``, ``fmt`` -> models
+(``init``, ``mlp``, ``rnn``, ``symbolic``) -> ``train`` -> ``experiments`` -> ``plotting``.
+Nothing imports upward.
 """
 
 __version__ = "0.1.0"

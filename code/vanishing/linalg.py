@@ -2,7 +2,7 @@
 
 ||W^k||_2 <= sigma_max(W)^k for every k, while ||W^k||_2^(1/k) -> rho(W) as k -> inf (Gelfand).
 Norms of long products overflow to inf without warnings; once inf, they stay inf.
-This module sits below the models, so it imports nothing from the package.
+This module sits below the models: from the package it imports only vanishing.validate.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import numbers
 
 import numpy as np
 
+from vanishing.validate import as_generator, as_real_array, check_choice, check_finite, check_int
+
 RANDOM_KINDS: tuple[str, ...] = ("gaussian", "orthogonal")
 
 # validation helpers ---------------------------------------------------------------------------
@@ -19,15 +21,10 @@ RANDOM_KINDS: tuple[str, ...] = ("gaussian", "orthogonal")
 
 def _check_square(W, name: str = "W") -> np.ndarray:
     """Return W as a finite, non-empty, square float64 matrix; errors name `name`."""
-    arr = np.asarray(W)
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
+    arr = as_real_array(W, name)
     if arr.ndim != 2 or arr.shape[0] != arr.shape[1] or arr.shape[0] < 1:
         raise ValueError(f"{name} must be a non-empty square matrix (n, n), got shape {arr.shape}")
-    arr = arr.astype(np.float64, copy=False)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains non-finite values (NaN or inf)")
-    return arr
+    return check_finite(arr, name)
 
 
 def _check_scale(value, name: str) -> float:
@@ -46,28 +43,6 @@ def _check_real(value, name: str) -> float:
     if not np.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value}")
     return float(value)
-
-
-def _check_count(value, name: str, minimum: int) -> int:
-    """Return value as an int >= minimum; TypeError/ValueError naming `name` otherwise."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value}")
-    return int(value)
-
-
-def _as_generator(rng) -> np.random.Generator:
-    """Return a Generator from an int seed (>= 0) or pass one through; errors name `rng`."""
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, bool) or not isinstance(rng, numbers.Integral):
-        raise TypeError(
-            f"rng must be an int seed or a np.random.Generator, got {type(rng).__name__}"
-        )
-    if rng < 0:
-        raise ValueError(f"rng must be a non-negative int seed, got {rng}")
-    return np.random.default_rng(int(rng))
 
 
 # spectral quantities --------------------------------------------------------------------------
@@ -104,15 +79,12 @@ def random_matrix(
     kind="orthogonal": a Haar orthogonal Q times the scale, so every singular value and every
     |eigenvalue| equals it (rho = sigma_max). Give exactly one of rho and sigma.
     """
-    n = _check_count(n, "n", 1)
+    n = check_int(n, "n", minimum=1)
     if (rho is None) == (sigma is None):
         raise ValueError("rho and sigma: give exactly one of rho (spectral radius) or sigma")
     scale = _check_scale(rho, "rho") if sigma is None else _check_scale(sigma, "sigma")
-    if not isinstance(kind, str):
-        raise TypeError(f"kind must be a str, got {type(kind).__name__}")
-    if kind not in RANDOM_KINDS:
-        raise ValueError(f"kind: unknown kind {kind!r}; valid kinds are {RANDOM_KINDS}")
-    rng = _as_generator(rng)
+    kind = check_choice(kind, "kind", RANDOM_KINDS, kind="kind")
+    rng = as_generator(rng, name="rng")
     A = rng.standard_normal((n, n))  # (n, n)
     if kind == "orthogonal":
         Q, R = np.linalg.qr(A)
@@ -124,8 +96,8 @@ def random_matrix(
 def nonnormal_example(lam: float = 0.9, c: float = 4.0) -> np.ndarray:
     """Ch. 3 W = [[lam, c], [0, lam]]: rho = |lam| < 1 yet ||W^k|| first grows when c is large.
 
-    W^k = [[lam^k, k c lam^(k-1)], [0, lam^k]], so the norms show transient growth (about 15 at
-    k ~ 10 for the defaults) before they decay like k |lam|^k.
+    W^k = [[lam^k, k c lam^(k-1)], [0, lam^k]], so the norms show transient growth (a peak of
+    about 15.5 at k = 9 for the defaults) before they decay like k |lam|^k.
     """
     lam, c = _check_real(lam, "lam"), _check_real(c, "c")
     return np.array([[lam, c], [0.0, lam]])
@@ -152,7 +124,7 @@ def _accumulated_norms(n: int, factors) -> np.ndarray:
 def power_norms(W, k_max: int) -> np.ndarray:
     """Ch. 3 ||W^k||_2 for k = 0..k_max by repeated products; (k_max + 1,), inf on overflow."""
     W = _check_square(W)
-    k_max = _check_count(k_max, "k_max", 0)
+    k_max = check_int(k_max, "k_max", minimum=0)
     return _accumulated_norms(W.shape[0], itertools.repeat(W, k_max))
 
 
@@ -161,12 +133,8 @@ def product_norms(J) -> np.ndarray:
 
     Entry k is the size of dh_T/dh_{T-k} when J holds the one-step Jacobians; inf on overflow.
     """
-    arr = np.asarray(J)
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"J must be a real numeric array, got dtype {arr.dtype}")
+    arr = as_real_array(J, "J")
     if arr.ndim != 3 or arr.shape[0] < 1 or arr.shape[1] != arr.shape[2] or arr.shape[1] < 1:
         raise ValueError(f"J must be a stack (T, n, n) with T, n >= 1, got shape {arr.shape}")
-    J = arr.astype(np.float64, copy=False)
-    if not np.all(np.isfinite(J)):
-        raise ValueError("J contains non-finite values (NaN or inf)")
+    J = check_finite(arr, "J")
     return _accumulated_norms(J.shape[1], J[::-1])  # P_k = P_{k-1} J_{T-k+1}

@@ -14,37 +14,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from vanishing.activations import Activation, get_activation
-from vanishing.init import as_generator, init_weight
+from vanishing.init import init_weight
+from vanishing.validate import as_generator, check_activation, check_array, is_int
 
 # validation helpers ---------------------------------------------------------------------------
 
 
-def _check_activation(value, name: str) -> Activation:
-    """Return the Activation called `value`; TypeError/ValueError naming `name` otherwise."""
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be an activation name (str), got {type(value).__name__}")
-    try:
-        return get_activation(value)
-    except ValueError as err:
-        raise ValueError(f"{name}: {str(err).removeprefix('name: ')}") from None
-
-
-def _check_array(value, name: str, ndim: int) -> np.ndarray:
-    """Return value as a finite float64 array with `ndim` dims; errors name `name`."""
-    arr = np.asarray(value)
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
-    if arr.ndim != ndim:
-        raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
-    arr = arr.astype(np.float64, copy=False)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains non-finite values (NaN or inf)")
-    return arr
-
-
 def _check_batch(value, name: str, n: int) -> np.ndarray:
     """Return value as a finite (B, n) float64 array with B >= 1; errors name `name`."""
-    arr = _check_array(value, name, 2)
+    arr = check_array(value, name, 2)
     if arr.shape[0] < 1 or arr.shape[1] != n:
         raise ValueError(f"{name} must have shape (B, {n}) with B >= 1, got {arr.shape}")
     return arr
@@ -69,14 +47,14 @@ class MLP:
     output_activation: str = "identity"
 
     def __post_init__(self):
-        _check_activation(self.activation, "activation")
-        _check_activation(self.output_activation, "output_activation")
+        check_activation(self.activation, "activation")
+        check_activation(self.output_activation, "output_activation")
         if not isinstance(self.weights, (list, tuple)) or len(self.weights) < 1:
             raise ValueError("weights must be a non-empty list of matrices (L >= 1)")
         if not isinstance(self.biases, (list, tuple)) or len(self.biases) != len(self.weights):
             raise ValueError(f"biases must be a list of {len(self.weights)} vectors (one per W)")
-        self.weights = [_check_array(W, f"weights[{i}]", 2) for i, W in enumerate(self.weights)]
-        self.biases = [_check_array(b, f"biases[{i}]", 1) for i, b in enumerate(self.biases)]
+        self.weights = [check_array(W, f"weights[{i}]", 2) for i, W in enumerate(self.weights)]
+        self.biases = [check_array(b, f"biases[{i}]", 1) for i, b in enumerate(self.biases)]
         for i, (W, b) in enumerate(zip(self.weights, self.biases, strict=True)):
             if W.size == 0:
                 raise ValueError(f"weights[{i}] must have positive sizes, got shape {W.shape}")
@@ -105,7 +83,7 @@ class MLP:
 
 
 def _check_layer(model: MLP, l) -> int:
-    if isinstance(l, bool) or not isinstance(l, numbers.Integral):
+    if not is_int(l):
         raise TypeError(f"l must be an int layer index, got {type(l).__name__}")
     if not 1 <= l <= model.L:
         raise ValueError(f"l must be a layer index in 1..{model.L}, got {l}")
@@ -121,12 +99,12 @@ def init_mlp(
     if len(sizes) < 2:
         raise ValueError(f"sizes must have at least 2 entries (n_0, n_1), i.e. L >= 1; got {sizes}")
     for n in sizes:
-        if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        if not is_int(n):
             raise TypeError(f"sizes must contain positive ints, got {n!r}")
         if n <= 0:
             raise ValueError(f"sizes must contain positive ints, got {n}")
-    _check_activation(activation, "activation")
-    _check_activation(output_activation, "output_activation")
+    check_activation(activation, "activation")
+    check_activation(output_activation, "output_activation")
     rng = as_generator(rng, name="rng")
     pairs = list(zip(sizes[:-1], sizes[1:], strict=True))
     weights = [init_weight(int(n_in), int(n_out), scheme, rng) for n_in, n_out in pairs]
@@ -161,8 +139,8 @@ def forward(model: MLP, x: np.ndarray) -> Cache:
 
 def mse_loss(y_hat: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     """Ch. 1 loss (1/B) sum_b 1/2 ||y_hat_b - y_b||^2 and dL/dy_hat (B, n_L); y_hat, y: (B, n_L)."""
-    y_hat = _check_array(y_hat, "y_hat", 2)  # (B, n_L)
-    y = _check_array(y, "y", 2)  # (B, n_L)
+    y_hat = check_array(y_hat, "y_hat", 2)  # (B, n_L)
+    y = check_array(y, "y", 2)  # (B, n_L)
     if y.shape != y_hat.shape:
         raise ValueError(f"y must have the same shape as y_hat {y_hat.shape}, got {y.shape}")
     if y.shape[0] < 1:
@@ -201,7 +179,7 @@ def backward(model: MLP, cache: Cache, grad_out: np.ndarray) -> Grads:
     model = _check_model(model)
     cache = _check_cache(model, cache)
     B = cache.a[0].shape[0]
-    g = _check_array(grad_out, "grad_out", 2)  # dL/da^(L), (B, n_L)
+    g = check_array(grad_out, "grad_out", 2)  # dL/da^(L), (B, n_L)
     if g.shape != (B, model.sizes[-1]):
         raise ValueError(f"grad_out must have shape {(B, model.sizes[-1])}, got {g.shape}")
     dW, db, da = [None] * model.L, [None] * model.L, [None] * (model.L + 1)
@@ -258,7 +236,7 @@ def layer_jacobian(model: MLP, cache: Cache, l: int, b: int = 0) -> np.ndarray:
     cache = _check_cache(model, cache)
     l = _check_layer(model, l)
     B = cache.a[0].shape[0]
-    if isinstance(b, bool) or not isinstance(b, numbers.Integral):
+    if not is_int(b):
         raise TypeError(f"b must be an int batch index, got {type(b).__name__}")
     if not 0 <= b < B:
         raise ValueError(f"b must be a batch index in 0..{B - 1}, got {b}")

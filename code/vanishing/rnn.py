@@ -8,66 +8,24 @@ Batches are rows, so in code z_t = h_{t-1} @ W_hh.T + x_t @ W_xh.T + b_h with sh
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from vanishing.activations import Activation, get_activation
-from vanishing.init import INIT_SCHEMES, as_generator, init_weight
+from vanishing.activations import get_activation
+from vanishing.init import INIT_SCHEMES, init_weight
+from vanishing.validate import (
+    as_generator,
+    check_activation,
+    check_array,
+    check_choice,
+    check_shape,
+    check_size,
+)
 
 LOSS_AT: tuple[str, ...] = ("all", "last")  # loss at every step, or only at t = T
 
 # validation helpers ---------------------------------------------------------------------------
-
-
-def _check_activation(value, name: str) -> Activation:
-    """Return the Activation called `value`; TypeError/ValueError naming `name` otherwise."""
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be an activation name (str), got {type(value).__name__}")
-    try:
-        return get_activation(value)
-    except ValueError as err:
-        raise ValueError(f"{name}: {str(err).removeprefix('name: ')}") from None
-
-
-def _check_array(value, name: str, ndim: int) -> np.ndarray:
-    """Return value as a finite float64 array with `ndim` dims; errors name `name`."""
-    arr = np.asarray(value)
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
-    if arr.ndim != ndim:
-        raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
-    arr = arr.astype(np.float64, copy=False)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains non-finite values (NaN or inf)")
-    return arr
-
-
-def _check_shape(value, name: str, shape: tuple[int, ...]) -> np.ndarray:
-    """Return value as a finite float64 array of exactly `shape`; errors name `name`."""
-    arr = _check_array(value, name, len(shape))
-    if arr.shape != shape:
-        raise ValueError(f"{name} must have shape {shape}, got {arr.shape}")
-    return arr
-
-
-def _check_size(value, name: str) -> int:
-    """Return value as a positive int; TypeError/ValueError naming `name` otherwise."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a positive int, got {type(value).__name__}")
-    if value <= 0:
-        raise ValueError(f"{name} must be a positive int, got {value}")
-    return int(value)
-
-
-def _check_scheme(value, name: str) -> str:
-    """Return value if it is an init scheme name; TypeError/ValueError naming `name`."""
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
-    if value not in INIT_SCHEMES:
-        raise ValueError(f"{name}: unknown scheme {value!r}; valid schemes are {INIT_SCHEMES}")
-    return value
 
 
 def _check_model(model) -> RNN:
@@ -91,23 +49,23 @@ class RNN:
     activation: str = "tanh"
 
     def __post_init__(self):
-        _check_activation(self.activation, "activation")
-        self.W_hh = _check_array(self.W_hh, "W_hh", 2)
+        check_activation(self.activation, "activation")
+        self.W_hh = check_array(self.W_hh, "W_hh", 2)
         n_h = self.W_hh.shape[0]
         if n_h < 1 or self.W_hh.shape != (n_h, n_h):
             raise ValueError(f"W_hh must be a non-empty square matrix, got shape {self.W_hh.shape}")
-        self.W_xh = _check_array(self.W_xh, "W_xh", 2)
+        self.W_xh = check_array(self.W_xh, "W_xh", 2)
         if self.W_xh.shape[0] != n_h or self.W_xh.shape[1] < 1:
             raise ValueError(
                 f"W_xh must have shape ({n_h}, n_x) with n_x >= 1, got {self.W_xh.shape}"
             )
-        self.b_h = _check_shape(self.b_h, "b_h", (n_h,))
-        self.W_hy = _check_array(self.W_hy, "W_hy", 2)
+        self.b_h = check_shape(self.b_h, "b_h", (n_h,))
+        self.W_hy = check_array(self.W_hy, "W_hy", 2)
         if self.W_hy.shape[0] < 1 or self.W_hy.shape[1] != n_h:
             raise ValueError(
                 f"W_hy must have shape (n_y, {n_h}) with n_y >= 1, got {self.W_hy.shape}"
             )
-        self.b_y = _check_shape(self.b_y, "b_y", (self.W_hy.shape[0],))
+        self.b_y = check_shape(self.b_y, "b_y", (self.W_hy.shape[0],))
 
     @property
     def n_x(self) -> int:
@@ -140,16 +98,17 @@ def init_rnn(
 
     W_xh and W_hy are drawn first, so they do not depend on whether W_hh is given.
     """
-    n_x, n_h, n_y = _check_size(n_x, "n_x"), _check_size(n_h, "n_h"), _check_size(n_y, "n_y")
-    _check_activation(activation, "activation")
-    scheme, scheme_hh = _check_scheme(scheme, "scheme"), _check_scheme(scheme_hh, "scheme_hh")
+    n_x, n_h, n_y = check_size(n_x, "n_x"), check_size(n_h, "n_h"), check_size(n_y, "n_y")
+    check_activation(activation, "activation")
+    scheme = check_choice(scheme, "scheme", INIT_SCHEMES, kind="scheme")
+    scheme_hh = check_choice(scheme_hh, "scheme_hh", INIT_SCHEMES, kind="scheme")
     rng = as_generator(rng, name="rng")
     W_xh = init_weight(n_x, n_h, scheme, rng)  # (n_h, n_x)
     W_hy = init_weight(n_h, n_y, scheme, rng)  # (n_y, n_h)
     if W_hh is None:
         W_hh = init_weight(n_h, n_h, scheme_hh, rng)  # (n_h, n_h)
     else:
-        W_hh = _check_shape(W_hh, "W_hh", (n_h, n_h)).copy()
+        W_hh = check_shape(W_hh, "W_hh", (n_h, n_h)).copy()
     return RNN(W_xh, W_hh, np.zeros(n_h), W_hy, np.zeros(n_y), activation)
 
 
@@ -183,11 +142,11 @@ class RNNCache:
 def forward(model: RNN, x: np.ndarray, h0: np.ndarray | None = None) -> RNNCache:
     """Ch. 2 forward pass h_t = phi(W_hh h_{t-1} + W_xh x_t + b_h); x: (B, T, n_x), h0: (B, n_h)."""
     model = _check_model(model)
-    x = _check_array(x, "x", 3)  # (B, T, n_x)
+    x = check_array(x, "x", 3)  # (B, T, n_x)
     B, T, n_x = x.shape
     if B < 1 or T < 1 or n_x != model.n_x:
         raise ValueError(f"x must have shape (B, T, {model.n_x}) with B, T >= 1, got {x.shape}")
-    h0 = np.zeros((B, model.n_h)) if h0 is None else _check_shape(h0, "h0", (B, model.n_h))
+    h0 = np.zeros((B, model.n_h)) if h0 is None else check_shape(h0, "h0", (B, model.n_h))
     phi = get_activation(model.activation).phi
     u = x @ model.W_xh.T + model.b_h  # W_xh x_t + b_h for all t, (B, T, n_h)
     h = np.empty((B, T + 1, model.n_h))  # (B, T+1, n_h)
@@ -243,7 +202,7 @@ def bptt(model: RNN, cache: RNNCache, dL_dh: np.ndarray) -> RNNGrads:
     model = _check_model(model)
     cache = _check_cache(model, cache)
     B, T = cache.B, cache.T
-    dL_dh = _check_shape(dL_dh, "dL_dh", (B, T, model.n_h))  # (B, T, n_h)
+    dL_dh = check_shape(dL_dh, "dL_dh", (B, T, model.n_h))  # (B, T, n_h)
     phi_prime = get_activation(model.activation).phi_prime
     dW_xh, dW_hh, db_h = np.zeros_like(model.W_xh), np.zeros_like(model.W_hh), np.zeros(model.n_h)
     g = np.zeros((B, model.n_h))  # part of dL/dh_T arriving from h_{T+1}: none
@@ -278,11 +237,11 @@ def loss_and_grads(
     cache = forward(model, x, h0)
     B, T = cache.B, cache.T
     if loss_at == "all":
-        y = _check_shape(y, "y", (B, T, model.n_y))  # (B, T, n_y)
+        y = check_shape(y, "y", (B, T, model.n_y))  # (B, T, n_y)
         e = cache.y_hat - y  # y_hat_t - y_t, (B, T, n_y)
         h = cache.h[:, 1:]  # h_1..h_T, (B, T, n_h)
     else:
-        y = _check_shape(y, "y", (B, model.n_y))  # (B, n_y)
+        y = check_shape(y, "y", (B, model.n_y))  # (B, n_y)
         e = cache.y_hat[:, -1:] - y[:, None]  # y_hat_T - y, (B, 1, n_y)
         h = cache.h[:, -1:]  # h_T, (B, 1, n_h)
     loss = 0.5 * float(np.sum(e * e)) / B
@@ -325,7 +284,7 @@ def _state_grads(model: RNN, cache: RNNCache, g_T: np.ndarray) -> np.ndarray:
     """dL/dh_k = (dh_T/dh_k)^T g_T for k = 0..T via g_{k-1} = J_k^T g_k; (B, T+1, n_h)."""
     model = _check_model(model)
     cache = _check_cache(model, cache)
-    g = _check_shape(g_T, "g_T", (cache.B, model.n_h))  # (B, n_h)
+    g = check_shape(g_T, "g_T", (cache.B, model.n_h))  # (B, n_h)
     phi_prime = get_activation(model.activation).phi_prime(cache.z)  # (B, T, n_h)
     G = np.empty((cache.B, cache.T + 1, model.n_h))  # (B, T+1, n_h)
     G[:, cache.T] = g

@@ -26,8 +26,8 @@ def lag_contributions(result: LagContributions, mark_lag: int | None = None) -> 
             fontsize=9,
             color=GREY,
         )
-    ax.set_xlabel("lag $k$ (the term of step $T-k$ in the BPTT sum)")
-    ax.set_ylabel("norm of the term, relative to $k = 0$")
+    ax.set_xlabel("steps back, $m = T - k$ (the term of step $k$ in the BPTT sum)")
+    ax.set_ylabel("norm of the term, relative to $m = 0$")
     ax.legend(frameon=False, loc="lower left")
     ax.set_title(
         f"{result.activation} RNN: the contribution of each step to "

@@ -1,0 +1,20 @@
+"""Numbers for prose: how the chapters print computed values (glued into the text)."""
+
+from __future__ import annotations
+
+import math
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def sci(x: float, digits: int = 2) -> str:
+    """x as '2.3 × 10⁻⁴' (plain '0.53' between 0.01 and 1000), with `digits` significant digits."""
+    if not isinstance(digits, int) or digits < 1:
+        raise ValueError(f"digits must be a positive int, got {digits!r}")
+    x = float(x)
+    if not math.isfinite(x):
+        return "∞" if x > 0 else ("−∞" if x < 0 else "NaN")
+    if x == 0 or 1e-2 <= abs(x) < 1e3:
+        return f"{x:.{digits}g}".replace("-", "−")
+    mantissa, exponent = f"{x:.{digits - 1}e}".split("e")
+    return f"{mantissa.replace('-', '−')} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"

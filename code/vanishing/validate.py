@@ -1,0 +1,104 @@
+"""Argument checks shared by the package: each returns the cleaned value or raises an error whose
+message starts with the argument's name (TypeError for the wrong type, ValueError for a bad value).
+
+Bottom layer: from the package it imports only ``vanishing.activations``.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from vanishing.activations import Activation, get_activation
+
+# scalars ------------------------------------------------------------------------------------
+
+
+def is_int(value) -> bool:
+    """True if value is an integer (numbers.Integral, numpy ints included) but not a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def check_int(value, name: str, minimum: int = 0) -> int:
+    """Return value as an int >= minimum; TypeError/ValueError naming `name` otherwise."""
+    if not is_int(value):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value}")
+    return int(value)
+
+
+def check_size(value, name: str) -> int:
+    """Return value as a positive int (a width or length); TypeError/ValueError naming `name`."""
+    if not is_int(value):
+        raise TypeError(f"{name} must be a positive int, got {type(value).__name__}")
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive int, got {value}")
+    return int(value)
+
+
+def check_choice(value, name: str, choices: tuple[str, ...], *, kind: str) -> str:
+    """Return value if it is one of `choices` (each a `kind`); errors name `name`."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+    if value not in choices:
+        raise ValueError(f"{name}: unknown {kind} {value!r}; valid {kind}s are {choices}")
+    return value
+
+
+def check_activation(value, name: str) -> Activation:
+    """Return the Activation called `value`; TypeError/ValueError naming `name` otherwise."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be an activation name (str), got {type(value).__name__}")
+    try:
+        return get_activation(value)
+    except ValueError as err:
+        raise ValueError(f"{name}: {str(err).removeprefix('name: ')}") from None
+
+
+def as_generator(seed_or_rng, *, name: str = "seed_or_rng") -> np.random.Generator:
+    """Return a np.random.Generator from an int seed (>= 0) or pass a Generator through."""
+    if isinstance(seed_or_rng, np.random.Generator):
+        return seed_or_rng
+    if not is_int(seed_or_rng):
+        raise TypeError(
+            f"{name} must be an int seed or a np.random.Generator, got {type(seed_or_rng).__name__}"
+        )
+    if seed_or_rng < 0:
+        raise ValueError(f"{name} must be a non-negative int seed, got {seed_or_rng}")
+    return np.random.default_rng(int(seed_or_rng))
+
+
+# arrays -------------------------------------------------------------------------------------
+
+
+def as_real_array(value, name: str) -> np.ndarray:
+    """Return value as a float64 array (no copy if it is one); TypeError naming `name` otherwise."""
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
+    return arr.astype(np.float64, copy=False)
+
+
+def check_finite(arr: np.ndarray, name: str) -> np.ndarray:
+    """Return arr if it holds no NaN or inf; ValueError naming `name` otherwise."""
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains non-finite values (NaN or inf)")
+    return arr
+
+
+def check_array(value, name: str, ndim: int) -> np.ndarray:
+    """Return value as a finite float64 array with `ndim` dims; errors name `name`."""
+    arr = as_real_array(value, name)
+    if arr.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
+    return check_finite(arr, name)
+
+
+def check_shape(value, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """Return value as a finite float64 array of exactly `shape`; errors name `name`."""
+    arr = check_array(value, name, len(shape))
+    if arr.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {arr.shape}")
+    return arr
