@@ -406,3 +406,17 @@ def test_bad_jacobian_inputs(setup):
             fn(model, cache, np.full((5, 3), np.nan))
         with pytest.raises(ValueError, match=r"^cache\b"):
             fn(model, other, np.ones((5, 3)))
+
+
+def test_forward_overflow_gives_inf_without_warnings():
+    import warnings
+
+    from vanishing.linalg import random_matrix
+
+    W_hh = random_matrix(8, rho=3.0, kind="orthogonal", rng=0)
+    model = init_rnn(1, 8, 1, "identity", W_hh=W_hh, rng=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cache = forward(model, np.ones((1, 1000, 1)))
+    assert np.isinf(cache.h[0, -1]).any() or np.isnan(cache.h[0, -1]).any()
+    assert np.all(np.isfinite(cache.h[0, :50]))

@@ -140,7 +140,10 @@ class RNNCache:
 
 
 def forward(model: RNN, x: np.ndarray, h0: np.ndarray | None = None) -> RNNCache:
-    """Ch. 2 forward pass h_t = phi(W_hh h_{t-1} + W_xh x_t + b_h); x: (B, T, n_x), h0: (B, n_h)."""
+    """Ch. 2 forward pass h_t = phi(W_hh h_{t-1} + W_xh x_t + b_h); x: (B, T, n_x), h0: (B, n_h).
+
+    Overflowing states (an exploding linear or ReLU network) become inf/nan without warnings.
+    """
     model = _check_model(model)
     x = check_array(x, "x", 3)  # (B, T, n_x)
     B, T, n_x = x.shape
@@ -152,10 +155,13 @@ def forward(model: RNN, x: np.ndarray, h0: np.ndarray | None = None) -> RNNCache
     h = np.empty((B, T + 1, model.n_h))  # (B, T+1, n_h)
     z = np.empty((B, T, model.n_h))  # (B, T, n_h)
     h[:, 0] = h0
-    for t in range(1, T + 1):
-        z[:, t - 1] = h[:, t - 1] @ model.W_hh.T + u[:, t - 1]  # z_t, (B, n_h)
-        h[:, t] = phi(z[:, t - 1])  # h_t, (B, n_h)
-    y_hat = h[:, 1:] @ model.W_hy.T + model.b_y  # (B, T, n_y)
+    # An exploding linear or ReLU network overflows: the states become inf (or nan), silently;
+    # that is the expected outcome of the demonstration, not an error to warn about at each step.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(1, T + 1):
+            z[:, t - 1] = h[:, t - 1] @ model.W_hh.T + u[:, t - 1]  # z_t, (B, n_h)
+            h[:, t] = phi(z[:, t - 1])  # h_t, (B, n_h)
+        y_hat = h[:, 1:] @ model.W_hy.T + model.b_y  # (B, T, n_y)
     return RNNCache(x=x, h=h, z=z, y_hat=y_hat)
 
 
