@@ -20,6 +20,13 @@ CHAPTER_FIGURES = {
     ),
     "book/ch02_unrolled_rnn.html": ("fig-ch02-unrolled", "fig-ch02-lags"),
     "book/ch03_powers_of_w.html": ("fig-ch03-transient", "fig-ch03-norm-vs-lag"),
+    "book/ch04_activations.html": (
+        "fig-ch04-activations",
+        "fig-ch04-saturation",
+        "fig-ch04-dying",
+        "fig-ch04-pascanu",
+        "fig-ch04-caveat",
+    ),
 }
 
 
@@ -163,6 +170,7 @@ def test_pages_have_no_error_output(built_book, page):
     [
         ("book/ch02_unrolled_rnn.html", [r"\mathbf{W}_{hh}^{\top}", r"\phi'\left(z_{3}\right)"]),
         ("book/ch03_powers_of_w.html", [r"\boldsymbol{\Lambda}^{k}", r"k \lambda^{k - 1}"]),
+        ("book/ch04_activations.html", [r"\mathtt{sigmoid}", r"\frac{1}{4}"]),
     ],
 )
 def test_chapters_show_typeset_sympy_results(built_book, chapter, needles):

@@ -12,7 +12,8 @@ from matplotlib.figure import Figure
 from ..experiments import ch01 as ex01
 from ..experiments import ch02 as ex02
 from ..experiments import ch03 as ex03
-from . import ch01, ch02, ch03, diagrams
+from ..experiments import ch04 as ex04
+from . import ch01, ch02, ch03, ch04, diagrams
 from .style import SAVE_METADATA
 
 # name -> (one-line description, function that runs the experiment and draws the figure)
@@ -44,6 +45,26 @@ FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
     "ch03-norm-vs-lag": (
         "Jacobian-product norm against lag for spectral radius 0.5..1.5 (chapter 3)",
         lambda: ch03.norm_vs_lag(ex03.norm_vs_lag()),
+    ),
+    "ch04-activations": (
+        "six activation functions and their derivatives (chapter 4)",
+        lambda: ch04.activations(ex04.activation_curves()),
+    ),
+    "ch04-saturation": (
+        "saturated share and mean slope of a sigmoid/tanh layer against weight scale (chapter 4)",
+        lambda: ch04.saturation(ex04.saturation()),
+    ),
+    "ch04-dying-relu": (
+        "dead ReLU units after a large step or a bias shift (chapter 4)",
+        lambda: ch04.dying_relu(ex04.dying_relu()),
+    ),
+    "ch04-pascanu": (
+        "Jacobian-product norms against gamma * sigma_max, with the bound (chapter 4)",
+        lambda: ch04.pascanu(ex04.pascanu_check()),
+    ),
+    "ch04-sigmoid-caveat": (
+        "a sigmoid unit with |w| > 4 at its fixed point (chapter 4)",
+        lambda: ch04.sigmoid_caveat(ex04.sigmoid_caveat()),
     ),
 }
 

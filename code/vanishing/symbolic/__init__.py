@@ -75,3 +75,49 @@ __all__ = [
     "sigma_max_exact",
     "spectral_radius_exact",
 ]
+
+# chapter 4: activations (SymPy forms, phi', sup |phi'|)
+from vanishing.symbolic.activations import (  # noqa: E402
+    ActivationDerivative,
+    DerivativeMax,
+    derivative,
+    derivative_max,
+    latex_table,
+    sympy_activation,
+)
+
+__all__ += [
+    "ActivationDerivative",
+    "DerivativeMax",
+    "derivative",
+    "derivative_max",
+    "latex_table",
+    "sympy_activation",
+]
+
+# chapter 5: variance (Xavier/Glorot and He)
+from vanishing.symbolic.variance import (  # noqa: E402
+    BackwardVariance,
+    Expect,
+    ForwardVariance,
+    HeVariance,
+    Var,
+    XavierVariance,
+    backward_variance,
+    forward_variance,
+    he,
+    xavier,
+)
+
+__all__ += [
+    "BackwardVariance",
+    "Expect",
+    "ForwardVariance",
+    "HeVariance",
+    "Var",
+    "XavierVariance",
+    "backward_variance",
+    "forward_variance",
+    "he",
+    "xavier",
+]
