@@ -27,6 +27,14 @@ CHAPTER_FIGURES = {
         "fig-ch04-pascanu",
         "fig-ch04-caveat",
     ),
+    "book/ch05_remedies.html": (
+        "fig-ch05-cliff",
+        "fig-ch05-glorot",
+        "fig-ch05-he",
+        "fig-ch05-rnn-init",
+        "fig-ch05-residual",
+        "fig-ch05-summary",
+    ),
 }
 
 
@@ -171,6 +179,7 @@ def test_pages_have_no_error_output(built_book, page):
         ("book/ch02_unrolled_rnn.html", [r"\mathbf{W}_{hh}^{\top}", r"\phi'\left(z_{3}\right)"]),
         ("book/ch03_powers_of_w.html", [r"\boldsymbol{\Lambda}^{k}", r"k \lambda^{k - 1}"]),
         ("book/ch04_activations.html", [r"\mathtt{sigmoid}", r"\frac{1}{4}"]),
+        ("book/ch05_remedies.html", [r"\frac{2}{n_{in} + n_{out}}", r"\frac{s^{2}}{2}"]),
     ],
 )
 def test_chapters_show_typeset_sympy_results(built_book, chapter, needles):

@@ -15,6 +15,7 @@ def sci(x: float, digits: int = 2) -> str:
     if not math.isfinite(x):
         return "∞" if x > 0 else ("−∞" if x < 0 else "NaN")
     if x == 0 or 1e-2 <= abs(x) < 1e3:
-        return f"{x:.{digits}g}".replace("-", "−")
+        rounded = float(f"{x:.{digits}g}")  # round to `digits` significant digits, no exponent
+        return f"{rounded:g}".replace("-", "−")
     mantissa, exponent = f"{x:.{digits - 1}e}".split("e")
     return f"{mantissa.replace('-', '−')} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"

@@ -13,7 +13,8 @@ from ..experiments import ch01 as ex01
 from ..experiments import ch02 as ex02
 from ..experiments import ch03 as ex03
 from ..experiments import ch04 as ex04
-from . import ch01, ch02, ch03, ch04, diagrams
+from ..experiments import ch05 as ex05
+from . import ch01, ch02, ch03, ch04, ch05, diagrams
 from .style import SAVE_METADATA
 
 # name -> (one-line description, function that runs the experiment and draws the figure)
@@ -65,6 +66,34 @@ FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
     "ch04-sigmoid-caveat": (
         "a sigmoid unit with |w| > 4 at its fixed point (chapter 4)",
         lambda: ch04.sigmoid_caveat(ex04.sigmoid_caveat()),
+    ),
+    "ch05-cliff": (
+        "the cliff of a one-unit RNN with plain and clipped descent (chapter 5)",
+        lambda: ch05.cliff(ex05.cliff()),
+    ),
+    "ch05-clipping-rescales-only": (
+        "clipping scales every BPTT term alike (chapter 5)",
+        lambda: ch05.clipping_rescales_only(ex05.clipping_rescales_only()),
+    ),
+    "ch05-glorot-bengio": (
+        "per-layer statistics of a tanh net, standard vs Xavier init (chapter 5)",
+        lambda: ch05.glorot_bengio(ex05.glorot_bengio()),
+    ),
+    "ch05-he-decay": (
+        "a deep ReLU net under Xavier and He initialisation (chapter 5)",
+        lambda: ch05.he_decay(ex05.he_decay()),
+    ),
+    "ch05-rnn-init-lags": (
+        "gradient against lag for four recurrent initialisations (chapter 5)",
+        lambda: ch05.rnn_init_lags(ex05.rnn_init_lags()),
+    ),
+    "ch05-residual": (
+        "plain vs residual stacks, with and without branch scaling (chapter 5)",
+        lambda: ch05.residual_vs_plain(ex05.residual_vs_plain()),
+    ),
+    "ch05-remedies-summary": (
+        "per-layer gradient norms under each remedy (chapter 5)",
+        lambda: ch05.remedies_summary(ex05.remedies_summary()),
     ),
 }
 

@@ -1,0 +1,586 @@
+"""Chapter 5 measurements: the cliff and clipping, initialisation schemes, IRNN, residual blocks.
+
+Every feed-forward experiment feeds x ~ N(0, 1) inputs (B, n) and regresses a random linear
+target y = V x with V ~ N(0, 1/n) (B, n_out = 10) under the mean squared error of ch. 1: no
+softmax, so nothing but the network itself shapes the backward signal.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import mlp, residual, rnn
+from ..clip import clip_by_global_norm
+from ..gradcheck import relative_error
+from ..init import INIT_SCHEMES, init_weight
+from ..validate import (
+    as_generator,
+    as_real_array,
+    check_choice,
+    check_finite,
+    check_int,
+    check_size,
+)
+
+N_OUT = 10  # read-out width of every feed-forward experiment
+
+# validation helpers ---------------------------------------------------------------------------
+
+
+def _check_real(value, name: str, *, positive: bool = False) -> float:
+    """Return value as a finite float (> 0 if `positive`); errors name `name`."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    if not math.isfinite(value) or (positive and value <= 0):
+        kind = "positive and finite" if positive else "finite"
+        raise ValueError(f"{name} must be {kind}, got {value}")
+    return float(value)
+
+
+def _check_pair(value, name: str, *, increasing: bool = False) -> tuple[float, float]:
+    """Return value as two finite floats (lo < hi if `increasing`); errors name `name`."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
+        raise TypeError(f"{name} must be a pair of real numbers, got {value!r}")
+    lo, hi = (_check_real(v, name) for v in value)
+    if increasing and not lo < hi:
+        raise ValueError(f"{name} must be increasing (lo < hi), got {value!r}")
+    return lo, hi
+
+
+def _check_schemes(schemes, name: str = "schemes") -> tuple[str, ...]:
+    """Return a non-empty tuple of known init scheme names; errors name `name`."""
+    if isinstance(schemes, str) or not isinstance(schemes, (list, tuple)) or not schemes:
+        raise TypeError(f"{name} must be a non-empty tuple of scheme names, got {schemes!r}")
+    return tuple(check_choice(s, name, INIT_SCHEMES, kind="scheme") for s in schemes)
+
+
+def _regression_data(rng: np.random.Generator, batch: int, n: int) -> tuple[np.ndarray, ...]:
+    """x ~ N(0, 1) (B, n) and a random linear target y = V x, V ~ N(0, 1/n): (B, N_OUT)."""
+    x = rng.standard_normal((batch, n))  # (B, n)
+    V = rng.standard_normal((N_OUT, n)) / np.sqrt(n)  # (N_OUT, n)
+    return x, x @ V.T  # (B, n), (B, N_OUT)
+
+
+def _fit_factor(values: np.ndarray) -> float:
+    """Per-step factor f of a least-squares fit log v_l = c + l log f over l = 0, 1, ..."""
+    slope = np.polyfit(np.arange(len(values)), np.log(values), 1)[0]
+    return float(np.exp(slope))
+
+
+# a. the cliff -----------------------------------------------------------------------------------
+
+
+def _one_unit_forward(w, b, T: int, x0: float) -> tuple[np.ndarray, np.ndarray]:
+    """States x_0..x_T (T+1, ...) and sigmoid(x_0..x_{T-1}) (T, ...); w, b of one shape."""
+    xs = np.empty((T + 1,) + w.shape)  # (T+1, ...)
+    ss = np.empty((T,) + w.shape)  # (T, ...)
+    xs[0] = x0
+    for t in range(1, T + 1):
+        # sigmoid(x) = (1 + tanh(x/2)) / 2: one ufunc, no overflow (absolute error ~1e-16; this
+        # loop runs T times per gradient step, where activations.sigmoid's checks would dominate)
+        ss[t - 1] = 0.5 + 0.5 * np.tanh(0.5 * xs[t - 1])
+        xs[t] = w * ss[t - 1] + b
+    return xs, ss
+
+
+def _one_unit_args(w, b, T, x0) -> tuple[np.ndarray, np.ndarray, int, float]:
+    """Checked (w, b) broadcast to one float64 shape, T and x0; errors name the argument."""
+    T = check_size(T, "T")
+    x0 = _check_real(x0, "x0")
+    w = check_finite(as_real_array(w, "w"), "w")
+    b = check_finite(as_real_array(b, "b"), "b")
+    try:
+        w, b = np.broadcast_arrays(w, b)
+    except ValueError:
+        raise ValueError(f"b must broadcast against w {w.shape}, got shape {b.shape}") from None
+    return w, b, T, x0
+
+
+def one_unit_rnn(w, b, *, T: int = 50, x0: float = 0.5) -> np.ndarray:
+    """Pascanu et al. (2013)'s one-unit RNN x_t = w sigmoid(x_{t-1}) + b, elementwise in (w, b).
+
+    w, b: broadcastable arrays of parameters; returns x_0..x_T, shape (T+1, *broadcast shape).
+    """
+    return _one_unit_forward(*_one_unit_args(w, b, T, x0))[0]
+
+
+def one_unit_loss_and_grad(w, b, *, T: int = 50, x0: float = 0.5, target: float = -2.0):
+    """Loss (x_T - target)^2 and its gradient (dL/dw, dL/db) by hand-written BPTT, elementwise.
+
+    Backwards: g_T = 2 (x_T - target), g_{t-1} = g_t w sigmoid'(x_{t-1}); dL/dw = sum_t g_t
+    sigmoid(x_{t-1}), dL/db = sum_t g_t. Returns three arrays of the broadcast shape of (w, b).
+    """
+    w, b, T, x0 = _one_unit_args(w, b, T, x0)
+    target = _check_real(target, "target")
+    xs, ss = _one_unit_forward(w, b, T, x0)  # (T+1, ...), (T, ...)
+    e = xs[-1] - target
+    g = 2.0 * e  # dL/dx_T
+    dw, db = np.zeros_like(g), np.zeros_like(g)
+    with np.errstate(over="ignore", invalid="ignore"):  # a far jump can overflow g: inf, no spam
+        for t in range(T, 0, -1):
+            s = ss[t - 1]  # sigmoid(x_{t-1})
+            dw += g * s  # direct dependence of x_t on w
+            db += g  # and on b
+            g = g * w * s * (1.0 - s)  # dL/dx_{t-1} = dL/dx_t * dx_t/dx_{t-1}
+    return e * e, dw, db
+
+
+@dataclass(frozen=True)
+class GDPath:
+    """A gradient-descent run on the one-unit RNN: parameters, loss, ||grad|| before each step."""
+
+    params: np.ndarray  # (steps+1, 2) (w, b) at each step, the start first
+    loss: np.ndarray  # (steps+1,)
+    grad_norm: np.ndarray  # (steps+1,) ||(dL/dw, dL/db)|| before clipping
+    clipped: np.ndarray  # (steps,) True where the step was clipped (always False if plain)
+
+    @property
+    def step_length(self) -> np.ndarray:
+        """(steps,) distance travelled in (w, b) by each step."""
+        return np.linalg.norm(np.diff(self.params, axis=0), axis=1)
+
+
+@dataclass(frozen=True)
+class Cliff:
+    """The loss surface of the one-unit RNN over a (w, b) grid, and plain vs clipped GD paths."""
+
+    w: np.ndarray  # (G,)
+    b: np.ndarray  # (G,)
+    loss: np.ndarray  # (G, G), loss[i, j] at (w[j], b[i])
+    T: int
+    x0: float
+    target: float
+    start: tuple[float, float]
+    lr: float
+    threshold: float
+    plain: GDPath
+    clipped: GDPath
+
+
+def _descend(start, *, T, x0, target, lr, steps, threshold) -> tuple[GDPath, GDPath]:
+    """Plain and clipped gradient descent from `start`, run side by side (one row each)."""
+    P = np.empty((steps + 1, 2, 2))  # (step, path, (w, b)); path 0 plain, 1 clipped
+    loss, norm = np.empty((steps + 1, 2)), np.empty((steps + 1, 2))
+    clipped = np.zeros((steps, 2), dtype=bool)
+    P[0] = start
+    for k in range(steps + 1):
+        L, dw, db = one_unit_loss_and_grad(P[k, :, 0], P[k, :, 1], T=T, x0=x0, target=target)
+        G = np.stack([dw, db], axis=1)  # (path, 2)
+        loss[k], norm[k] = L, np.hypot(dw, db)
+        if k == steps:
+            break
+        result = clip_by_global_norm([G[1]], threshold)  # Pascanu et al.'s Algorithm 1
+        G[1], clipped[k, 1] = result.grads[0], result.clipped
+        P[k + 1] = P[k] - lr * G
+    return tuple(GDPath(P[:, i], loss[:, i], norm[:, i], clipped[:, i]) for i in range(2))
+
+
+def cliff(
+    w_range: tuple[float, float] = (2.0, 8.0),
+    b_range: tuple[float, float] = (-5.0, -1.0),
+    grid: int = 121,
+    T: int = 50,
+    target: float = -2.0,
+    start: tuple[float, float] = (6.0, -4.0),
+    lr: float = 0.01,
+    steps: int = 300,
+    threshold: float = 5.0,
+    x0: float = 0.5,
+) -> Cliff:
+    """Pascanu et al. (2013)'s cliff: loss surface of x_t = w sigmoid(x_{t-1}) + b and two GD
+    paths from one start, plain and clipped to norm `threshold` (Algorithm 1)."""
+    w_range = _check_pair(w_range, "w_range", increasing=True)
+    b_range = _check_pair(b_range, "b_range", increasing=True)
+    grid = check_int(grid, "grid", minimum=2)
+    start = _check_pair(start, "start")
+    lr = _check_real(lr, "lr", positive=True)
+    threshold = _check_real(threshold, "threshold", positive=True)
+    steps = check_size(steps, "steps")
+    w = np.linspace(*w_range, grid)  # (G,)
+    b = np.linspace(*b_range, grid)  # (G,)
+    target = _check_real(target, "target")
+    x_T = one_unit_rnn(w[None, :], b[:, None], T=T, x0=x0)[-1]  # (G, G)
+    loss = (x_T - target) ** 2  # (G, G)
+    plain, clipped = _descend(
+        start, T=T, x0=x0, target=target, lr=lr, steps=steps, threshold=threshold
+    )
+    return Cliff(w, b, loss, T, x0, target, start, lr, threshold, plain, clipped)
+
+
+# b. clipping rescales every lag alike -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClippingRescalesOnly:
+    """Per-lag terms of dL/dW_hh of a tanh RNN before and after global-norm clipping."""
+
+    lags: np.ndarray  # (T,) lag = T - k
+    norms_before: np.ndarray  # (T,) ||term at lag||_F
+    norms_after: np.ndarray  # (T,) the same terms of the clipped gradient
+    grad_norm: float  # global norm of the full gradient (all parameters) before clipping
+    threshold: float
+    scale: float  # threshold / grad_norm, the one factor clipping applies
+    far_lag: int
+    check: float  # rel. error between clipped dL/dW_hh and BPTT from scale * dL/dh_T (~1e-16)
+
+    @property
+    def shares_before(self) -> np.ndarray:
+        """(T,) each lag's share of the summed term norms, before clipping."""
+        return self.norms_before / self.norms_before.sum()
+
+    @property
+    def shares_after(self) -> np.ndarray:
+        """(T,) each lag's share of the summed term norms, after clipping."""
+        return self.norms_after / self.norms_after.sum()
+
+    @property
+    def far_share(self) -> tuple[float, float]:
+        """(before, after) share of the terms with lag >= far_lag."""
+        far = self.lags >= self.far_lag
+        return float(self.shares_before[far].sum()), float(self.shares_after[far].sum())
+
+
+def clipping_rescales_only(
+    T: int = 60,
+    n_h: int = 32,
+    n_x: int = 4,
+    batch: int = 32,
+    threshold: float = 0.1,
+    far_lag: int = 20,
+    seed: int = 0,
+) -> ClippingRescalesOnly:
+    """A tanh RNN with a loss at T: global-norm clipping multiplies every lag's term by one
+    factor, so the far lags' share of dL/dW_hh is what it was (clipping cannot cure vanishing)."""
+    T, n_h, n_x, batch = (
+        check_size(v, k) for v, k in ((T, "T"), (n_h, "n_h"), (n_x, "n_x"), (batch, "batch"))
+    )
+    threshold = _check_real(threshold, "threshold", positive=True)
+    far_lag = check_int(far_lag, "far_lag", minimum=1)
+    if far_lag >= T:
+        raise ValueError(f"far_lag must be below T = {T}, got {far_lag}")
+    rng = as_generator(seed, name="seed")
+    model = rnn.init_rnn(n_x, n_h, 1, "tanh", scheme="xavier", scheme_hh="lecun", rng=rng)
+    x = rng.standard_normal((batch, T, n_x))  # (B, T, n_x)
+    y = rng.standard_normal((batch, 1))  # (B, n_y): a target for y_hat_T only
+    _, grads = rnn.loss_and_grads(model, x, y, loss_at="last")
+    params = [grads.W_xh, grads.W_hh, grads.b_h, grads.W_hy, grads.b_y]
+    result = clip_by_global_norm(params, threshold)
+    cache = rnn.forward(model, x)
+    r = (cache.y_hat[:, -1] - y) / batch  # dL/dy_hat_T, (B, n_y)
+    g_T = r @ model.W_hy  # dL/dh_T, (B, n_h)
+    before = rnn.gradient_by_lag(model, cache, g_T)  # (T,)
+    # The lag terms sum to dL/dW_hh and are linear in g_T, so the clipped gradient is BPTT run
+    # from scale * g_T (checked below) and clipping's one factor reaches every term.
+    after = rnn.gradient_by_lag(model, cache, result.scale * g_T)  # (T,)
+    dL_dh = np.zeros((batch, T, n_h))  # (B, T, n_h): only h_T feeds the loss directly
+    dL_dh[:, -1] = result.scale * g_T
+    check = relative_error(rnn.bptt(model, cache, dL_dh).W_hh, result.grads[1])
+    return ClippingRescalesOnly(
+        np.arange(T), before, after, result.norm, threshold, result.scale, far_lag, check
+    )
+
+
+# c. Glorot & Bengio (2010) ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GlorotBengio:
+    """Per-hidden-layer activation and back-propagated gradient statistics at initialisation."""
+
+    schemes: tuple[str, ...]
+    activation: str
+    width: int
+    act_std: np.ndarray  # (S, H) std of a^(l) over batch and units, l = 1..H
+    grad_std: np.ndarray  # (S, H) std of dL/dz^(l)
+    weight_grad_std: np.ndarray  # (S, H) std of the entries of dL/dW^(l)
+    act_bins: np.ndarray  # (K+1,) edges shared by every activation histogram
+    act_hist: np.ndarray  # (S, H, K) counts
+    grad_bins: np.ndarray  # (K+1,) edges shared by every gradient histogram
+    grad_hist: np.ndarray  # (S, H, K) counts; values beyond the edges go to the end bins
+
+
+def glorot_bengio(
+    width: int = 300,
+    hidden: int = 5,
+    batch: int = 500,
+    schemes: tuple[str, ...] = ("standard", "xavier_uniform"),
+    activation: str = "tanh",
+    seed: int = 0,
+    bins: int = 50,
+) -> GlorotBengio:
+    """Glorot & Bengio (2010) at initialisation: `hidden` tanh layers of `width`, a linear
+    read-out; per-layer spread of a^(l) and of dL/dz^(l), random linear regression target."""
+    width, hidden, batch, bins = (
+        check_size(v, k)
+        for v, k in ((width, "width"), (hidden, "hidden"), (batch, "batch"), (bins, "bins"))
+    )
+    schemes = _check_schemes(schemes)
+    x, y = _regression_data(as_generator(seed, name="seed"), batch, width)
+    sizes = [width] * (hidden + 1) + [N_OUT]
+    acts, deltas, weight_grad_std = [], [], []
+    for s, scheme in enumerate(schemes):
+        model = mlp.init_mlp(sizes, activation, scheme=scheme, rng=seed + 1 + s)
+        cache = mlp.forward(model, x)
+        _, r = mlp.mse_loss(cache.a[-1], y)
+        grads = mlp.backward(model, cache, r)
+        phi_prime = model.layer_activation(1).phi_prime
+        acts.append(cache.a[1 : hidden + 1])  # a^(1..H), each (B, width)
+        deltas.append([phi_prime(cache.z[l]) * grads.a[l + 1] for l in range(hidden)])  # dL/dz
+        weight_grad_std.append([np.std(dW) for dW in grads.W[:hidden]])
+    act_std = np.array([[np.std(a) for a in row] for row in acts])  # (S, H)
+    grad_std = np.array([[np.std(d) for d in row] for row in deltas])  # (S, H)
+    tanh = activation == "tanh"  # tanh: the edges are its range [-1, 1]; else the data's range
+    lo = -1.0 if tanh else min(float(np.min(a)) for row in acts for a in row)
+    hi = 1.0 if tanh else max(float(np.max(a)) for row in acts for a in row)
+    act_bins = np.linspace(lo, hi, bins + 1)
+    c = 4.0 * float(grad_std.max())  # gradient edges: +-4 of the largest per-layer std
+    grad_bins = np.linspace(-c, c, bins + 1)
+    act_hist = np.array([[np.histogram(a, act_bins)[0] for a in row] for row in acts])
+    grad_hist = np.array(
+        [[np.histogram(np.clip(d, -c, c), grad_bins)[0] for d in row] for row in deltas]
+    )
+    return GlorotBengio(
+        schemes,
+        activation,
+        width,
+        act_std,
+        grad_std,
+        np.array(weight_grad_std),
+        act_bins,
+        act_hist,
+        grad_bins,
+        grad_hist,
+    )
+
+
+# d. He et al. (2015): Xavier halves ReLU signals each layer ---------------------------------
+
+
+@dataclass(frozen=True)
+class HeDecay:
+    """Deep ReLU MLP at initialisation: forward activation std and backward signal per layer."""
+
+    schemes: tuple[str, ...]
+    depth: int
+    width: int
+    act_std: np.ndarray  # (S, depth+1) std of a^(l), l = 0..depth (a^(0) = x)
+    grad_a: np.ndarray  # (S, depth+1) ||dL/da^(l)||_F, l = 0..depth
+    grad_W: np.ndarray  # (S, depth) ||dL/dW^(l)||_F, l = 1..depth
+
+    @property
+    def ratios(self) -> np.ndarray:
+        """(S, depth) std(a^(l)) / std(a^(l-1)) for l = 1..depth."""
+        return self.act_std[:, 1:] / self.act_std[:, :-1]
+
+    @property
+    def factor(self) -> np.ndarray:
+        """(S,) fitted per-layer factor of the activation std over layers 1..depth."""
+        return np.array([_fit_factor(row[1:]) for row in self.act_std])
+
+    @property
+    def backward_factor(self) -> np.ndarray:
+        """(S,) fitted per-layer factor of ||dL/da^(l)|| going *down*, from l = depth to 1."""
+        return np.array([_fit_factor(row[1:][::-1]) for row in self.grad_a])
+
+
+def he_decay(
+    depth: int = 30,
+    width: int = 256,
+    batch: int = 256,
+    schemes: tuple[str, ...] = ("xavier", "he"),
+    seed: int = 0,
+) -> HeDecay:
+    """He et al. (2015): `depth` ReLU layers of `width` plus a linear read-out, at init; with
+    Var(W) = 1/n (Xavier, square) each layer halves the variance, with 2/n (He) it keeps it."""
+    depth, width, batch = (
+        check_size(v, k) for v, k in ((depth, "depth"), (width, "width"), (batch, "batch"))
+    )
+    schemes = _check_schemes(schemes)
+    x, y = _regression_data(as_generator(seed, name="seed"), batch, width)
+    sizes = [width] * (depth + 1) + [N_OUT]
+    act_std = np.empty((len(schemes), depth + 1))
+    grad_a = np.empty((len(schemes), depth + 1))
+    grad_W = np.empty((len(schemes), depth))
+    for s, scheme in enumerate(schemes):
+        model = mlp.init_mlp(sizes, "relu", scheme=scheme, rng=seed + 1 + s)
+        cache = mlp.forward(model, x)
+        _, r = mlp.mse_loss(cache.a[-1], y)
+        grads = mlp.backward(model, cache, r)
+        act_std[s] = [np.std(a) for a in cache.a[: depth + 1]]
+        grad_a[s] = [np.linalg.norm(g) for g in grads.a[: depth + 1]]
+        grad_W[s] = mlp.layer_grad_norms(grads)[:depth]
+    return HeDecay(schemes, depth, width, act_std, grad_a, grad_W)
+
+
+# e. recurrent initialisations ---------------------------------------------------------------
+
+
+RNN_VARIANTS: tuple[str, ...] = (
+    "tanh, Gaussian W",  # W_hh ~ N(0, 1/n)
+    "tanh, orthogonal W",
+    "ReLU, identity W (IRNN)",  # Le, Jaitly & Hinton (2015)
+    "ReLU, Gaussian W",  # W_hh ~ N(0, 1/n)
+)
+
+
+@dataclass(frozen=True)
+class RNNInitLags:
+    """||dL/dh_{T-m}|| against lag m at initialisation, per input scale and recurrent init."""
+
+    input_stds: tuple[float, ...]
+    variants: tuple[str, ...]
+    lags: np.ndarray  # (T+1,) m = 0..T
+    norms: np.ndarray  # (S, V, T+1) batch mean of ||dL/dh_{T-m}||, 1 at m = 0
+
+    def at_lag(self, m: int) -> np.ndarray:
+        """(S, V) every curve at lag m."""
+        return self.norms[:, :, m]
+
+
+def rnn_init_lags(
+    T: int = 100,
+    n: int = 64,
+    seed: int = 0,
+    *,
+    input_stds: tuple[float, ...] = (0.01, 1.0),
+    batch: int = 16,
+    n_x: int = 8,
+) -> RNNInitLags:
+    """Backward signal ||dL/dh_{T-m}|| against lag m for four (activation, W_hh) initialisations,
+    inputs x ~ input_std N(0, 1) for each input_std, unit-norm dL/dh_T, Xavier W_xh, h_0 = 0."""
+    T, n, batch, n_x = (
+        check_size(v, k) for v, k in ((T, "T"), (n, "n"), (batch, "batch"), (n_x, "n_x"))
+    )
+    if isinstance(input_stds, str) or not isinstance(input_stds, (list, tuple)) or not input_stds:
+        raise TypeError(f"input_stds must be a non-empty tuple of numbers, got {input_stds!r}")
+    input_stds = tuple(_check_real(s, "input_stds", positive=True) for s in input_stds)
+    rng = as_generator(seed, name="seed")
+    x = rng.standard_normal((batch, T, n_x))  # (B, T, n_x)
+    g_T = rng.standard_normal((batch, n))  # (B, n)
+    g_T /= np.linalg.norm(g_T, axis=1, keepdims=True)  # unit ||dL/dh_T|| per sequence
+    gaussian = init_weight(n, n, "lecun", seed + 1)  # N(0, 1/n), shared by two variants
+    recurrent = {
+        "tanh, Gaussian W": ("tanh", gaussian),
+        "tanh, orthogonal W": ("tanh", init_weight(n, n, "orthogonal", seed + 2)),
+        "ReLU, identity W (IRNN)": ("relu", np.eye(n)),
+        "ReLU, Gaussian W": ("relu", gaussian),
+    }
+    norms = np.empty((len(input_stds), len(RNN_VARIANTS), T + 1))
+    for v, name in enumerate(RNN_VARIANTS):
+        activation, W_hh = recurrent[name]
+        model = rnn.init_rnn(n_x, n, 1, activation, W_hh=W_hh, scheme="xavier", rng=seed + 3)
+        for i, std in enumerate(input_stds):
+            cache = rnn.forward(model, std * x)
+            norms[i, v] = rnn.state_gradient_norms(model, cache, g_T)[::-1]  # index = lag
+    return RNNInitLags(input_stds, RNN_VARIANTS, np.arange(T + 1), norms)
+
+
+# f. residual vs plain ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResidualVsPlain:
+    """Per-layer forward std and gradient norms of a plain ReLU MLP and two residual stacks."""
+
+    variants: tuple[str, ...]
+    depth: int
+    act_std: np.ndarray  # (V, depth+1) std of a^(l), l = 0..depth
+    grad_W: np.ndarray  # (V, depth) ||dL/dW^(l)||_F
+    grad_a: np.ndarray  # (V, depth+1) ||dL/da^(l)||_F
+
+
+def _plain_and_residual(depth, width, x, y, seed):
+    """(name, per-layer std of a^(0..L), ||dL/dW^(l)||, ||dL/da^(l)||) for the three nets."""
+    out = []
+    model = mlp.init_mlp([width] * (depth + 1) + [N_OUT], "relu", scheme="he", rng=seed)
+    cache = mlp.forward(model, x)
+    grads = mlp.backward(model, cache, mlp.mse_loss(cache.a[-1], y)[1])
+    a, ga = cache.a[: depth + 1], grads.a[: depth + 1]
+    out.append(("plain ReLU, He", a, mlp.layer_grad_norms(grads)[:depth], ga))
+    for name, alpha in (("residual, α = 1", 1.0), ("residual, α = 1/√L", 1 / math.sqrt(depth))):
+        res = residual.init_residual(
+            width, depth, N_OUT, "relu", scheme="he", alpha=alpha, rng=seed
+        )
+        _, grads = residual.loss_and_grads(res, x, y)
+        cache = residual.forward(res, x)
+        out.append((name, cache.a, residual.layer_grad_norms(grads), grads.a))
+    return out
+
+
+def residual_vs_plain(
+    depth: int = 50, width: int = 64, batch: int = 128, seed: int = 0
+) -> ResidualVsPlain:
+    """He-initialised ReLU: plain MLP vs residual blocks a + alpha relu(W a + b), alpha = 1 and
+    1/sqrt(L); forward std of a^(l), ||dL/dW^(l)|| and ||dL/da^(l)|| per layer."""
+    depth, width, batch = (
+        check_size(v, k) for v, k in ((depth, "depth"), (width, "width"), (batch, "batch"))
+    )
+    x, y = _regression_data(as_generator(seed, name="seed"), batch, width)
+    rows = _plain_and_residual(depth, width, x, y, seed + 1)
+    return ResidualVsPlain(
+        tuple(r[0] for r in rows),
+        depth,
+        np.array([[np.std(a) for a in r[1]] for r in rows]),
+        np.array([r[2] for r in rows]),
+        np.array([[np.linalg.norm(g) for g in r[3]] for r in rows]),
+    )
+
+
+# g. summary of remedies -------------------------------------------------------------------------
+
+
+REMEDIES: tuple[str, ...] = (
+    "sigmoid, standard init",
+    "tanh, Xavier init",
+    "ReLU, He init",
+    "residual ReLU, α = 1/√L",
+    "sigmoid, standard init, clipped",
+)
+
+
+@dataclass(frozen=True)
+class RemediesSummary:
+    """||dL/dW^(l)|| per layer at initialisation for each remedy, one row each (R, L)."""
+
+    remedies: tuple[str, ...]
+    depth: int
+    grad_W: np.ndarray  # (R, depth)
+    clip_scale: float  # factor global-norm clipping applied to the baseline's whole gradient
+    threshold: float
+
+    @property
+    def first_over_last(self) -> np.ndarray:
+        """(R,) ||dL/dW^(1)|| / ||dL/dW^(L)||: far below 1 means the first layers get little."""
+        return self.grad_W[:, 0] / self.grad_W[:, -1]
+
+
+def remedies_summary(
+    depth: int = 30, width: int = 128, batch: int = 128, seed: int = 0, threshold: float = 0.01
+) -> RemediesSummary:
+    """Per-layer ||dL/dW^(l)|| at init of `depth` layers of `width` (plus a linear read-out)
+    under each remedy, and the baseline after global-norm clipping to `threshold`."""
+    depth, width, batch = (
+        check_size(v, k) for v, k in ((depth, "depth"), (width, "width"), (batch, "batch"))
+    )
+    threshold = _check_real(threshold, "threshold", positive=True)
+    x, y = _regression_data(as_generator(seed, name="seed"), batch, width)
+    sizes = [width] * (depth + 1) + [N_OUT]
+    rows = []
+    for activation, scheme in (("sigmoid", "standard"), ("tanh", "xavier"), ("relu", "he")):
+        _, grads = mlp.loss_and_grads(
+            mlp.init_mlp(sizes, activation, scheme=scheme, rng=seed + 1), x, y
+        )
+        rows.append(mlp.layer_grad_norms(grads)[:depth])
+        if activation == "sigmoid":
+            baseline = grads
+    res = residual.init_residual(
+        width, depth, N_OUT, "relu", scheme="he", alpha=1 / math.sqrt(depth), rng=seed + 1
+    )
+    rows.append(residual.layer_grad_norms(residual.loss_and_grads(res, x, y)[1]))
+    clipped = clip_by_global_norm(baseline.W + baseline.b, threshold)
+    rows.append(np.array([np.linalg.norm(g) for g in clipped.grads[:depth]]))
+    return RemediesSummary(REMEDIES, depth, np.array(rows), clipped.scale, threshold)
