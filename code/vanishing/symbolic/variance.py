@@ -235,7 +235,7 @@ class XavierVariance:
     v: sp.Symbol
     forward_condition: sp.Eq  # n_in v = 1: forward variance preserved (linear regime)
     backward_condition: sp.Eq  # n_out v = 1: backward variance preserved
-    both_iff: sp.Eq  # both conditions hold iff n_out = n_in
+    both_iff: sp.Eq  # both conditions can hold (for some v) only if n_out = n_in
     variance: sp.Expr  # the compromise 2/(n_in + n_out): (n_in + n_out)/2 v = 1
     a: sp.Symbol  # half-width of U(-a, a)
     uniform_mean: sp.Expr  # int_{-a}^{a} x/(2a) dx = 0
@@ -248,7 +248,7 @@ class XavierVariance:
         integral = sp.Integral(x**2 / (2 * self.a), (x, -self.a, self.a))
         lines = [
             rf"{sp.latex(self.forward_condition)} \quad\text{{and}}\quad "
-            rf"{sp.latex(self.backward_condition)} &\iff {sp.latex(self.both_iff)}",
+            rf"{sp.latex(self.backward_condition)} &\implies {sp.latex(self.both_iff)}",
             rf"{sp.latex(self.v)} &= {sp.latex(self.variance)}",
             rf"\operatorname{{Var}}\left[U(-a, a)\right] &= {sp.latex(integral)} "
             rf"= {sp.latex(self.uniform_variance)}",
