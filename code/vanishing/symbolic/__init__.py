@@ -121,3 +121,26 @@ __all__ += [
     "he",
     "xavier",
 ]
+
+# chapter 6: gates (scalar LSTM and GRU one-step Jacobians)
+from vanishing.symbolic.gates import (  # noqa: E402
+    GRU_CONVENTIONS,
+    Partial,
+    ScalarGRU,
+    ScalarLSTM,
+    TotalDerivative,
+    constant_error_carousel,
+    scalar_gru,
+    scalar_lstm,
+)
+
+__all__ += [
+    "GRU_CONVENTIONS",
+    "Partial",
+    "ScalarGRU",
+    "ScalarLSTM",
+    "TotalDerivative",
+    "constant_error_carousel",
+    "scalar_gru",
+    "scalar_lstm",
+]
