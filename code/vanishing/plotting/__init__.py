@@ -1,6 +1,6 @@
 """The book's figure functions: each takes an experiment's result and returns a Figure."""
 
-from . import ch01, ch02, ch03, ch04, ch05, diagrams, interactive
+from . import ch01, ch02, ch03, ch04, ch05, ch06, diagrams, interactive
 from .style import PALETTE, apply_style, new_figure, notebook_setup
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "ch03",
     "ch04",
     "ch05",
+    "ch06",
     "diagrams",
     "interactive",
     "new_figure",

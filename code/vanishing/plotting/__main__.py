@@ -14,7 +14,8 @@ from ..experiments import ch02 as ex02
 from ..experiments import ch03 as ex03
 from ..experiments import ch04 as ex04
 from ..experiments import ch05 as ex05
-from . import ch01, ch02, ch03, ch04, ch05, diagrams
+from ..experiments import ch06 as ex06
+from . import ch01, ch02, ch03, ch04, ch05, ch06, diagrams
 from .style import SAVE_METADATA
 
 # name -> (one-line description, function that runs the experiment and draws the figure)
@@ -94,6 +95,18 @@ FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
     "ch05-remedies-summary": (
         "per-layer gradient norms under each remedy (chapter 5)",
         lambda: ch05.remedies_summary(ex05.remedies_summary()),
+    ),
+    "ch06-lstm-cell": (
+        "the LSTM cell and its cell path (chapter 6)",
+        diagrams.lstm_cell,
+    ),
+    "ch06-gradient-vs-distance": (
+        "gradient against lag at initialisation: RNN, LSTM (forget bias 0, 1), GRU (chapter 6)",
+        lambda: ch06.gradient_vs_distance(ex06.gradient_vs_distance()),
+    ),
+    "ch06-adding-sweep": (
+        "the adding problem: vanilla RNN vs LSTM at their best learning rates (chapter 6; ~15 s)",
+        lambda: ch06.adding_sweep(ex06.adding_sweep()),
     ),
 }
 
