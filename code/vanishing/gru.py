@@ -32,6 +32,7 @@ from vanishing.validate import (
     as_generator,
     check_array,
     check_choice,
+    check_gate_params,
     check_shape,
     check_size,
 )
@@ -69,26 +70,7 @@ class GRU:
     b_y: np.ndarray  # (n_y,)
 
     def __post_init__(self):
-        self.U_z = check_array(self.U_z, "U_z", 2)
-        n_h = self.U_z.shape[0]
-        if n_h < 1 or self.U_z.shape != (n_h, n_h):
-            raise ValueError(f"U_z must be a non-empty square matrix, got shape {self.U_z.shape}")
-        self.W_z = check_array(self.W_z, "W_z", 2)
-        n_x = self.W_z.shape[1]
-        if self.W_z.shape[0] != n_h or n_x < 1:
-            raise ValueError(
-                f"W_z must have shape ({n_h}, n_x) with n_x >= 1, got {self.W_z.shape}"
-            )
-        for g in GATES:
-            setattr(self, f"W_{g}", check_shape(getattr(self, f"W_{g}"), f"W_{g}", (n_h, n_x)))
-            setattr(self, f"U_{g}", check_shape(getattr(self, f"U_{g}"), f"U_{g}", (n_h, n_h)))
-            setattr(self, f"b_{g}", check_shape(getattr(self, f"b_{g}"), f"b_{g}", (n_h,)))
-        self.W_hy = check_array(self.W_hy, "W_hy", 2)
-        if self.W_hy.shape[0] < 1 or self.W_hy.shape[1] != n_h:
-            raise ValueError(
-                f"W_hy must have shape (n_y, {n_h}) with n_y >= 1, got {self.W_hy.shape}"
-            )
-        self.b_y = check_shape(self.b_y, "b_y", (self.W_hy.shape[0],))
+        check_gate_params(self, GATES)
 
     @property
     def n_x(self) -> int:

@@ -32,6 +32,7 @@ from vanishing.validate import (
     as_generator,
     check_array,
     check_choice,
+    check_gate_params,
     check_shape,
     check_size,
 )
@@ -81,26 +82,7 @@ class LSTM:
     b_y: np.ndarray  # (n_y,)
 
     def __post_init__(self):
-        self.U_f = check_array(self.U_f, "U_f", 2)
-        n_h = self.U_f.shape[0]
-        if n_h < 1 or self.U_f.shape != (n_h, n_h):
-            raise ValueError(f"U_f must be a non-empty square matrix, got shape {self.U_f.shape}")
-        self.W_f = check_array(self.W_f, "W_f", 2)
-        n_x = self.W_f.shape[1]
-        if self.W_f.shape[0] != n_h or n_x < 1:
-            raise ValueError(
-                f"W_f must have shape ({n_h}, n_x) with n_x >= 1, got {self.W_f.shape}"
-            )
-        for g in GATES:
-            setattr(self, f"W_{g}", check_shape(getattr(self, f"W_{g}"), f"W_{g}", (n_h, n_x)))
-            setattr(self, f"U_{g}", check_shape(getattr(self, f"U_{g}"), f"U_{g}", (n_h, n_h)))
-            setattr(self, f"b_{g}", check_shape(getattr(self, f"b_{g}"), f"b_{g}", (n_h,)))
-        self.W_hy = check_array(self.W_hy, "W_hy", 2)
-        if self.W_hy.shape[0] < 1 or self.W_hy.shape[1] != n_h:
-            raise ValueError(
-                f"W_hy must have shape (n_y, {n_h}) with n_y >= 1, got {self.W_hy.shape}"
-            )
-        self.b_y = check_shape(self.b_y, "b_y", (self.W_hy.shape[0],))
+        check_gate_params(self, GATES)
 
     @property
     def n_x(self) -> int:

@@ -19,6 +19,9 @@ from vanishing.validate import (
     check_activation,
     check_array,
     check_choice,
+    check_input_weights,
+    check_readout,
+    check_recurrent,
     check_shape,
     check_size,
 )
@@ -50,22 +53,11 @@ class RNN:
 
     def __post_init__(self):
         check_activation(self.activation, "activation")
-        self.W_hh = check_array(self.W_hh, "W_hh", 2)
+        self.W_hh = check_recurrent(self.W_hh, "W_hh")
         n_h = self.W_hh.shape[0]
-        if n_h < 1 or self.W_hh.shape != (n_h, n_h):
-            raise ValueError(f"W_hh must be a non-empty square matrix, got shape {self.W_hh.shape}")
-        self.W_xh = check_array(self.W_xh, "W_xh", 2)
-        if self.W_xh.shape[0] != n_h or self.W_xh.shape[1] < 1:
-            raise ValueError(
-                f"W_xh must have shape ({n_h}, n_x) with n_x >= 1, got {self.W_xh.shape}"
-            )
+        self.W_xh = check_input_weights(self.W_xh, "W_xh", n_h)
         self.b_h = check_shape(self.b_h, "b_h", (n_h,))
-        self.W_hy = check_array(self.W_hy, "W_hy", 2)
-        if self.W_hy.shape[0] < 1 or self.W_hy.shape[1] != n_h:
-            raise ValueError(
-                f"W_hy must have shape (n_y, {n_h}) with n_y >= 1, got {self.W_hy.shape}"
-            )
-        self.b_y = check_shape(self.b_y, "b_y", (self.W_hy.shape[0],))
+        self.W_hy, self.b_y = check_readout(self.W_hy, self.b_y, n_h)
 
     @property
     def n_x(self) -> int:

@@ -102,3 +102,42 @@ def check_shape(value, name: str, shape: tuple[int, ...]) -> np.ndarray:
     if arr.shape != shape:
         raise ValueError(f"{name} must have shape {shape}, got {arr.shape}")
     return arr
+
+
+def check_recurrent(value, name: str) -> np.ndarray:
+    """A recurrent matrix (ch. 2, 6): finite, float64, non-empty and square (n_h, n_h)."""
+    arr = check_array(value, name, 2)
+    n_h = arr.shape[0]
+    if n_h < 1 or arr.shape != (n_h, n_h):
+        raise ValueError(f"{name} must be a non-empty square matrix, got shape {arr.shape}")
+    return arr
+
+
+def check_input_weights(value, name: str, n_h: int) -> np.ndarray:
+    """Input weights (ch. 2, 6): finite, float64, shape (n_h, n_x) with n_x >= 1."""
+    arr = check_array(value, name, 2)
+    if arr.shape[0] != n_h or arr.shape[1] < 1:
+        raise ValueError(f"{name} must have shape ({n_h}, n_x) with n_x >= 1, got {arr.shape}")
+    return arr
+
+
+def check_readout(W_hy, b_y, n_h: int) -> tuple[np.ndarray, np.ndarray]:
+    """The read-out y_hat = W_hy h + b_y of a recurrent model: W_hy (n_y, n_h), b_y (n_y,)."""
+    W_hy = check_array(W_hy, "W_hy", 2)
+    if W_hy.shape[0] < 1 or W_hy.shape[1] != n_h:
+        raise ValueError(f"W_hy must have shape (n_y, {n_h}) with n_y >= 1, got {W_hy.shape}")
+    return W_hy, check_shape(b_y, "b_y", (W_hy.shape[0],))
+
+
+def check_gate_params(model, gates: tuple[str, ...]) -> None:
+    """Gated cells (ch. 6): W_g (n_h, n_x), U_g (n_h, n_h), b_g (n_h,) for every gate g, and the
+    read-out; arrays are converted in place on ``model`` (a mutable dataclass)."""
+    first = gates[0]
+    U = check_recurrent(getattr(model, f"U_{first}"), f"U_{first}")
+    n_h = U.shape[0]
+    n_x = check_input_weights(getattr(model, f"W_{first}"), f"W_{first}", n_h).shape[1]
+    for g in gates:
+        setattr(model, f"W_{g}", check_shape(getattr(model, f"W_{g}"), f"W_{g}", (n_h, n_x)))
+        setattr(model, f"U_{g}", check_shape(getattr(model, f"U_{g}"), f"U_{g}", (n_h, n_h)))
+        setattr(model, f"b_{g}", check_shape(getattr(model, f"b_{g}"), f"b_{g}", (n_h,)))
+    model.W_hy, model.b_y = check_readout(model.W_hy, model.b_y, n_h)
