@@ -75,6 +75,12 @@ def _norm(arrays) -> float:
     nonempty = [a for a in arrays if a.size]
     if not nonempty:
         return 0.0
+    # Fast path: the plain sum of squares, when it is finite and far from underflow (an entry
+    # small enough to underflow when squared is then negligible against the total).
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        plain = math.fsum(float(np.vdot(a, a)) for a in nonempty)
+    if math.isfinite(plain) and plain > 1e-200:
+        return math.sqrt(plain)
     if any(np.isnan(a).any() for a in nonempty):
         return math.nan
     largest = max(float(np.max(np.abs(a))) for a in nonempty)

@@ -1,6 +1,18 @@
-"""Sphinx glue for the book's build (not used by the maths): fixes to third-party extensions."""
+"""Sphinx glue for the book's build (not used by the maths): fixes to third-party extensions and
+parallel notebook execution."""
 
 from __future__ import annotations
+
+import fnmatch
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+_BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def _drop_duplicate_scripts(app, pagename, templatename, context, doctree) -> None:
@@ -22,8 +34,110 @@ def _drop_duplicate_scripts(app, pagename, templatename, context, doctree) -> No
     scripts[:] = unique  # in place: handlers that run later (MathJax) append to this list
 
 
+def build_jobs() -> int:
+    """Notebooks executed at once: ``VANISHING_BUILD_JOBS`` if set, else the number of CPUs."""
+    value = os.environ.get("VANISHING_BUILD_JOBS", "")
+    if value.strip():
+        try:
+            jobs = int(value)
+        except ValueError:
+            raise ValueError(f"VANISHING_BUILD_JOBS must be an integer, got {value!r}") from None
+        if jobs < 1:
+            raise ValueError(f"VANISHING_BUILD_JOBS must be >= 1, got {jobs}")
+        return jobs
+    return os.cpu_count() or 1
+
+
+def _execute(notebook, cwd: str, timeout: int | None, allow_errors: bool):
+    """Worker: run one notebook in its own folder; returns (notebook, seconds, error text)."""
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    # Kernels inherit this: one BLAS thread each. With several kernels on a few cores, BLAS
+    # threads that spin while waiting for work slow every kernel down (about 2x measured).
+    for var in _BLAS_THREAD_VARS:
+        os.environ[var] = "1"
+    result = single_nb_execution(
+        notebook, cwd=cwd, timeout=timeout, allow_errors=allow_errors, meta_override=True
+    )
+    return result.nb, result.time, (result.exc_string if result.err is not None else None)
+
+
+def _outdated_notebooks(env, docnames) -> list[tuple[Path, object, dict]]:
+    """(path, notebook, reader data) of each page to be read whose outputs are not cached."""
+    from jupyter_cache import get_cache
+    from myst_nb.core.read import create_nb_reader
+
+    nb_config = env.mystnb_config
+    cache = get_cache(nb_config.execution_cache_path)
+    todo = []
+    for docname in docnames:
+        path = Path(env.doc2path(docname))
+        if any(fnmatch.fnmatch(str(path), p) for p in nb_config.execution_excludepatterns):
+            continue
+        text = path.read_text(encoding="utf-8")
+        reader = create_nb_reader(str(path), env.myst_config, nb_config, text)
+        if reader is None:
+            continue  # plain Markdown, nothing to run
+        notebook = reader.read(text)
+        try:
+            cache.match_cache_notebook(notebook)
+        except KeyError:
+            todo.append((path, notebook, reader.read_fmt))
+    return todo
+
+
+def _prefill_cache(app, env, docnames) -> None:
+    """Run the outdated notebooks in parallel into myst-nb's cache before Sphinx reads them.
+
+    Jupyter Book 1 reads (and so executes) pages one at a time. Here every notebook that is
+    about to be read and has no cached outputs runs first, several at once; myst-nb then finds
+    them in the cache. A notebook that fails is not cached, so myst-nb runs it again while
+    reading and reports (and fails on) its error exactly as without this hook.
+    """
+    nb_config = getattr(env, "mystnb_config", None)
+    if not docnames or nb_config is None or nb_config.execution_mode != "cache":
+        return
+    jobs = build_jobs()
+    todo = _outdated_notebooks(env, docnames)
+    if jobs < 2 or len(todo) < 2:
+        return
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    cache = get_cache(nb_config.execution_cache_path)
+    # Longest sources first: a crude but stable guess at which notebooks take longest.
+    todo.sort(key=lambda item: -item[0].stat().st_size)
+    logger.info(f"executing {len(todo)} notebooks, {min(jobs, len(todo))} at a time")
+    context = multiprocessing.get_context("spawn")  # no forked copy of Sphinx's state
+    with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=context) as pool:
+        futures = {
+            pool.submit(
+                _execute,
+                notebook,
+                str(path.parent),
+                nb_config.execution_timeout,
+                nb_config.execution_allow_errors,
+            ): (path, read_fmt)
+            for path, notebook, read_fmt in todo
+        }
+        for future in as_completed(futures):
+            path, read_fmt = futures[future]
+            executed, seconds, error = future.result()
+            if error is not None:
+                logger.info(f"{path.name} failed in the parallel run; it will run again")
+                continue
+            record = cache.add_nb_to_project(str(path), read_data=read_fmt)
+            cache.cache_notebook_bundle(
+                CacheBundleIn(executed, record.uri, data={"execution_seconds": seconds}),
+                check_validity=False,
+                overwrite=True,
+            )
+            logger.info(f"executed {path.name} in {seconds:.2f} s")
+
+
 def setup(app):
-    """Register the page hook; safe for parallel builds."""
+    """Register the hooks; safe for parallel builds."""
     # html-page-context is emitted "first result wins": run before any handler that returns.
     app.connect("html-page-context", _drop_duplicate_scripts, priority=100)
+    app.connect("env-before-read-docs", _prefill_cache)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
