@@ -135,9 +135,52 @@ def _prefill_cache(app, env, docnames) -> None:
             logger.info(f"executed {path.name} in {seconds:.2f} s")
 
 
+def _executed(env, docname: str):
+    """The executed notebook of ``docname`` from myst-nb's cache, or None if it is not there."""
+    from jupyter_cache import get_cache
+    from myst_nb.core.read import create_nb_reader
+
+    path = Path(env.doc2path(docname))
+    text = path.read_text(encoding="utf-8")
+    reader = create_nb_reader(str(path), env.myst_config, env.mystnb_config, text)
+    if reader is None:
+        return None
+    cache = get_cache(env.mystnb_config.execution_cache_path)
+    try:
+        return cache.merge_match_into_notebook(reader.read(text))[1]
+    except KeyError:
+        return None
+
+
+def _downloadable_notebooks(app, exception) -> None:
+    """Make each ``_sources/**/*.ipynb`` (the theme's download button) the *executed* notebook,
+    with cells numbered ``cell-0``, ``cell-1``, ...
+
+    In cache mode myst-nb 1.4 writes the notebook it parsed, not the one with the cached outputs
+    merged in, so the theme would offer a notebook without outputs; and the reader gives each
+    cell a random id, while two builds of the same sources must give the same files.
+    """
+    if exception is not None or app.builder.format != "html":
+        return
+    import nbformat
+
+    sources = Path(app.outdir) / "_sources"
+    cached = getattr(app.env, "mystnb_config", None) is not None and (
+        app.env.mystnb_config.execution_mode == "cache"
+    )
+    for path in sorted(sources.rglob("*.ipynb")):
+        docname = path.relative_to(sources).with_suffix("").as_posix()
+        executed = _executed(app.env, docname) if cached and docname in app.env.all_docs else None
+        notebook = executed if executed is not None else nbformat.read(path, as_version=4)
+        for k, cell in enumerate(notebook.cells):
+            cell["id"] = f"cell-{k}"
+        nbformat.write(notebook, path)
+
+
 def setup(app):
     """Register the hooks; safe for parallel builds."""
     # html-page-context is emitted "first result wins": run before any handler that returns.
     app.connect("html-page-context", _drop_duplicate_scripts, priority=100)
     app.connect("env-before-read-docs", _prefill_cache)
+    app.connect("build-finished", _downloadable_notebooks)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
