@@ -38,6 +38,15 @@ def check_size(value, name: str) -> int:
     return int(value)
 
 
+def check_real(value, name: str, *, positive: bool = False) -> float:
+    """Return value as a finite float (> 0 if `positive`); TypeError/ValueError naming `name`."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    if not np.isfinite(value) or (positive and value <= 0):
+        raise ValueError(f"{name} must be finite{' and > 0' if positive else ''}, got {value}")
+    return float(value)
+
+
 def check_choice(value, name: str, choices: tuple[str, ...], *, kind: str) -> str:
     """Return value if it is one of `choices` (each a `kind`); errors name `name`."""
     if not isinstance(value, str):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,18 +11,16 @@ from ..linalg import random_matrix, sigma_max, spectral_radius
 from ..mlp import MLP, backward, forward, init_mlp, loss_and_grads, mse_loss, sgd_step
 from ..rnn import forward as rnn_forward
 from ..rnn import init_rnn, jacobian_products
-from ..validate import as_generator, check_activation, check_array, check_choice, check_size
+from ..validate import (
+    as_generator,
+    check_activation,
+    check_array,
+    check_choice,
+    check_real,
+    check_size,
+)
 
 # validation helpers ---------------------------------------------------------------------------
-
-
-def _check_real(value, name: str, *, positive: bool = False) -> float:
-    """Return value as a finite float (> 0 if `positive`); TypeError/ValueError naming `name`."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    if not np.isfinite(value) or (positive and value <= 0):
-        raise ValueError(f"{name} must be finite{' and > 0' if positive else ''}, got {value}")
-    return float(value)
 
 
 def _check_values(value, name: str, *, positive: bool = False) -> np.ndarray:
@@ -124,7 +121,7 @@ def saturation(
         check_size(batch, "batch"),
     )
     activations = _check_names(activations, "activations", tuple(ASYMPTOTES))
-    tol = _check_real(tol, "tol", positive=True)
+    tol = check_real(tol, "tol", positive=True)
     rng = as_generator(seed, name="seed")
     x = rng.standard_normal((batch, n_in))  # (B, n_in)
     U = rng.uniform(-1.0, 1.0, size=(n_units, n_in))  # (n_units, n_in); W = s U is U(-s, s)
@@ -231,7 +228,7 @@ def dying_relu(
     lrs = _check_values(lrs, "lrs", positive=True)
     bias_shifts = _check_values(bias_shifts, "bias_shifts")
     activations = _check_names(activations, "activations", PIECEWISE_LINEAR)
-    target_scale = _check_real(target_scale, "target_scale", positive=True)
+    target_scale = check_real(target_scale, "target_scale", positive=True)
     rng = as_generator(seed, name="seed")
     x, y = _regression_task(2 * batch, d_in, target_scale, rng)
     x_train, y_train, x_test, y_test = x[:batch], y[:batch], x[batch:], y[batch:]
@@ -330,15 +327,15 @@ def pascanu_check(
     n, T, M = check_size(n, "n"), check_size(T, "T"), check_size(n_matrices, "n_matrices")
     if not isinstance(gs_range, (tuple, list)) or len(gs_range) != 2:
         raise TypeError(f"gs_range must be a pair (low, high), got {gs_range!r}")
-    lo = _check_real(gs_range[0], "gs_range", positive=True)
-    hi = _check_real(gs_range[1], "gs_range", positive=True)
+    lo = check_real(gs_range[0], "gs_range", positive=True)
+    hi = check_real(gs_range[1], "gs_range", positive=True)
     if hi < lo:
         raise ValueError(f"gs_range must have low <= high, got {gs_range!r}")
     if isinstance(conditions, str) or not isinstance(conditions, (tuple, list)) or not conditions:
         raise TypeError(f"conditions must be a non-empty tuple of names, got {conditions!r}")
     for c in conditions:
         check_choice(c, "conditions", tuple(CONDITIONS), kind="condition")
-    vanish_tol = _check_real(vanish_tol, "vanish_tol", positive=True)
+    vanish_tol = check_real(vanish_tol, "vanish_tol", positive=True)
     rng = as_generator(seed, name="seed")
     x_base = rng.standard_normal((1, T, 1))  # (B=1, T, n_x=1)
     targets = np.linspace(lo, hi, M)  # gamma sigma_max, (M,)
@@ -396,7 +393,7 @@ def sigmoid_caveat(ws=(2.0, 4.0, 6.0), *, T: int = 30, delta: float = 1e-3) -> S
     """Ch. 4 |dh_t/dh_0| of the scalar sigmoid RNN at its fixed point 1/2 and from 1/2 + delta."""
     ws = _check_values(ws, "ws")
     T = check_size(T, "T")
-    delta = _check_real(delta, "delta")
+    delta = check_real(delta, "delta")
     fixed = np.stack([_scalar_run(float(w), 0.5, T)[1] for w in ws])  # (W, T+1)
     runs = [_scalar_run(float(w), 0.5 + delta, T) for w in ws]
     h_pert = np.stack([h for h, _ in runs])  # (W, T+1)

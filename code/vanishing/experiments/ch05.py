@@ -8,7 +8,6 @@ softmax, so nothing but the network itself shapes the backward signal.
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +22,7 @@ from ..validate import (
     check_choice,
     check_finite,
     check_int,
+    check_real,
     check_size,
 )
 
@@ -31,21 +31,11 @@ N_OUT = 10  # read-out width of every feed-forward experiment
 # validation helpers ---------------------------------------------------------------------------
 
 
-def _check_real(value, name: str, *, positive: bool = False) -> float:
-    """Return value as a finite float (> 0 if `positive`); errors name `name`."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    if not math.isfinite(value) or (positive and value <= 0):
-        kind = "positive and finite" if positive else "finite"
-        raise ValueError(f"{name} must be {kind}, got {value}")
-    return float(value)
-
-
 def _check_pair(value, name: str, *, increasing: bool = False) -> tuple[float, float]:
     """Return value as two finite floats (lo < hi if `increasing`); errors name `name`."""
     if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
         raise TypeError(f"{name} must be a pair of real numbers, got {value!r}")
-    lo, hi = (_check_real(v, name) for v in value)
+    lo, hi = (check_real(v, name) for v in value)
     if increasing and not lo < hi:
         raise ValueError(f"{name} must be increasing (lo < hi), got {value!r}")
     return lo, hi
@@ -90,7 +80,7 @@ def _one_unit_forward(w, b, T: int, x0: float) -> tuple[np.ndarray, np.ndarray]:
 def _one_unit_args(w, b, T, x0) -> tuple[np.ndarray, np.ndarray, int, float]:
     """Checked (w, b) broadcast to one float64 shape, T and x0; errors name the argument."""
     T = check_size(T, "T")
-    x0 = _check_real(x0, "x0")
+    x0 = check_real(x0, "x0")
     w = check_finite(as_real_array(w, "w"), "w")
     b = check_finite(as_real_array(b, "b"), "b")
     try:
@@ -115,7 +105,7 @@ def one_unit_loss_and_grad(w, b, *, T: int = 50, x0: float = 0.5, target: float 
     sigmoid(x_{t-1}), dL/db = sum_t g_t. Returns three arrays of the broadcast shape of (w, b).
     """
     w, b, T, x0 = _one_unit_args(w, b, T, x0)
-    target = _check_real(target, "target")
+    target = check_real(target, "target")
     xs, ss = _one_unit_forward(w, b, T, x0)  # (T+1, ...), (T, ...)
     e = xs[-1] - target
     g = 2.0 * e  # dL/dx_T
@@ -197,12 +187,12 @@ def cliff(
     b_range = _check_pair(b_range, "b_range", increasing=True)
     grid = check_int(grid, "grid", minimum=2)
     start = _check_pair(start, "start")
-    lr = _check_real(lr, "lr", positive=True)
-    threshold = _check_real(threshold, "threshold", positive=True)
+    lr = check_real(lr, "lr", positive=True)
+    threshold = check_real(threshold, "threshold", positive=True)
     steps = check_size(steps, "steps")
     w = np.linspace(*w_range, grid)  # (G,)
     b = np.linspace(*b_range, grid)  # (G,)
-    target = _check_real(target, "target")
+    target = check_real(target, "target")
     x_T = one_unit_rnn(w[None, :], b[:, None], T=T, x0=x0)[-1]  # (G, G)
     loss = (x_T - target) ** 2  # (G, G)
     plain, clipped = _descend(
@@ -258,7 +248,7 @@ def clipping_rescales_only(
     T, n_h, n_x, batch = (
         check_size(v, k) for v, k in ((T, "T"), (n_h, "n_h"), (n_x, "n_x"), (batch, "batch"))
     )
-    threshold = _check_real(threshold, "threshold", positive=True)
+    threshold = check_real(threshold, "threshold", positive=True)
     far_lag = check_int(far_lag, "far_lag", minimum=1)
     if far_lag >= T:
         raise ValueError(f"far_lag must be below T = {T}, got {far_lag}")
@@ -457,7 +447,7 @@ def rnn_init_lags(
     )
     if isinstance(input_stds, str) or not isinstance(input_stds, (list, tuple)) or not input_stds:
         raise TypeError(f"input_stds must be a non-empty tuple of numbers, got {input_stds!r}")
-    input_stds = tuple(_check_real(s, "input_stds", positive=True) for s in input_stds)
+    input_stds = tuple(check_real(s, "input_stds", positive=True) for s in input_stds)
     rng = as_generator(seed, name="seed")
     x = rng.standard_normal((batch, T, n_x))  # (B, T, n_x)
     g_T = rng.standard_normal((batch, n))  # (B, n)
@@ -566,7 +556,7 @@ def remedies_summary(
     depth, width, batch = (
         check_size(v, k) for v, k in ((depth, "depth"), (width, "width"), (batch, "batch"))
     )
-    threshold = _check_real(threshold, "threshold", positive=True)
+    threshold = check_real(threshold, "threshold", positive=True)
     x, y = _regression_data(as_generator(seed, name="seed"), batch, width)
     sizes = [width] * (depth + 1) + [N_OUT]
     rows = []

@@ -11,7 +11,6 @@ from __future__ import annotations
 import ctypes
 import math
 import multiprocessing
-import numbers
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -22,7 +21,7 @@ import numpy as np
 from .. import gru, lstm, rnn
 from ..optim import Adam, train
 from ..tasks import ADDING_BASELINE_LOSS, adding_problem
-from ..validate import as_generator, check_choice, check_int, check_size
+from ..validate import as_generator, check_choice, check_int, check_real, check_size
 
 MODELS: tuple[str, ...] = ("rnn", "lstm", "gru")  # vanilla tanh RNN, LSTM, GRU
 MODEL_NAMES = {"rnn": "tanh RNN", "lstm": "LSTM", "gru": "GRU"}  # for legends and prose
@@ -39,15 +38,6 @@ _OPENBLAS_SETTERS = (  # OpenBLAS's thread-count setter under its known build na
 )
 
 # validation helpers ---------------------------------------------------------------------------
-
-
-def _check_real(value, name: str, *, positive: bool = False) -> float:
-    """Return value as a finite float (> 0 if `positive`); TypeError/ValueError naming `name`."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    if not math.isfinite(value) or (positive and value <= 0):
-        raise ValueError(f"{name} must be finite{' and > 0' if positive else ''}, got {value}")
-    return float(value)
 
 
 def _check_tuple(value, name: str, check) -> tuple:
@@ -281,7 +271,7 @@ def _check_sweep(lengths, seeds, lr_grid, models) -> tuple[tuple, ...]:
     return (
         _check_tuple(lengths, "lengths", lambda v: check_int(v, "lengths", minimum=2)),
         _check_tuple(seeds, "seeds", lambda v: check_int(v, "seeds")),
-        _check_tuple(lr_grid, "lr_grid", lambda v: _check_real(v, "lr_grid", positive=True)),
+        _check_tuple(lr_grid, "lr_grid", lambda v: check_real(v, "lr_grid", positive=True)),
         _check_tuple(models, "models", lambda v: check_choice(v, "models", MODELS, kind="model")),
     )
 
@@ -331,7 +321,7 @@ def adding_sweep(
             (n_heldout, "n_heldout"),
         )
     )
-    clip = _check_real(clip, "clip", positive=True)
+    clip = check_real(clip, "clip", positive=True)
     keys = [(m, T, lr, s) for m in models for T in lengths for lr in lr_grid for s in seeds]
     tasks = [(m, T, s, lr, steps, n_h, batch, clip, n_heldout) for m, T, lr, s in keys]
     start = time.perf_counter()
