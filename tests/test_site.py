@@ -201,3 +201,26 @@ def test_interactive_figure_is_self_contained(built_book):
     assert len(figure.find("figcaption").get_text(strip=True)) > 30
     script = figure.find("script")
     assert script is not None and "src" not in script.attrs  # inline, nothing fetched
+
+
+def test_errata_table_links_every_row_to_a_chapter(built_book):
+    page = built_book / "book/errata.html"
+    assert page.is_file(), "book/errata.html is missing from the build"
+    table = soup(page).find("table", id="table-errata")
+    assert table is not None, "the errata table (table-errata) is missing"
+    rows = table.find("tbody").find_all("tr")
+    assert len(rows) >= 10, f"only {len(rows)} rows in the errata table"
+    chapter = re.compile(r"ch0\d_\w+\.html")
+    unlinked = []
+    for row in rows:
+        cells = row.find_all("td")
+        targets = [
+            (page.parent / unquote(urlsplit(a["href"]).path)).resolve()
+            for a in cells[-1].find_all("a", href=True)
+            if not urlsplit(a["href"]).scheme
+        ]
+        if not any(
+            t.parent == page.parent.resolve() and chapter.fullmatch(t.name) for t in targets
+        ):
+            unlinked.append(cells[0].get_text(" ", strip=True)[:60])
+    assert not unlinked, f"errata rows without a link to a chapter: {unlinked}"

@@ -152,9 +152,17 @@ def _executed(env, docname: str):
         return None
 
 
+_WRITTEN: dict[int, set[str]] = {}  # per Sphinx app: pages written in this build
+
+
+def _note_written_page(app, pagename, templatename, context, doctree) -> None:
+    """Remember each page written in this build (a no-change build writes none)."""
+    _WRITTEN.setdefault(id(app), set()).add(pagename)
+
+
 def _downloadable_notebooks(app, exception) -> None:
-    """Make each ``_sources/**/*.ipynb`` (the theme's download button) the *executed* notebook,
-    with cells numbered ``cell-0``, ``cell-1``, ...
+    """Make each ``_sources/**/*.ipynb`` written in this build (the theme's download button) the
+    *executed* notebook, with cells numbered ``cell-0``, ``cell-1``, ...
 
     In cache mode myst-nb 1.4 writes the notebook it parsed, not the one with the cached outputs
     merged in, so the theme would offer a notebook without outputs; and the reader gives each
@@ -168,8 +176,10 @@ def _downloadable_notebooks(app, exception) -> None:
     cached = getattr(app.env, "mystnb_config", None) is not None and (
         app.env.mystnb_config.execution_mode == "cache"
     )
-    for path in sorted(sources.rglob("*.ipynb")):
-        docname = path.relative_to(sources).with_suffix("").as_posix()
+    for docname in sorted(_WRITTEN.pop(id(app), set())):
+        path = sources / f"{docname}.ipynb"
+        if not path.exists():
+            continue
         executed = _executed(app.env, docname) if cached and docname in app.env.all_docs else None
         notebook = executed if executed is not None else nbformat.read(path, as_version=4)
         for k, cell in enumerate(notebook.cells):
@@ -182,5 +192,6 @@ def setup(app):
     # html-page-context is emitted "first result wins": run before any handler that returns.
     app.connect("html-page-context", _drop_duplicate_scripts, priority=100)
     app.connect("env-before-read-docs", _prefill_cache)
+    app.connect("html-page-context", _note_written_page)
     app.connect("build-finished", _downloadable_notebooks)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
