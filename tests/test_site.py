@@ -224,3 +224,28 @@ def test_errata_table_links_every_row_to_a_chapter(built_book):
         ):
             unlinked.append(cells[0].get_text(" ", strip=True)[:60])
     assert not unlinked, f"errata rows without a link to a chapter: {unlinked}"
+
+
+def load_page_weight():
+    """The benchmarks/page_weight.py module (benchmarks is not a package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "page_weight", ROOT / "benchmarks" / "page_weight.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_chapter_pages_are_under_the_weight_budget(built_book):
+    page_weight = load_page_weight()
+    weights = page_weight.page_weights(built_book)
+    chapters = sorted(
+        p.relative_to(built_book).as_posix() for p in built_book.glob("book/ch0*.html")
+    )
+    assert chapters and sorted(weights) == chapters, weights
+    for page, weight in weights.items():
+        html = (built_book / page).stat().st_size
+        assert weight > html, f"{page}: {weight} bytes counts no figure (HTML alone is {html})"
+        assert weight <= page_weight.BUDGET, f"{page} weighs {weight:,} bytes > 1 MB"

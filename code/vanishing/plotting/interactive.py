@@ -97,7 +97,8 @@ def slider_figure(curves: SliderCurves, *, initial: int, caption: str, alt: str)
         for c in range(C)
     )
     legend = "".join(
-        f'<span style="color:{CYCLE[c]};margin-right:1.2em">&#9472;&#9472; {escape(label)}</span>'
+        f'<span style="margin-right:1.2em"><span style="color:{CYCLE[c]}">&#9472;&#9472;</span> '
+        f"{escape(label)}</span>"
         for c, label in enumerate(curves.labels)
     )
     readout = " ".join(readouts[initial])
