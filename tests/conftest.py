@@ -8,8 +8,24 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
+from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def toc_files() -> list[str]:
+    """Every document named in _toc.yml, root first, as a path without suffix."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [chapter["file"] for chapter in part["chapters"]]
+    return files
+
+
+def soup(path: Path) -> BeautifulSoup:
+    """Parse one HTML page."""
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "lxml")
 
 
 def jupyter_book() -> str:

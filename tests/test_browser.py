@@ -12,8 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
-from conftest import ROOT
+from conftest import ROOT, toc_files
 from PIL import Image
 
 SCREENSHOTS = ROOT / "_build" / "screenshots"
@@ -135,9 +134,7 @@ WORKERS = 2  # browsers checking pages at once
 
 def toc_pages() -> list[str]:
     """The toc's pages as paths inside the html folder."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]] + [c["file"] for part in toc.get("parts", []) for c in part["chapters"]]
-    return [f"{f}.html" for f in files]
+    return [f"{f}.html" for f in toc_files()]
 
 
 PAGES = ["index.html", *toc_pages(), *OPTIONAL_PAGES]

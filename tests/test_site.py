@@ -7,9 +7,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-import yaml
-from bs4 import BeautifulSoup
-from conftest import ROOT
+from conftest import ROOT, soup, toc_files
 
 CHAPTER_1 = "book/ch01_depth.html"
 CHAPTER_FIGURES = {
@@ -39,23 +37,9 @@ CHAPTER_FIGURES = {
 }
 
 
-def toc_files() -> list[str]:
-    """Every document named in _toc.yml, as a path without suffix."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-    for part in toc.get("parts", []):
-        files += [chapter["file"] for chapter in part["chapters"]]
-    return files
-
-
 def pages(html: Path) -> list[Path]:
     """The content pages of the build (not Sphinx's search and index pages)."""
     return [html / f"{f}.html" for f in toc_files()]
-
-
-def soup(path: Path) -> BeautifulSoup:
-    """Parse one HTML page."""
-    return BeautifulSoup(path.read_text(encoding="utf-8"), "lxml")
 
 
 def test_every_toc_page_exists(built_book):

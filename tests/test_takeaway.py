@@ -11,16 +11,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from bs4 import BeautifulSoup
-from conftest import ROOT, jupyter_book
+from conftest import ROOT, jupyter_book, soup
 
 CHAPTERS = sorted(p.stem for p in (ROOT / "book").glob("ch0*.md"))
 LATEX_TOOLS = ("latexmk", "pdflatex", "rsvg-convert", "pdftotext", "pdfinfo")
-
-
-def soup(path: Path) -> BeautifulSoup:
-    """Parse one HTML page."""
-    return BeautifulSoup(path.read_text(encoding="utf-8"), "lxml")
 
 
 def title(markdown: Path) -> str:

@@ -62,10 +62,19 @@ def _execute(notebook, cwd: str, timeout: int | None, allow_errors: bool):
     return result.nb, result.time, (result.exc_string if result.err is not None else None)
 
 
+def _read(env, docname: str):
+    """(notebook, reader data) of ``docname`` as myst-nb reads it, or None for plain Markdown."""
+    from myst_nb.core.read import create_nb_reader
+
+    path = Path(env.doc2path(docname))
+    text = path.read_text(encoding="utf-8")
+    reader = create_nb_reader(str(path), env.myst_config, env.mystnb_config, text)
+    return None if reader is None else (reader.read(text), reader.read_fmt)
+
+
 def _outdated_notebooks(env, docnames) -> list[tuple[Path, object, dict]]:
     """(path, notebook, reader data) of each page to be read whose outputs are not cached."""
     from jupyter_cache import get_cache
-    from myst_nb.core.read import create_nb_reader
 
     nb_config = env.mystnb_config
     cache = get_cache(nb_config.execution_cache_path)
@@ -74,15 +83,13 @@ def _outdated_notebooks(env, docnames) -> list[tuple[Path, object, dict]]:
         path = Path(env.doc2path(docname))
         if any(fnmatch.fnmatch(str(path), p) for p in nb_config.execution_excludepatterns):
             continue
-        text = path.read_text(encoding="utf-8")
-        reader = create_nb_reader(str(path), env.myst_config, nb_config, text)
-        if reader is None:
+        read = _read(env, docname)
+        if read is None:
             continue  # plain Markdown, nothing to run
-        notebook = reader.read(text)
         try:
-            cache.match_cache_notebook(notebook)
+            cache.match_cache_notebook(read[0])
         except KeyError:
-            todo.append((path, notebook, reader.read_fmt))
+            todo.append((path, *read))
     return todo
 
 
@@ -138,16 +145,13 @@ def _prefill_cache(app, env, docnames) -> None:
 def _executed(env, docname: str):
     """The executed notebook of ``docname`` from myst-nb's cache, or None if it is not there."""
     from jupyter_cache import get_cache
-    from myst_nb.core.read import create_nb_reader
 
-    path = Path(env.doc2path(docname))
-    text = path.read_text(encoding="utf-8")
-    reader = create_nb_reader(str(path), env.myst_config, env.mystnb_config, text)
-    if reader is None:
+    read = _read(env, docname)
+    if read is None:
         return None
     cache = get_cache(env.mystnb_config.execution_cache_path)
     try:
-        return cache.merge_match_into_notebook(reader.read(text))[1]
+        return cache.merge_match_into_notebook(read[0])[1]
     except KeyError:
         return None
 
