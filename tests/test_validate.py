@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from vanishing.validate import check_real
+from vanishing.validate import check_cache_shapes, check_real
 
 
 @pytest.mark.parametrize("value", [0, 2, -1.5, np.float64(0.25), np.int32(3)])
@@ -31,3 +33,23 @@ def test_check_real_positive_rejects_zero_and_negatives(value):
     with pytest.raises(ValueError, match=r"^tol must be finite and > 0"):
         check_real(value, "tol", positive=True)
     assert check_real(1e-300, "tol", positive=True) == 1e-300
+
+
+@pytest.mark.parametrize("name", ["rnn", "gru", "lstm"])
+def test_bptt_rejects_the_cache_of_another_model(name):
+    module = importlib.import_module(f"vanishing.{name}")
+    init = getattr(module, f"init_{name}")
+    small = init(2, 3, 1) if name != "rnn" else init(2, 3, 1, "tanh")
+    wide = init(2, 4, 1) if name != "rnn" else init(2, 4, 1, "tanh")
+    x = np.random.default_rng(0).standard_normal((2, 5, 2))  # (B, T, n_x)
+    cache = module.forward(wide, x)
+    mismatch = r"^cache does not match model: cache\.[ch] has shape \(2, 6, 4\), expected \(2, 6, 3"
+    with pytest.raises(ValueError, match=mismatch):
+        module.bptt(small, cache, np.zeros((2, 5, 3)))
+
+
+def test_check_cache_shapes_returns_a_matching_cache_and_names_the_first_mismatch():
+    cache = SimpleNamespace(x=np.zeros((2, 5, 3)), h=np.zeros((2, 6, 4)))
+    assert check_cache_shapes(cache, {"x": (2, 5, 3), "h": (2, 6, 4)}) is cache
+    with pytest.raises(ValueError, match=r"cache\.h has shape \(2, 6, 4\), expected \(2, 6, 5\)"):
+        check_cache_shapes(cache, {"x": (2, 5, 3), "h": (2, 6, 5)})

@@ -31,6 +31,7 @@ from vanishing.init import INIT_SCHEMES, init_weight
 from vanishing.validate import (
     as_generator,
     check_array,
+    check_cache_shapes,
     check_choice,
     check_gate_params,
     check_shape,
@@ -245,13 +246,7 @@ def _check_cache(model: LSTM, cache) -> LSTMCache:
     expected = {"x": (B, T, model.n_x), "c": (B, T + 1, n), "h": (B, T + 1, n)}
     expected |= {name: (B, T, n) for name in ("f", "i", "o", "c_tilde")}
     expected["y_hat"] = (B, T, model.n_y)
-    for field, shape in expected.items():
-        if np.shape(getattr(cache, field)) != shape:
-            raise ValueError(
-                f"cache does not match model: cache.{field} has shape "
-                f"{np.shape(getattr(cache, field))}, expected {shape}"
-            )
-    return cache
+    return check_cache_shapes(cache, expected)
 
 
 # backward -------------------------------------------------------------------------------------

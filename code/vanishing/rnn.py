@@ -18,6 +18,7 @@ from vanishing.validate import (
     as_generator,
     check_activation,
     check_array,
+    check_cache_shapes,
     check_choice,
     check_input_weights,
     check_readout,
@@ -167,13 +168,7 @@ def _check_cache(model: RNN, cache) -> RNNCache:
         "z": (B, T, model.n_h),
         "y_hat": (B, T, model.n_y),
     }
-    for field, shape in expected.items():
-        if np.shape(getattr(cache, field)) != shape:
-            raise ValueError(
-                f"cache does not match model: cache.{field} has shape "
-                f"{np.shape(getattr(cache, field))}, expected {shape}"
-            )
-    return cache
+    return check_cache_shapes(cache, expected)
 
 
 # backward -------------------------------------------------------------------------------------

@@ -138,6 +138,18 @@ def check_readout(W_hy, b_y, n_h: int) -> tuple[np.ndarray, np.ndarray]:
     return W_hy, check_shape(b_y, "b_y", (W_hy.shape[0],))
 
 
+def check_cache_shapes(cache, expected: dict[str, tuple[int, ...]]):
+    """Return a forward cache whose fields have the ``expected`` shapes {field: shape}; a
+    ValueError naming the first field that does not (the cache of another model or batch)."""
+    for field, shape in expected.items():
+        if np.shape(getattr(cache, field)) != shape:
+            raise ValueError(
+                f"cache does not match model: cache.{field} has shape "
+                f"{np.shape(getattr(cache, field))}, expected {shape}"
+            )
+    return cache
+
+
 def check_gate_params(model, gates: tuple[str, ...]) -> None:
     """Gated cells (ch. 6): W_g (n_h, n_x), U_g (n_h, n_h), b_g (n_h,) for every gate g, and the
     read-out; arrays are converted in place on ``model`` (a mutable dataclass)."""
