@@ -1,5 +1,5 @@
 """Measure the book's build times: clean forced build, no-change rebuild, one-chapter prose edit,
-and a clean build that runs one notebook at a time (to show what the parallel execution buys).
+a one-line edit of a package module (only the chapters that import it run again), and a clean build that runs one notebook at a time (to show what the parallel execution buys).
 
 Usage: ``python benchmarks/build_time.py [--no-serial]``. Works on copies of the sources in a
 temporary folder, so the repository is never modified. Budget on a 2-core machine: clean <= 60 s,
@@ -21,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BUDGET = {"clean": 60.0, "no-change": 3.0}  # seconds, by row key
 EDITED_CHAPTER = "book/ch01_depth.md"
+EDITED_MODULE = "code/vanishing/linalg.py"  # imported by chapters 2 to 4 only
 
 
 def jupyter_book() -> str:
@@ -31,8 +32,9 @@ def jupyter_book() -> str:
 
 def build(source: Path, jobs: int | None = None) -> float:
     """One strict build of ``source`` in place, with ``jobs`` notebooks at a time (default: the
-    extension's default, one per CPU); returns wall seconds (exits if the build fails)."""
-    env = dict(os.environ)
+    extension's default, one per CPU) and the copy's own package; returns wall seconds (exits if
+    the build fails)."""
+    env = dict(os.environ, PYTHONPATH=str(source / "code"))
     if jobs is not None:
         env["VANISHING_BUILD_JOBS"] = str(jobs)
     start = time.perf_counter()
@@ -81,6 +83,9 @@ def main() -> int:
         chapter.write_text(chapter.read_text() + "\nOne more sentence of prose.\n")
         rows.append(("edit", f"prose edit in {EDITED_CHAPTER}", build(src)))
         per_chapter = {"parallel": chapter_times(src / "_build" / "html")}
+        module = src / EDITED_MODULE
+        module.write_text(module.read_text() + "\n# one more line\n")
+        rows.append(("package", f"one-line edit of {EDITED_MODULE}", build(src)))
         if serial:
             one = Path(tmp) / "serial"
             shutil.copytree(ROOT, one, ignore=ignore)

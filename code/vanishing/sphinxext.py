@@ -1,9 +1,10 @@
-"""Sphinx glue for the book's build (not used by the maths): fixes to third-party extensions and
-parallel notebook execution."""
+"""Sphinx glue for the book's build (not used by the maths): fixes to third-party extensions,
+re-execution of the chapters whose package code changed, and parallel notebook execution."""
 
 from __future__ import annotations
 
 import fnmatch
+import json
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -12,6 +13,7 @@ from pathlib import Path
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
+_DEPENDENCY_FILE = "vanishing-dependencies.json"  # in myst-nb's execution cache folder
 _BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -50,15 +52,32 @@ def build_jobs() -> int:
 
 def _execute(notebook, cwd: str, timeout: int | None, allow_errors: bool):
     """Worker: run one notebook in its own folder; returns (notebook, seconds, error text)."""
+    import tempfile
+
     from jupyter_cache.executors.utils import single_nb_execution
+    from jupyter_client import KernelManager
 
     # Kernels inherit this: one BLAS thread each. With several kernels on a few cores, BLAS
     # threads that spin while waiting for work slow every kernel down (about 2x measured).
     for var in _BLAS_THREAD_VARS:
         os.environ[var] = "1"
-    result = single_nb_execution(
-        notebook, cwd=cwd, timeout=timeout, allow_errors=allow_errors, meta_override=True
-    )
+    # The kernel talks to us over Unix sockets in a private folder (IPC transport), not over
+    # unencrypted TCP on localhost, which ipykernel 7 warns about once per notebook.
+    with tempfile.TemporaryDirectory(prefix="vanishing-kernel-") as folder:
+        name = notebook.metadata.get("kernelspec", {}).get("name", "python3")
+        km = KernelManager(kernel_name=name, transport="ipc", ip=str(Path(folder) / "kernel"))
+        try:
+            result = single_nb_execution(
+                notebook,
+                cwd=cwd,
+                timeout=timeout,
+                allow_errors=allow_errors,
+                meta_override=True,
+                km=km,
+            )
+        finally:
+            if km.has_kernel:
+                km.shutdown_kernel(now=True)
     return result.nb, result.time, (result.exc_string if result.err is not None else None)
 
 
@@ -70,6 +89,98 @@ def _read(env, docname: str):
     text = path.read_text(encoding="utf-8")
     reader = create_nb_reader(str(path), env.myst_config, env.mystnb_config, text)
     return None if reader is None else (reader.read(text), reader.read_fmt)
+
+
+def _notebook_sources(env, docnames) -> dict[str, str]:
+    """docname -> MyST text, for each of ``docnames`` that is a notebook with code cells."""
+    sources = {}
+    for docname in docnames:
+        path = Path(env.doc2path(docname))
+        if path.suffix == ".md" and path.is_file():
+            text = path.read_text(encoding="utf-8")
+            if "{code-cell}" in text:
+                sources[docname] = text
+    return sources
+
+
+def _dependency_hashes(env, docnames) -> dict[str, str]:
+    """docname -> hash of the package modules its code cells run (``vanishing.builddeps``)."""
+    import vanishing
+
+    from .builddeps import dependency_hashes
+
+    return dependency_hashes(_notebook_sources(env, docnames), Path(vanishing.__file__).parent)
+
+
+def _recorded_hashes(env) -> dict[str, str]:
+    """The dependency hash each cached notebook was executed with, as the last build wrote it."""
+    path = Path(env.mystnb_config.execution_cache_path) / _DEPENDENCY_FILE
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _caching(env) -> bool:
+    """True when myst-nb executes into its cache (the book's ``execute_notebooks: cache``)."""
+    nb_config = getattr(env, "mystnb_config", None)
+    return nb_config is not None and nb_config.execution_mode == "cache"
+
+
+def _changed_dependencies(app, env, added, changed, removed) -> list[str]:
+    """Pages to read again although their source did not change: those whose package code
+    changed since their cached outputs were made (Sphinx's ``env-get-outdated``)."""
+    if not _caching(env):
+        return []
+    unchanged = set(env.found_docs) - set(added) - set(changed) - set(removed)
+    recorded = _recorded_hashes(env)
+    current = _dependency_hashes(env, unchanged)
+    return sorted(doc for doc, digest in current.items() if recorded.get(doc) != digest)
+
+
+_READ_HASHES: dict[int, dict[str, str]] = {}  # per build environment: docname -> hash when read
+
+
+def _drop_stale_outputs(env, docnames) -> None:
+    """Remove the cached outputs of each notebook about to be read whose package code changed
+    since it was executed (or whose record is missing), so that it runs again."""
+    from jupyter_cache import get_cache
+
+    current = _dependency_hashes(env, docnames)
+    _READ_HASHES[id(env)] = current
+    recorded = _recorded_hashes(env)
+    cache = get_cache(env.mystnb_config.execution_cache_path)
+    for docname, digest in current.items():
+        if recorded.get(docname) == digest:
+            continue
+        read = _read(env, docname)
+        try:
+            record = cache.match_cache_notebook(read[0])
+        except KeyError:
+            continue
+        logger.info(f"{docname}: its package code changed; executing it again")
+        cache.remove_cache(record.pk)
+
+
+def _record_hashes(app, exception) -> None:
+    """After a build, note the dependency hash of each notebook read in it that is now cached."""
+    current = _READ_HASHES.pop(id(app.env), None)
+    if not current or not _caching(app.env):
+        return
+    from jupyter_cache import get_cache
+
+    cache = get_cache(app.env.mystnb_config.execution_cache_path)
+    recorded = _recorded_hashes(app.env)
+    for docname, digest in current.items():
+        read = _read(app.env, docname)
+        try:
+            cache.match_cache_notebook(read[0])
+            recorded[docname] = digest
+        except KeyError:
+            recorded.pop(docname, None)  # it failed: nothing cached to vouch for
+    path = Path(app.env.mystnb_config.execution_cache_path) / _DEPENDENCY_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(recorded, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def _outdated_notebooks(env, docnames) -> list[tuple[Path, object, dict]]:
@@ -99,14 +210,16 @@ def _prefill_cache(app, env, docnames) -> None:
     Jupyter Book 1 reads (and so executes) pages one at a time. Here every notebook that is
     about to be read and has no cached outputs runs first, several at once; myst-nb then finds
     them in the cache. A notebook that fails is not cached, so myst-nb runs it again while
-    reading and reports (and fails on) its error exactly as without this hook.
+    reading and reports (and fails on) its error exactly as without this hook. Before that, the
+    cached outputs of notebooks whose package code changed are dropped (``_drop_stale_outputs``).
     """
-    nb_config = getattr(env, "mystnb_config", None)
-    if not docnames or nb_config is None or nb_config.execution_mode != "cache":
+    if not docnames or not _caching(env):
         return
+    _drop_stale_outputs(env, docnames)
+    nb_config = env.mystnb_config
     jobs = build_jobs()
     todo = _outdated_notebooks(env, docnames)
-    if jobs < 2 or len(todo) < 2:
+    if not todo:
         return
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
@@ -114,7 +227,8 @@ def _prefill_cache(app, env, docnames) -> None:
     cache = get_cache(nb_config.execution_cache_path)
     # Longest sources first: a crude but stable guess at which notebooks take longest.
     todo.sort(key=lambda item: -item[0].stat().st_size)
-    logger.info(f"executing {len(todo)} notebooks, {min(jobs, len(todo))} at a time")
+    plural = "notebook" if len(todo) == 1 else "notebooks"
+    logger.info(f"executing {len(todo)} {plural}, {min(jobs, len(todo))} at a time")
     context = multiprocessing.get_context("spawn")  # no forked copy of Sphinx's state
     with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=context) as pool:
         futures = {
@@ -195,7 +309,9 @@ def setup(app):
     """Register the hooks; safe for parallel builds."""
     # html-page-context is emitted "first result wins": run before any handler that returns.
     app.connect("html-page-context", _drop_duplicate_scripts, priority=100)
+    app.connect("env-get-outdated", _changed_dependencies)
     app.connect("env-before-read-docs", _prefill_cache)
+    app.connect("build-finished", _record_hashes)
     app.connect("html-page-context", _note_written_page)
     app.connect("build-finished", _downloadable_notebooks)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

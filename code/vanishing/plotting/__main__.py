@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -111,28 +112,46 @@ FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
 }
 
 
+def _writable_folder(folder: Path) -> str | None:
+    """None if ``folder`` exists or can be created and a file can be written in it, else why not."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as err:
+        return f"cannot write figures to {str(folder)!r}: {err.strerror or err}"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line, then list figures or write the named ones."""
     parser = argparse.ArgumentParser(
         prog="python -m vanishing.plotting", description="Write the book's figures to files."
     )
     parser.add_argument("names", nargs="*", metavar="NAME", help="figures to write (see --list)")
-    parser.add_argument("--list", action="store_true", help="list every figure and exit")
+    parser.add_argument(
+        "--list", action="store_true", help="list every figure (or only the NAMEs given) and exit"
+    )
     parser.add_argument("--out", type=Path, default=Path("."), help="output folder (default: .)")
     parser.add_argument("--format", choices=sorted(SAVE_METADATA), default="svg")
     args = parser.parse_args(argv)
-    if args.list:
-        width = max(map(len, FIGURES))
-        for name, (description, _) in FIGURES.items():
-            print(f"{name:<{width}}  {description}")
-        return 0
-    if not args.names:
-        parser.error("name at least one figure, or use --list")
-    unknown = [n for n in args.names if n not in FIGURES]
+    names = list(dict.fromkeys(args.names))  # a figure named twice is written once
+    unknown = [n for n in names if n not in FIGURES]
     if unknown:
         parser.error(f"unknown figure name(s): {', '.join(unknown)}; see --list")
-    args.out.mkdir(parents=True, exist_ok=True)
-    for name in args.names:
+    if args.list:
+        shown = names or list(FIGURES)
+        width = max(map(len, shown))
+        for name in shown:
+            print(f"{name:<{width}}  {FIGURES[name][0]}")
+        return 0
+    if not names:
+        parser.error("name at least one figure, or use --list")
+    problem = _writable_folder(args.out)  # before any experiment runs
+    if problem is not None:
+        print(f"{parser.prog}: error: {problem}", file=sys.stderr)
+        return 2
+    for name in names:
         path = args.out / f"{name}.{args.format}"
         FIGURES[name][1]().savefig(path, metadata=SAVE_METADATA[args.format])
         print(path)
