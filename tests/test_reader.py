@@ -3,9 +3,13 @@ and contents buttons open their drawers and their links go somewhere."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from conftest import toc_files
 from test_browser import SCREENSHOTS, open_offline
 
+CHAPTERS = [Path(f).name for f in toc_files() if Path(f).name.startswith("ch")]
 NARROW = [390, 820]  # a phone and a tablet, both below the theme's 992 px breakpoint
 
 
@@ -69,4 +73,47 @@ def test_the_contents_button_opens_the_page_sections_and_its_links_jump(built_bo
     shown[0].click()
     page.wait_for_timeout(300)
     assert "#" in page.url and page.url.split("#")[1], page.url
+    assert not failed and not errors, (failed, errors)
+
+
+TABLE_CELLS = """() => Array.from(document.querySelectorAll('.bd-article table td')).map(td => {
+    const r = td.getBoundingClientRect();
+    const label = getComputedStyle(td, '::before').content;
+    return [td.textContent.trim().slice(0, 40), Math.round(r.left), Math.round(r.right),
+            td.dataset.label || '', label];
+})"""
+
+
+@pytest.mark.parametrize("name", ["notation", "errata"])
+def test_tables_read_as_labelled_cards_on_a_phone(built_book, browser, name):
+    page, failed, errors = open_offline(
+        browser, (built_book / "book" / f"{name}.html").as_uri(), width=390
+    )
+    cells = page.evaluate(TABLE_CELLS)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}_table_w390.png"), full_page=True)
+    assert len(cells) >= 20, f"{name}: only {len(cells)} table cells"
+    cut = [c for c in cells if c[1] < 0 or c[2] > 390 + 1]
+    assert not cut, f"cells reaching past the screen: {cut[:3]}"
+    unlabelled = [c for c in cells if not c[3] or c[4] in ("none", '""', "normal")]
+    assert not unlabelled, f"cells without their column's heading: {unlabelled[:3]}"
+    assert not failed and not errors, (failed, errors)
+
+
+WIDE_EQUATIONS = """() => Array.from(
+    document.querySelectorAll('div.math > mjx-container[display="true"]'))
+    .filter(c => c.scrollWidth > c.clientWidth + 1)
+    .map(c => [c.textContent.slice(0, 40), getComputedStyle(c).overflowX,
+               getComputedStyle(c).backgroundImage])"""
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_equations_wider_than_a_phone_scroll_with_a_visible_cue(built_book, browser, name):
+    page, failed, errors = open_offline(
+        browser, (built_book / "book" / f"{name}.html").as_uri(), width=390
+    )
+    wide = page.evaluate(WIDE_EQUATIONS)
+    assert wide, f"{name}: no equation wider than a phone (the check would be vacuous)"
+    for text, overflow, background in wide:
+        assert overflow in ("auto", "scroll"), f"{text!r} is cut off, not scrollable"
+        assert background.count("radial-gradient") == 2, f"{text!r} scrolls with no edge shadow"
     assert not failed and not errors, (failed, errors)
