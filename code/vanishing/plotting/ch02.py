@@ -47,7 +47,8 @@ def lag_contributions(
     n_seeds = len(results[0].seeds)
     fig.suptitle(
         f"{results[0].activation} RNN, {results[0].n_h} units: each step's term of "
-        rf"$\partial\mathcal{{L}}/\partial\mathbf{{W}}_{{hh}}$ (median and range of {n_seeds} seeds)",
+        rf"$\partial\mathcal{{L}}/\partial\mathbf{{W}}_{{hh}}$"
+        f" (median and range of {n_seeds} seeds)",
         fontsize=10,
     )
     return fig
