@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..activations import get_activation
 from ..init import as_generator
 from ..linalg import random_matrix
 from ..rnn import forward, gradient_by_lag, init_rnn
@@ -25,6 +26,7 @@ class LagContributions:
     seeds: tuple[int, ...]
     lags: np.ndarray  # (T,) lag = T - k, 0..T-1
     norms: np.ndarray  # (S, R, T) ||term at lag||_F; the last (k = 1) is 0 because h_0 = 0
+    mean_phi_prime: np.ndarray  # (S, R) phi'(z) averaged over examples, steps and units
 
     @property
     def relative(self) -> np.ndarray:
@@ -57,6 +59,7 @@ def gradient_by_lag_experiment(
     if not rhos or not seeds:
         raise ValueError("rhos and seeds must not be empty")
     norms = np.empty((len(seeds), len(rhos), T))
+    mean_phi_prime = np.empty((len(seeds), len(rhos)))
     for s, seed in enumerate(seeds):
         rng = as_generator(seed)
         x = input_scale * rng.standard_normal((batch, T, n_x))  # (B, T, n_x)
@@ -64,5 +67,9 @@ def gradient_by_lag_experiment(
         for i, rho in enumerate(rhos):
             W_hh = random_matrix(n_h, rho=rho, kind="orthogonal", rng=seed + 1)
             model = init_rnn(n_x, n_h, 1, activation, W_hh=W_hh, rng=seed + 2)
-            norms[s, i] = gradient_by_lag(model, forward(model, x), g_T)
-    return LagContributions(rhos, activation, input_scale, n_h, seeds, np.arange(T), norms)
+            cache = forward(model, x)
+            norms[s, i] = gradient_by_lag(model, cache, g_T)
+            mean_phi_prime[s, i] = get_activation(activation).phi_prime(cache.z).mean()
+    return LagContributions(
+        rhos, activation, input_scale, n_h, seeds, np.arange(T), norms, mean_phi_prime
+    )
