@@ -18,7 +18,7 @@ def lag_contributions(
     """
     if isinstance(results, LagContributions):
         results = (results,)
-    fig = new_figure(6.4 if len(results) == 1 else 9.0, 3.8)
+    fig = new_figure(6.4 if len(results) == 1 else 7.6, 3.8)
     axes = fig.subplots(1, len(results), sharey=True, squeeze=False)[0]
     for ax, result in zip(axes, results, strict=True):
         shown = np.all(result.norms > 0, axis=(0, 1))  # the k = 1 term multiplies h_0 = 0
@@ -46,9 +46,9 @@ def lag_contributions(
     axes[0].legend(frameon=False, loc="lower left", fontsize=9)
     n_seeds = len(results[0].seeds)
     fig.suptitle(
-        f"{results[0].activation} RNN, {results[0].n_h} units: each step's term of "
-        rf"$\partial\mathcal{{L}}/\partial\mathbf{{W}}_{{hh}}$"
-        f" (median and range of {n_seeds} seeds)",
+        rf"{results[0].activation} RNN, {results[0].n_h} units: each step's term of "
+        r"$\partial\mathcal{L}/\partial\mathbf{W}_{hh}$"
+        f"\n(median and range over {n_seeds} seeds)",
         fontsize=10,
     )
     return fig
