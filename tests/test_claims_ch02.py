@@ -102,3 +102,16 @@ def test_the_oldest_term_is_zero_because_h0_is_zero():
 def test_bad_input_raises_naming_the_argument(kwargs, error, name):
     with pytest.raises(error, match=name):
         ex.gradient_by_lag_experiment(**kwargs)
+
+
+def test_the_alt_text_describes_the_curves():
+    """Fig. 2.2's alt text: where each median curve ends, at lag 38, for both drives."""
+    strong, weak = (np.median(_run(s).relative, axis=0) for s in (1.0, 0.1))  # (R, T)
+    end = 38
+    assert 1e-8 < strong[0, end] < 1e-6  # "about one ten-millionth"
+    assert 1e-3 < strong[2, end] < 3e-2  # "about one hundredth"
+    assert 3e-5 < weak[0, end] < 3e-4  # "about one ten-thousandth"
+    assert 0.05 < weak[1, end] < 0.2  # "about one tenth"
+    assert np.all(weak[2, 1:30] > 1.0)  # "rises slightly above 1 and stays there"
+    assert weak[2, 1:30].max() < 1.6
+    assert weak[2, end] < 1.0  # "until it dips in the last few lags"
