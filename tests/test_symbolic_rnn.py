@@ -370,7 +370,7 @@ def test_derived_gradient_with_tanh_matches_finite_differences(T):
 
 
 @pytest.mark.parametrize(
-    "func", [unrolled_scalar, unrolled_matrix, bptt_formula, bptt_formula_latex]
+    "func", [unrolled_scalar, unrolled_matrix, bptt_formula, bptt_formula_latex, bptt_from_unrolled]
 )
 @pytest.mark.parametrize(
     ("bad", "error"),
@@ -379,6 +379,12 @@ def test_derived_gradient_with_tanh_matches_finite_differences(T):
 def test_bad_T_raises_naming_T(func, bad, error):
     with pytest.raises(error, match="T"):
         func(bad)
+
+
+@pytest.mark.parametrize(("bad", "error"), [(0, ValueError), (1.5, TypeError)])
+def test_bad_hidden_size_raises_naming_it(bad, error):
+    with pytest.raises(error, match="hidden_size"):
+        bptt_from_unrolled(2, hidden_size=bad)
 
 
 @pytest.mark.parametrize("activation", ["relu", "Tanh", None, 3])
