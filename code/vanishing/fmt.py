@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
@@ -19,3 +21,13 @@ def sci(x: float, digits: int = 2) -> str:
         return f"{rounded:g}".replace("-", "−")
     mantissa, exponent = f"{x:.{digits - 1}e}".split("e")
     return f"{mantissa.replace('-', '−')} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+
+
+def spread(values, fmt=sci) -> str:
+    """Median of `values` with their range, '0.097 (0.081 to 0.13)'; the median alone if the range
+    rounds to one value. `fmt` formats each number (default `sci`)."""
+    arr = np.asarray(values, dtype=float).ravel()
+    if arr.size == 0 or not np.all(np.isfinite(arr)):
+        raise ValueError("values must be a non-empty array of finite numbers")
+    lo, mid, hi = fmt(arr.min()), fmt(float(np.median(arr))), fmt(arr.max())
+    return mid if lo == hi else f"{mid} ({lo} to {hi})"

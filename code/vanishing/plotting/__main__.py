@@ -38,8 +38,10 @@ FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
         lambda: diagrams.unrolled_rnn(4),
     ),
     "ch02-lag-contributions": (
-        "size of each term of the BPTT sum against its lag (chapter 2)",
-        lambda: ch02.lag_contributions(ex02.gradient_by_lag_experiment()),
+        "size of each term of the BPTT sum against its lag, strong and weak input (chapter 2)",
+        lambda: ch02.lag_contributions(
+            tuple(ex02.gradient_by_lag_experiment(input_scale=s) for s in (1.0, 0.1))
+        ),
     ),
     "ch03-transient-growth": (
         "norms of powers of a non-normal 2x2 matrix (chapter 3)",
