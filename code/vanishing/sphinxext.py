@@ -1,5 +1,6 @@
 """Sphinx glue for the book's build (not used by the maths): fixes to third-party extensions,
-re-execution of the chapters whose package code changed, and parallel notebook execution."""
+re-execution of the chapters whose package code changed, parallel notebook execution, and the
+layout of the PDF (title page, parts, preface, solutions appendix; the HTML is unaffected)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
@@ -329,6 +333,230 @@ def _downloadable_notebooks(app, exception) -> None:
         nbformat.write(notebook, path)
 
 
+# ------------------------------------------------------------------ the PDF (LaTeX builder only)
+
+SUBTITLE = "An executable textbook"
+SOLUTIONS_TITLE = "Solutions to the exercises"
+PREFACE_TITLE = "Preface"
+
+
+def _licence() -> str:
+    """The package's licence as its metadata states it (pyproject's ``license``)."""
+    from importlib.metadata import PackageNotFoundError, metadata
+
+    try:
+        return metadata("vanishing").get("License") or "MIT"
+    except PackageNotFoundError:  # run from a source tree that is not installed
+        return "MIT"
+
+
+def _tex(text: str) -> str:
+    """``text`` with the characters LaTeX treats specially escaped (for the title page)."""
+    from sphinx.util.texescape import escape
+
+    return escape(text)
+
+
+def latex_title_page(config) -> str:
+    """The PDF's title page and its verso: title, subtitle, authors, version, the address of the
+    HTML edition, copyright and licence; no build date, so two builds give the same pages."""
+    import vanishing
+
+    url = config.html_baseurl or ""
+    repository = getattr(config, "html_theme_options", {}).get("repository_url", "")
+    link = rf"\url{{{url}}}" if url else ""
+    source = rf"The source, with the code that computes every number: \url{{{repository}}}." if repository else ""
+    return rf"""
+\makeatletter
+\hypersetup{{pageanchor=false}}% the title page and its verso have no page numbers to link to
+\begin{{titlepage}}
+  \centering
+  \vspace*{{0.18\textheight}}
+  {{\sffamily\bfseries\Huge \@title\par}}
+  \vspace{{1.2em}}
+  {{\sffamily\Large {_tex(SUBTITLE)}\par}}
+  \vspace{{3em}}
+  {{\large \@author\par}}
+  \vfill
+  {{\large Version {_tex(vanishing.__version__)}\par}}
+  \vspace{{0.8em}}
+  The HTML edition, with the interactive figure and the notebooks:\par
+  {link}\par
+  \vspace{{0.8em}}
+  Released under the {_tex(_licence())} licence.\par
+\end{{titlepage}}
+\thispagestyle{{empty}}
+\null\vfill
+\noindent\copyright\ {_tex(config.copyright or "")} \@author.\par
+\medskip
+\noindent\emph{{\@title}}: {_tex(SUBTITLE.lower())}, version {_tex(vanishing.__version__)}.
+The text and the code are released under the {_tex(_licence())} licence.\par
+\medskip
+\noindent The HTML edition: {link}.\par
+{source}\par
+\clearpage
+\hypersetup{{pageanchor=true}}
+\makeatother
+"""
+
+
+def _set_latex_title_page(app, config) -> None:
+    """Give the LaTeX builder the book's title page unless ``latex_elements`` already has one."""
+    config.latex_elements.setdefault("maketitle", latex_title_page(config))
+
+
+def _raw_latex(text: str) -> nodes.raw:
+    return nodes.raw("", text + "\n", format="latex")
+
+
+class latex_warning_admonition(nodes.admonition):
+    """A titled admonition with ``:class: warning`` (the chapters' "Common mistakes" boxes), set
+    in the PDF as Sphinx's warning box rather than as a note."""
+
+
+def _visit_latex_warning_admonition(self, node) -> None:
+    self.body.append("\n" + r"\begin{sphinxadmonition}{warning}")
+    self.no_latex_floats += 1
+
+
+def _depart_latex_warning_admonition(self, node) -> None:
+    self.body.append(r"\end{sphinxadmonition}" + "\n")
+    self.no_latex_floats -= 1
+
+
+class LatexBookLayout(SphinxPostTransform):
+    """Lay the whole book out for paper (LaTeX builder only, on the assembled document).
+
+    - The preface's opening text and its sections become one unnumbered chapter, "Preface",
+      instead of one chapter per section.
+    - Each numbered part of the table of contents starts with ``\\part``; the back matter gets a
+      line of its own in the contents.
+    - Every solution of an exercise moves from after its exercise to an appendix, "Solutions to
+      the exercises", grouped by chapter, at the start of the back matter.
+    - The pages listed in ``vanishing_latex_exclude`` (the build log; the references page, whose
+      list LaTeX prints as the bibliography anyway) are left out; links to them go to the web.
+    - "Common mistakes" boxes (admonitions of class ``warning``) keep a warning look.
+    """
+
+    default_priority = 800  # after sphinx-exercise's titles (21) and the bibliography (750)
+    formats = ("latex",)
+
+    def run(self, **kwargs) -> None:
+        root = self.config.root_doc
+        if self.document.get("docname") != root:
+            return
+        toctrees = list(self.env.get_doctree(root).findall(addnodes.toctree))
+        wrappers = {
+            sof["docname"]: sof.parent
+            for sof in self.document.findall(addnodes.start_of_file)
+            if isinstance(sof.parent, nodes.compound)
+        }
+        self._exclude_pages()
+        self._preface()
+        appendix = self._solutions_appendix()
+        first_unnumbered_after_numbered = True
+        seen_numbered = False
+        for toctree in toctrees:
+            files = [str(f) for f in toctree["includefiles"]]
+            wrapper = next((wrappers[f] for f in files if f in wrappers), None)
+            caption = toctree.get("caption")
+            if wrapper is None or not caption:
+                continue
+            if toctree.get("numbered"):
+                seen_numbered = True
+                wrapper.insert(0, _raw_latex(rf"\part{{{_tex(caption)}}}"))
+            elif seen_numbered and first_unnumbered_after_numbered:
+                first_unnumbered_after_numbered = False
+                start = [
+                    _raw_latex(
+                        r"\clearpage\phantomsection"
+                        rf"\addcontentsline{{toc}}{{part}}{{{_tex(caption)}}}"
+                        "\n" r"\setcounter{secnumdepth}{-1}"
+                    )
+                ]
+                if appendix is not None:
+                    start.append(appendix)
+                    appendix = None
+                wrapper[0:0] = start
+        if appendix is not None:  # no back matter: the appendix ends the book
+            self.document[0].append(appendix)
+        for node in list(self.document.findall(nodes.admonition)):
+            if "warning" in node["classes"] and type(node) is nodes.admonition:
+                box = latex_warning_admonition(node.rawsource, *node.children, **node.attributes)
+                node.replace_self(box)
+
+    def _exclude_pages(self) -> None:
+        excluded = set(self.config.vanishing_latex_exclude)
+        for sof in list(self.document.findall(addnodes.start_of_file)):
+            if sof["docname"] in excluded:
+                sof.parent.remove(sof)
+        base = self.config.html_baseurl
+        for ref in self.document.findall(nodes.reference):
+            uri = ref.get("refuri", "")
+            docname, _, fragment = uri[1:].partition("#")
+            if uri.startswith("%") and docname in excluded:
+                ref["refuri"] = f"{base}{docname}.html" + (f"#{fragment}" if fragment else "")
+                ref["internal"] = False
+
+    def _preface(self) -> None:
+        """Wrap the root page's text and sections into one chapter titled "Preface"."""
+        top = next(iter(self.document.findall(nodes.section)), None)
+        if top is None:
+            return
+        body = [
+            child
+            for child in top.children
+            if not isinstance(child, (nodes.title, nodes.raw, nodes.compound))
+        ]
+        if not body:
+            return
+        preface = nodes.section(ids=["vanishing-preface"], names=["preface"])
+        preface["docname"] = top.get("docname", self.config.root_doc)
+        preface += nodes.title(PREFACE_TITLE, PREFACE_TITLE)
+        position = top.index(body[0])
+        for child in body:
+            top.remove(child)
+            preface += child
+        top.insert(position, preface)
+
+    def _solutions_appendix(self) -> nodes.section | None:
+        """Take every solution out of its chapter; return them as one chapter-level section."""
+        from sphinx_exercise.nodes import solution_node
+
+        solutions = list(self.document.findall(solution_node))
+        if not solutions:
+            return None
+        appendix = nodes.section(ids=["vanishing-solutions"], names=["solutions to the exercises"])
+        appendix += nodes.title(SOLUTIONS_TITLE, SOLUTIONS_TITLE)
+        groups: dict[str, nodes.section] = {}
+        for solution in solutions:
+            docname = self._docname_of(solution)
+            if docname not in groups:
+                number = self.env.toc_secnumbers.get(docname, {}).get("", ())
+                title = self.env.titles[docname].astext()
+                heading = f"Chapter {'.'.join(map(str, number))}. {title}" if number else title
+                group = nodes.section(ids=[f"vanishing-solutions-{len(groups) + 1}"])
+                group += nodes.title(heading, heading)
+                wrapper = addnodes.start_of_file(docname=docname)
+                wrapper += group
+                appendix += wrapper
+                groups[docname] = group
+            solution.parent.remove(solution)
+            # a box's title never ends a page: start it on the next page unless ~6 lines fit
+            groups[docname] += _raw_latex(r"\Needspace{6\baselineskip}")
+            groups[docname] += solution
+        return appendix
+
+    def _docname_of(self, node) -> str:
+        """The page ``node`` comes from (Sphinx marks each inlined page's sections with it)."""
+        while node is not None:
+            if isinstance(node, addnodes.start_of_file) or (
+                isinstance(node, nodes.section) and "docname" in node
+            ):
+                return node["docname"]
+            node = node.parent
+        return self.config.root_doc
+
 def setup(app):
     """Register the hooks; safe for parallel builds."""
     # html-page-context is emitted "first result wins": run before any handler that returns.
@@ -339,4 +567,12 @@ def setup(app):
     app.connect("build-finished", _record_hashes)
     app.connect("html-page-context", _note_written_page)
     app.connect("build-finished", _downloadable_notebooks)
+    # The PDF: see LatexBookLayout. The HTML builder never sees these.
+    app.add_config_value("vanishing_latex_exclude", [], "", types=[list])
+    app.connect("config-inited", _set_latex_title_page)
+    app.add_post_transform(LatexBookLayout)
+    app.add_node(
+        latex_warning_admonition,
+        latex=(_visit_latex_warning_admonition, _depart_latex_warning_admonition),
+    )
     return {"parallel_read_safe": True, "parallel_write_safe": True}
