@@ -93,6 +93,28 @@ def test_pages_workflow_builds_tests_and_publishes():
     assert workflow["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
 
 
+def test_pages_workflow_publishes_the_pdf_next_to_the_html_and_the_site_links_it(built_book):
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "pages.yml").read_text())
+    steps = workflow["jobs"]["build"]["steps"]
+    runs = [step.get("run", "") for step in steps]
+    built = next(k for k, run in enumerate(runs) if "--builder pdflatex" in run)
+    upload = next(
+        k for k, s in enumerate(steps) if s.get("uses", "").startswith("actions/upload-pages")
+    )
+    site = steps[upload]["with"]["path"]
+    copy = rf"cp _build/latex/vanishing-gradients\.pdf {re.escape(site)}/(\S+)"
+    copies = [(k, m.group(1)) for k, run in enumerate(runs) for m in re.finditer(copy, run)]
+    assert len(copies) == 1, "the workflow does not copy the PDF into the Pages artifact"
+    k, published = copies[0]
+    assert built < k < upload  # built, then copied, then uploaded
+    # the site links the published copy from its first page
+    baseurl = yaml.safe_load((ROOT / "_config.yml").read_text())["html"]["baseurl"]
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    page = soup(built_book / f"{toc['root']}.html")
+    hrefs = [a["href"] for a in page.select("a[href]")]
+    assert baseurl + published in hrefs, hrefs
+
+
 def test_config_carries_the_repository_and_its_pages_address():
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     owner, repo = config["repository"]["url"].removeprefix("https://github.com/").split("/")
@@ -155,8 +177,8 @@ def test_pdf_has_every_chapter_and_a_plausible_length(pdf):
     for k, chapter in enumerate(CHAPTERS, start=1):
         heading = title(ROOT / "book" / f"{chapter}.md")
         assert re.search(rf"\b{k} {re.escape(heading)}", text), f"no chapter {k} {heading!r}"
-    for page in ("notation", "references"):
-        assert title(ROOT / "book" / f"{page}.md") in text
+    assert title(ROOT / "book" / "notation.md") in text
+    assert "Bibliography" in text
 
 
 def test_pdf_has_the_figures_theorems_and_exercises(pdf, built_book):
@@ -172,3 +194,238 @@ def test_pdf_has_the_figures_theorems_and_exercises(pdf, built_book):
     assert "HTML edition" in text  # the slider figure's note stands in for it
     log = (pdf.parent / "vanishing-gradients.log").read_text(errors="replace")
     assert "undefined" not in log.lower(), "undefined references in the PDF"
+
+
+# ------------------------------------------------------------------ the PDF, laid out for paper
+
+
+def pdf_pages(path: Path) -> list[str]:
+    """The text of each page (pdftotext separates pages by form feeds), whitespace collapsed."""
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
+    return [re.sub(r"\s+", " ", page).strip() for page in text.split("\f")[:-1]]
+
+
+def latex_source(pdf: Path) -> str:
+    return (pdf.parent / "vanishing-gradients.tex").read_text(encoding="utf-8")
+
+
+def numbered_parts() -> list[str]:
+    """The captions of the numbered parts of _toc.yml, in order."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    return [part["caption"] for part in toc["parts"] if part.get("numbered")]
+
+
+def directives(name: str, chapter: str) -> int:
+    """How many ``{name}`` directives (exercise, solution) a chapter's source has."""
+    source = (ROOT / "book" / f"{chapter}.md").read_text(encoding="utf-8")
+    return len(re.findall(rf"^`{{3,}}\{{{name}\}}", source, re.M))
+
+
+def test_pdf_title_page_has_subtitle_version_licence_and_address_and_no_date(pdf):
+    import vanishing
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    first = pdf_pages(pdf)[0]
+    for needle in (
+        config["title"],
+        "An executable textbook",
+        f"Version {vanishing.__version__}",
+        "MIT licence",
+        config["html"]["baseurl"],
+    ):
+        assert needle in first, (needle, first)
+    assert "MIT" in (ROOT / "pyproject.toml").read_text()  # the licence the title page states
+    months = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
+    for page in pdf_pages(pdf)[:2]:  # the title page and its verso carry no build date
+        assert not re.search(rf"\b({months})\w* \d{{1,2}}, \d{{4}}", page), page
+
+
+def test_pdf_is_a4_with_a_compact_front_matter_and_no_blank_page(pdf):
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    assert "(A4)" in info, info
+    pages = pdf_pages(pdf)
+    blank = [k + 1 for k, page in enumerate(pages) if not page]
+    assert not blank, f"blank pages: {blank}"
+    # everything before Part I (title, contents, preface, notation) fits in a few pages
+    part_one = next(k for k, p in enumerate(pages) if re.fullmatch(r"Part I .*", p))
+    assert pages[part_one] == f"Part I {numbered_parts()[0]}"
+    assert part_one <= 9, f"{part_one} pages before Part I"
+    assert "Front matter" not in " ".join(pages)  # a toc caption for the web, not a heading
+
+
+def test_pdf_preface_is_one_chapter_of_sections(pdf):
+    tex = latex_source(pdf)
+    preface = (ROOT / "book" / "preface.md").read_text(encoding="utf-8")
+    sections = re.findall(r"^## (.+)$", preface, re.M)
+    assert len(sections) >= 3
+    start, end = tex.index(r"\chapter{Preface}"), tex.index(r"\chapter{Notation}")
+    body = tex[start:end]
+    assert body.count(r"\chapter{") == 1
+    for heading in sections:
+        assert rf"\section{{{heading}}}" in body, heading
+
+
+def test_pdf_contents_show_the_parts_and_the_back_matter(pdf):
+    pages = pdf_pages(pdf)
+    contents = " ".join(p for p in pages[:6] if "....." in p or "CONTENTS" in p.upper())
+    assert re.search(r"\bCONTENTS\b", contents.upper())
+    for roman, caption in zip(("I", "II", "III", "IV", "V"), numbered_parts(), strict=False):
+        assert re.search(rf"\b{roman} {re.escape(caption)} \d+", contents), caption
+    for entry in ("Back matter", "Solutions to the exercises", "Bibliography"):
+        assert re.search(rf"{entry} \d+", contents), entry
+
+
+def test_pdf_solutions_are_in_an_appendix_after_the_last_chapter(pdf):
+    tex = latex_source(pdf)
+    n_solutions = sum(directives("solution", c) for c in CHAPTERS)
+    assert n_solutions == sum(directives("exercise", c) for c in CHAPTERS) >= len(CHAPTERS)
+    appendix = tex.index(r"\chapter{Solutions to the exercises}")
+    for chapter in CHAPTERS:
+        heading = title(ROOT / "book" / f"{chapter}.md")
+        assert tex.index(rf"\chapter{{{heading}}}") < appendix, chapter
+        # grouped by chapter, under the chapter's number and title
+        k = CHAPTERS.index(chapter) + 1
+        if directives("solution", chapter):
+            assert rf"\section{{Chapter {k}. {heading}}}" in tex[appendix:], chapter
+    assert appendix < tex.index(r"\chapter{Errata")  # the first thing in the back matter
+    boxes = [m.start() for m in re.finditer(r"\{Solution to Exercise \d+\.\d+\}", tex)]
+    assert len(boxes) == n_solutions and min(boxes) > appendix
+    # and on paper: every solution is printed once, after the last chapter's last exercise
+    pages = pdf_pages(pdf)
+    text = " ".join(pages)
+    assert len(re.findall(r"Solution to Exercise \d+\.\d+", text)) == n_solutions
+    last = f"Exercise {len(CHAPTERS)}.{directives('exercise', CHAPTERS[-1])}"
+    last_exercise = next(k for k, p in enumerate(pages) if last in p)
+    first_solution = next(k for k, p in enumerate(pages) if "Solution to Exercise" in p)
+    assert first_solution > last_exercise
+
+
+def test_pdf_has_no_build_log_no_empty_references_and_no_proof_index(pdf):
+    text = " ".join(pdf_pages(pdf))
+    tex = latex_source(pdf)
+    assert "Proof Index" not in text and "thm-pascanu" not in text
+    assert title(ROOT / "book" / "execution_status.md") not in text.replace(
+        "Execution status page", ""
+    )  # only the preface's link to the web page remains
+    assert "Versions used for this build" not in text
+    assert r"\chapter{References}" not in tex
+    assert "Every work cited anywhere in the book" not in text  # the References page's text
+    assert re.search(r"Bibliography \[1\]", text) or "\\begin{sphinxthebibliography}" in tex
+    # the preface's link to the build log points to the web edition
+    baseurl = yaml.safe_load((ROOT / "_config.yml").read_text())["html"]["baseurl"]
+    assert f"\\sphinxhref{{{baseurl}book/execution\\_status.html}}" in tex
+    log = (pdf.parent / "vanishing-gradients.log").read_text(errors="replace")
+    assert "destination with the same identifier" not in log
+
+
+def test_pdf_common_mistakes_keep_a_warning_look_and_tables_are_ragged_right(pdf):
+    tex = latex_source(pdf)
+    boxes = sum(
+        (ROOT / "book" / f"{c}.md").read_text().count("```{admonition} Common mistakes")
+        for c in CHAPTERS
+    )
+    assert tex.count(r"\begin{sphinxadmonition}{warning}{Common mistakes}") == boxes >= 1
+    assert r"\begin{sphinxadmonition}{note}{Common mistakes}" not in tex
+    preamble = tex[: tex.index(r"\begin{document}")]
+    assert r"\newcolumntype{\X}[2]{>{\raggedright" in preamble  # the errata's longtable
+    assert r"\newcolumntype{T}{L}" in preamble  # tabulary: L is ragged-right, J justified
+    assert r"\begin{longtable}{\X{" in tex
+
+
+# ------------------------------------------------------------------ figures for slides
+
+
+def book_figure_labels() -> set[str]:
+    """Every figure label in the chapters (``name: fig-...`` of a glued or directive figure)."""
+    labels = set()
+    for chapter in CHAPTERS:
+        source = (ROOT / "book" / f"{chapter}.md").read_text(encoding="utf-8")
+        labels |= set(re.findall(r"^:?\s*:?name: (fig-[\w-]+)\s*$", source, re.M))
+    return labels
+
+
+def test_figure_cli_names_figures_by_their_labels_in_the_book():
+    from vanishing.plotting.__main__ import FIGURES, LABELS, NOT_IN_BOOK, names
+
+    labels = book_figure_labels()
+    assert len(labels) >= 20
+    assert set(LABELS) == labels, (
+        "every figure of the book is exported under its label: add the missing ones to "
+        f"LABELS, remove the stale ones: {sorted(set(LABELS) ^ labels)}"
+    )
+    assert set(LABELS.values()) <= set(FIGURES)
+    extras = [key for key in FIGURES if key not in LABELS.values()]
+    for key in extras:  # a figure the book does not contain says so
+        assert FIGURES[key][0].startswith(NOT_IN_BOOK), key
+    assert set(names()) == labels | set(extras)
+
+
+@pytest.fixture
+def stand_ins(monkeypatch):
+    """Every figure replaced by a cheap 6.4 x 3.6 in one with some text."""
+    from matplotlib.figure import Figure
+
+    from vanishing.plotting import __main__ as cli
+
+    def draw() -> Figure:
+        fig = Figure(figsize=(6.4, 3.6))
+        ax = fig.add_subplot()
+        ax.plot([0, 1], [1, 0])
+        ax.set_title("gradient norm")
+        return fig
+
+    for key, (description, _) in list(cli.FIGURES.items()):
+        monkeypatch.setitem(cli.FIGURES, key, (description, draw))
+    return cli
+
+
+def test_figure_cli_all_writes_every_figure_under_its_label(tmp_path, stand_ins):
+    assert stand_ins.main(["--all", "--out", str(tmp_path), "--format", "png"]) == 0
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == sorted(f"{name}.png" for name in stand_ins.names())
+    assert "fig-ch04-pascanu.png" in written
+
+
+def test_figure_cli_accepts_the_old_names_as_aliases(tmp_path, stand_ins, capsys):
+    assert stand_ins.main(["ch04-pascanu", "fig-ch04-pascanu", "--out", str(tmp_path)]) == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["ch04-pascanu.svg"]  # written once
+    assert stand_ins.main(["--list", "fig-ch04-pascanu"]) == 0
+    assert "alias ch04-pascanu" in capsys.readouterr().out
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+@pytest.mark.parametrize(("dpi", "width"), [(None, 1920), ("50", 320), ("150", 960)])
+def test_figure_cli_dpi_sets_the_resolution(tmp_path, stand_ins, dpi, width):
+    args = ["fig-ch01-repeated-factors", "--out", str(tmp_path), "--format", "png"]
+    assert stand_ins.main(args + (["--dpi", dpi] if dpi else [])) == 0
+    w, h = png_size(tmp_path / "fig-ch01-repeated-factors.png")
+    assert (w, h) == (width, round(width * 3.6 / 6.4))
+
+
+@pytest.mark.parametrize("dpi", ["0", "-3", "high"])
+def test_figure_cli_rejects_a_bad_dpi(stand_ins, capsys, dpi):
+    with pytest.raises(SystemExit) as exit_info:
+        stand_ins.main(["fig-ch01-repeated-factors", "--dpi", dpi])
+    assert exit_info.value.code == 2
+    assert "--dpi" in capsys.readouterr().err
+
+
+def test_figure_cli_pdf_embeds_truetype_fonts_not_type3(tmp_path):
+    from vanishing.plotting.__main__ import main
+
+    if shutil.which("pdffonts") is None:
+        if os.environ.get("VANISHING_REQUIRE_LATEX"):
+            pytest.fail("VANISHING_REQUIRE_LATEX is set but pdffonts (poppler-utils) is missing")
+        pytest.skip("pdffonts (poppler-utils) not installed")
+    assert main(["fig-ch04-activations", "--out", str(tmp_path), "--format", "pdf"]) == 0
+    fonts = subprocess.run(
+        ["pdffonts", str(tmp_path / "fig-ch04-activations.pdf")], capture_output=True, text=True
+    ).stdout.splitlines()[2:]
+    assert fonts, "no fonts embedded: the text is missing"
+    assert not [f for f in fonts if "Type 3" in f], fonts
+    assert all("TrueType" in f and " yes " in f for f in fonts), fonts  # embedded

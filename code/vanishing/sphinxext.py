@@ -365,7 +365,11 @@ def latex_title_page(config) -> str:
     url = config.html_baseurl or ""
     repository = getattr(config, "html_theme_options", {}).get("repository_url", "")
     link = rf"\url{{{url}}}" if url else ""
-    source = rf"The source, with the code that computes every number: \url{{{repository}}}." if repository else ""
+    source = (
+        rf"The source, with the code that computes every number: \url{{{repository}}}."
+        if repository
+        else ""
+    )
     return rf"""
 \makeatletter
 \hypersetup{{pageanchor=false}}% the title page and its verso have no page numbers to link to
@@ -471,7 +475,8 @@ class LatexBookLayout(SphinxPostTransform):
                     _raw_latex(
                         r"\clearpage\phantomsection"
                         rf"\addcontentsline{{toc}}{{part}}{{{_tex(caption)}}}"
-                        "\n" r"\setcounter{secnumdepth}{-1}"
+                        "\n"
+                        r"\setcounter{secnumdepth}{-1}"
                     )
                 ]
                 if appendix is not None:
@@ -556,6 +561,7 @@ class LatexBookLayout(SphinxPostTransform):
                 return node["docname"]
             node = node.parent
         return self.config.root_doc
+
 
 def setup(app):
     """Register the hooks; safe for parallel builds."""

@@ -1,4 +1,11 @@
-"""Write any figure of the book to a file: ``python -m vanishing.plotting --list``."""
+"""Write any figure of the book to a file: ``python -m vanishing.plotting --list``.
+
+Figures are named by their labels in the book (``fig-ch04-pascanu``: also the figure's anchor in
+the HTML, ``ch04_activations.html#fig-ch04-pascanu``); the older names (``ch04-pascanu``, the
+keys of ``FIGURES``) are accepted as aliases. ``--all`` writes every figure, ``--dpi`` sets the
+resolution (300 by default: a 6.4-inch figure is 1920 pixels wide), and PDF output embeds its
+fonts as TrueType (``pdf.fonttype`` 42, set by the book's style), not as Type 3.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from matplotlib import rc_context
 from matplotlib.figure import Figure
 
 from ..experiments import ch01 as ex01
@@ -17,7 +25,7 @@ from ..experiments import ch04 as ex04
 from ..experiments import ch05 as ex05
 from ..experiments import ch06 as ex06
 from . import ch01, ch02, ch03, ch04, ch05, ch06, diagrams
-from .style import SAVE_METADATA
+from .style import RC, SAVE_METADATA
 
 # name -> (one-line description, function that runs the experiment and draws the figure)
 FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
@@ -76,7 +84,8 @@ FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
         lambda: ch05.cliff(ex05.cliff()),
     ),
     "ch05-clipping-rescales-only": (
-        "clipping scales every BPTT term alike (chapter 5)",
+        "not a figure of the book: chapter 5 states in prose that clipping scales every BPTT "
+        "term alike; this draws it (chapter 5)",
         lambda: ch05.clipping_rescales_only(ex05.clipping_rescales_only()),
     ),
     "ch05-glorot-bengio": (
@@ -114,6 +123,47 @@ FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
 }
 
 
+# The label of each figure in the book -> the FIGURES entry that draws it. A FIGURES entry with
+# no label here is not a figure of the book, and its description starts with NOT_IN_BOOK.
+LABELS: dict[str, str] = {
+    "fig-ch01-repeated-factors": "ch01-repeated-factors",
+    "fig-ch01-init-gradient-norms": "ch01-init-gradient-norms",
+    "fig-ch01-learning-speed": "ch01-learning-speed",
+    "fig-ch02-unrolled": "ch02-unrolled-rnn",
+    "fig-ch02-lags": "ch02-lag-contributions",
+    "fig-ch03-transient": "ch03-transient-growth",
+    "fig-ch03-norm-vs-lag": "ch03-norm-vs-lag",
+    "fig-ch04-activations": "ch04-activations",
+    "fig-ch04-saturation": "ch04-saturation",
+    "fig-ch04-dying": "ch04-dying-relu",
+    "fig-ch04-pascanu": "ch04-pascanu",
+    "fig-ch04-caveat": "ch04-sigmoid-caveat",
+    "fig-ch05-cliff": "ch05-cliff",
+    "fig-ch05-glorot": "ch05-glorot-bengio",
+    "fig-ch05-he": "ch05-he-decay",
+    "fig-ch05-rnn-init": "ch05-rnn-init-lags",
+    "fig-ch05-residual": "ch05-residual",
+    "fig-ch05-summary": "ch05-remedies-summary",
+    "fig-ch06-cell": "ch06-lstm-cell",
+    "fig-ch06-distance": "ch06-gradient-vs-distance",
+    "fig-ch06-adding": "ch06-adding-sweep",
+}
+NOT_IN_BOOK = "not a figure of the book"
+DEFAULT_DPI = 300
+
+
+def names() -> dict[str, str]:
+    """Every figure's command-line name (its label in the book, else its FIGURES key) -> its
+    FIGURES key, in the order of FIGURES."""
+    label_of = {key: label for label, key in LABELS.items()}
+    return {label_of.get(key, key): key for key in FIGURES}
+
+
+def aliases() -> dict[str, str]:
+    """Old name (a FIGURES key) -> the figure's label, for each figure that has one."""
+    return {key: label for label, key in LABELS.items() if key in FIGURES}
+
+
 def _writable_folder(folder: Path) -> str | None:
     """None if ``folder`` exists or can be created and a file can be written in it, else why not."""
     try:
@@ -125,37 +175,70 @@ def _writable_folder(folder: Path) -> str | None:
     return None
 
 
+def _dpi(text: str) -> float:
+    """``--dpi``: a positive number."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not 0 < value <= 2400:
+        raise argparse.ArgumentTypeError(f"must be in (0, 2400], got {text}")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line, then list figures or write the named ones."""
     parser = argparse.ArgumentParser(
-        prog="python -m vanishing.plotting", description="Write the book's figures to files."
+        prog="python -m vanishing.plotting",
+        description="Write the book's figures to files, named by their labels in the book "
+        "(the old names, shown by --list as aliases, work too).",
     )
     parser.add_argument("names", nargs="*", metavar="NAME", help="figures to write (see --list)")
     parser.add_argument(
         "--list", action="store_true", help="list every figure (or only the NAMEs given) and exit"
     )
+    parser.add_argument("--all", action="store_true", help="write every figure")
     parser.add_argument("--out", type=Path, default=Path("."), help="output folder (default: .)")
     parser.add_argument("--format", choices=sorted(SAVE_METADATA), default="svg")
+    parser.add_argument(
+        "--dpi",
+        type=_dpi,
+        default=DEFAULT_DPI,
+        help=f"resolution of PNG output and of any raster part (default: {DEFAULT_DPI})",
+    )
     args = parser.parse_args(argv)
-    names = list(dict.fromkeys(args.names))  # a figure named twice is written once
-    unknown = [n for n in names if n not in FIGURES]
+    known = names()
+    lookup = {**known, **{old: known[label] for old, label in aliases().items()}}
+    if args.all and args.names:
+        parser.error("give figure names or --all, not both")
+    wanted = list(known) if args.all else list(dict.fromkeys(args.names))
+    unknown = [n for n in wanted if n not in lookup]
     if unknown:
         parser.error(f"unknown figure name(s): {', '.join(unknown)}; see --list")
+    unique: dict[str, str] = {}  # FIGURES key -> the first name given for it
+    for name in wanted:
+        unique.setdefault(lookup[name], name)
+    wanted = list(unique.values())  # a figure named twice (label and alias too) is written once
     if args.list:
-        shown = names or list(FIGURES)
+        alias_of = aliases()
+        shown = wanted or list(known)
         width = max(map(len, shown))
         for name in shown:
-            print(f"{name:<{width}}  {FIGURES[name][0]}")
+            key = lookup[name]
+            alias = f" [alias {key}]" if key in alias_of and name != key else ""
+            print(f"{name:<{width}}  {FIGURES[key][0]}{alias}")
         return 0
-    if not names:
-        parser.error("name at least one figure, or use --list")
+    if not wanted:
+        parser.error("name at least one figure, or use --all or --list")
     problem = _writable_folder(args.out)  # before any experiment runs
     if problem is not None:
         print(f"{parser.prog}: error: {problem}", file=sys.stderr)
         return 2
-    for name in names:
+    for name in wanted:
         path = args.out / f"{name}.{args.format}"
-        FIGURES[name][1]().savefig(path, metadata=SAVE_METADATA[args.format])
+        figure = FIGURES[lookup[name]][1]()
+        with rc_context(RC):  # TrueType fonts in PDF output, whatever the caller's rcParams
+            figure.savefig(path, dpi=args.dpi, metadata=SAVE_METADATA[args.format])
         print(path)
     return 0
 

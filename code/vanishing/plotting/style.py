@@ -55,6 +55,9 @@ RC = {
     # Deterministic SVG: fixed ids, text as paths (no font needed by the reader).
     "svg.hashsalt": "vanishing-gradients",
     "svg.fonttype": "path",
+    # PDF and PostScript embed TrueType fonts, not Type 3 (which journals and some tools reject).
+    "pdf.fonttype": 42,
+    "ps.fonttype": 42,
 }
 
 # Savefig keywords that keep every written file free of build dates.
