@@ -115,29 +115,43 @@ def test_learning_speed_draws_each_hidden_layer_moving_average_and_the_loss():
 # chapter 2 ------------------------------------------------------------------------------------
 
 
-def _lag_result() -> ex02.LagContributions:
-    norms = _distinct(3, 12, seed=6)
-    norms[:, -1] = 0.0  # the k = 1 term multiplies h_0 = 0
+def _lag_result(input_scale: float, seed: int) -> ex02.LagContributions:
+    norms = _distinct(4, 3, 12, seed=seed)  # (seeds, rhos, lags)
+    norms[..., -1] = 0.0  # the k = 1 term multiplies h_0 = 0
     return ex02.LagContributions(
-        rhos=(0.8, 1.0, 1.2), activation="tanh", lags=np.arange(12), norms=norms
+        rhos=(0.8, 1.0, 1.2),
+        activation="tanh",
+        input_scale=input_scale,
+        n_h=32,
+        seeds=(0, 1, 2, 3),
+        lags=np.arange(12),
+        norms=norms,
+        mean_phi_prime=_distinct(4, 3, low=-1, high=0, seed=seed + 1),
     )
 
 
-def test_lag_contributions_draws_each_relative_curve_and_marks_the_lag():
-    result = _lag_result()
-    (ax,) = read(ch02.lag_contributions(result, mark_lag=7))
-    labels = [rf"$\rho(\mathbf{{W}}_{{hh}}) = {rho:g}$" for rho in result.rhos]
-    assert ax.legend_order == labels
-    for label, rel in zip(labels, result.relative, strict=True):
-        line = ax.legend_line(label)
-        same(line.x, np.arange(11))  # the zero term at lag 11 cannot be drawn on a log axis
-        same(line.y, rel[:11])
-    assert ax.yscale == "log"
-    ax.assert_shows_all_data()
-    assert ax.vlines == [7.0]
-    (note,) = ax.texts
+def test_lag_contributions_draws_the_median_of_each_relative_curve_per_input_scale():
+    results = (_lag_result(1.0, seed=6), _lag_result(0.1, seed=16))
+    panels = read(ch02.lag_contributions(results, mark_lag=7))
+    assert [p.title for p in panels] == [
+        r"inputs $\mathcal{N}(0, 1^2)$",
+        r"inputs $\mathcal{N}(0, 0.1^2)$",
+    ]
+    labels = [rf"$\rho(\mathbf{{W}}_{{hh}}) = {rho:g}$" for rho in results[0].rhos]
+    assert panels[0].legend_order == labels
+    for panel, result in zip(panels, results, strict=True):
+        assert panel.labels() == labels
+        for i, label in enumerate(labels):
+            line = panel.line(label)
+            same(line.x, np.arange(11))  # the zero term at lag 11 cannot be drawn on a log axis
+            same(line.y, np.median(result.relative[:, i, :11], axis=0))
+        assert panel.yscale == "log"
+        panel.assert_shows_all_data()
+        assert panel.vlines == [7.0] and panel.hlines == [1.0]
+    (note,) = panels[0].texts
     assert note.text == "7 steps back" and note.xy[0] == 7  # the glued ch02_distance
-    assert read(ch02.lag_contributions(result))[0].vlines == []
+    assert "4 seeds" in suptitle(ch02.lag_contributions(results))
+    assert read(ch02.lag_contributions(results[0]))[0].vlines == []
 
 
 # chapter 3 ------------------------------------------------------------------------------------
