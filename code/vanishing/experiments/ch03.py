@@ -158,6 +158,7 @@ def gaussian_eigenvector_bound(n_h: int = 64, k_max: int = 300, seed: int = 0) -
 
 SCALES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0)
 CHAOS_RHOS = tuple(round(0.5 + 0.1 * i, 1) for i in range(21))  # 0.5, 0.6, ..., 2.5
+CURVE_RHOS = (1.2, 1.5)  # the two spectral radii of the order/chaos figure's right panel
 
 
 @dataclass(frozen=True)
