@@ -148,10 +148,30 @@ def eigenvector_bound(M=None, k_max: int = 80) -> EigenvectorBound:
     )
 
 
-def gaussian_eigenvector_bound(n_h: int = 64, k_max: int = 300, seed: int = 0) -> EigenvectorBound:
-    """Ch. 3 the same comparison for the Gaussian W_hh of Fig. 3.2 (scaled to rho = 1)."""
-    W = random_matrix(n_h, rho=1.0, kind="gaussian", rng=seed + 1)
-    return eigenvector_bound(W, k_max)
+@dataclass(frozen=True)
+class GaussianPowers:
+    """Ch. 3: ||W^k||_2 / rho^k and kappa_2(V) for Gaussian W_hh of Fig. 3.2, one row per seed."""
+
+    n_h: int
+    seeds: tuple[int, ...]
+    k: np.ndarray  # (K+1,)
+    ratios: np.ndarray  # (len(seeds), K+1) ||W^k||_2 / rho^k, the same for every multiple of W
+    kappas: np.ndarray  # (len(seeds),) kappa_2(V), unit-length eigenvectors
+
+
+def gaussian_powers(
+    n_h: int = 64, k_max: int = 300, seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
+) -> GaussianPowers:
+    """Ch. 3 how far the powers of Gaussian W_hh (seed s as in ``norm_vs_lag(seed=s)``) run
+    above rho^k, next to the bound kappa_2(V)."""
+    n_h, k_max = check_size(n_h, "n_h"), check_int(k_max, "k_max")
+    if not seeds:
+        raise ValueError("seeds must be non-empty")
+    seeds = tuple(check_int(s, "seeds") for s in seeds)
+    mats = [random_matrix(n_h, rho=1.0, kind="gaussian", rng=s + 1) for s in seeds]  # rho = 1
+    ratios = np.array([power_norms(W, k_max) for W in mats])
+    kappas = np.array([eigenvector_condition(W) for W in mats])
+    return GaussianPowers(n_h, seeds, np.arange(k_max + 1), ratios, kappas)
 
 
 # ------------------------------------------------------------------------------- order and chaos
@@ -190,6 +210,14 @@ class OrderChaos:
         r = int(np.argmin(np.abs(self.rhos - rho)))
         s = int(np.argmin(np.abs(np.log(self.scales) - np.log(scale))))
         return self.norms[w, r, s]
+
+    def boundary(self, width: int | None = None) -> np.ndarray:
+        """For each input scale, the smallest grid rho at which the median norm exceeds 1 (nan if
+        none does); (S,)."""
+        w = 0 if width is None else self.widths.index(width)
+        explodes = np.median(self.norms[w], axis=-1) > 1.0  # (R, S)
+        first = np.argmax(explodes, axis=0)
+        return np.where(explodes.any(axis=0), self.rhos[first], np.nan)
 
 
 def _check_grid(values, name: str) -> np.ndarray:

@@ -46,7 +46,7 @@ FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
     ),
     "ch03-eigenvector-bound": (
         "powers of diagonalisable non-normal matrices against kappa_2(V) rho^k (chapter 3)",
-        lambda: ch03.eigenvector_bound(ex03.eigenvector_bound(), ex03.gaussian_eigenvector_bound()),
+        lambda: ch03.eigenvector_bound(ex03.eigenvector_bound(), ex03.gaussian_powers()),
     ),
     "ch03-norm-vs-lag": (
         "Jacobian-product norm against lag for spectral radius 0.5..1.5 (chapter 3)",

@@ -7,7 +7,13 @@ import numpy as np
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
-from ..experiments.ch03 import EigenvectorBound, NormVsLag, OrderChaos, TransientGrowth
+from ..experiments.ch03 import (
+    EigenvectorBound,
+    GaussianPowers,
+    NormVsLag,
+    OrderChaos,
+    TransientGrowth,
+)
 from .interactive import SliderCurves, slider_figure
 from .style import CYCLE, GREY, PALETTE, new_figure
 
@@ -75,8 +81,8 @@ def norm_vs_lag_slider(result: NormVsLag, *, caption: str, alt: str) -> str:
     return slider_figure(curves, initial=initial, caption=caption, alt=alt)
 
 
-def eigenvector_bound(small: EigenvectorBound, gaussian: EigenvectorBound) -> Figure:
-    """||M^k|| against kappa_2(V) rho^k: a 2x2 diagonalisable example and a Gaussian W_hh."""
+def eigenvector_bound(small: EigenvectorBound, gaussian: GaussianPowers) -> Figure:
+    """||M^k|| against kappa_2(V) rho^k: a 2x2 diagonalisable example and Gaussian W_hh."""
     fig = new_figure(7.6, 3.4)
     left, right = fig.subplots(1, 2)
     k = small.k
@@ -89,16 +95,25 @@ def eigenvector_bound(small: EigenvectorBound, gaussian: EigenvectorBound) -> Fi
     left.set_ylabel("norm")
     left.set_title(r"$\mathbf{M} = [[0.9, 4], [0, 0.8]]$", fontsize=10)
     left.legend(frameon=False, fontsize=8.5, loc="lower left")
-    right.semilogy(gaussian.k[1:], gaussian.ratio[1:], color=PALETTE["blue"], label="measured")
-    right.axhline(
-        gaussian.kappa, color=PALETTE["vermillion"], ls=":", label=r"$\kappa_2(\mathbf{V})$"
-    )
-    right.set_ylim(1, gaussian.kappa * 3)
+    for i, (ratio, kappa) in enumerate(zip(gaussian.ratios, gaussian.kappas, strict=True)):
+        colour = CYCLE[i % len(CYCLE)]
+        right.semilogy(gaussian.k[1:], ratio[1:], color=colour, lw=1.2)
+        right.axhline(kappa, color=colour, ls=":", lw=1.2)
+    right.set_ylim(1, gaussian.kappas.max() * 2)
     right.set_xlabel("power $k$")
     right.set_ylabel(r"$\|\mathbf{W}^k\|_2 / \rho^k$")
-    n = gaussian.M.shape[0]
-    right.set_title(rf"Gaussian $\mathbf{{W}}$, {n} $\times$ {n}", fontsize=10)
-    right.legend(frameon=False, fontsize=8.5, loc="center right")
+    n = gaussian.n_h
+    right.set_title(
+        rf"Gaussian $\mathbf{{W}}$, {n} $\times$ {n}, {len(gaussian.seeds)} seeds", fontsize=10
+    )
+    right.text(
+        0.97,
+        0.55,
+        r"dotted: each seed's $\kappa_2(\mathbf{V})$",
+        transform=right.transAxes,
+        ha="right",
+        fontsize=8.5,
+    )
     return fig
 
 
