@@ -287,3 +287,20 @@ def test_new_figures_draw_with_labelled_axes():
             if ax.get_label() != "<colorbar>":
                 assert ax.get_xlabel() and ax.get_ylabel()
         fig.savefig(io.BytesIO(), format="svg")
+
+
+def test_order_chaos_leaves_the_blas_thread_count_as_it_found_it():
+    ctypes = pytest.importorskip("ctypes")
+    with open("/proc/self/maps") as maps:
+        paths = sorted({line.split()[-1] for line in maps if "openblas" in line.lower()})
+    getters = [
+        getattr(lib, name)
+        for lib in map(ctypes.CDLL, paths)
+        for name in ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads")
+        if hasattr(lib, name)
+    ]
+    if not getters:
+        pytest.skip("no OpenBLAS thread-count getter in this process")
+    before = [get() for get in getters]
+    ex.order_chaos((1.0,), (1.0,), seeds=(0,), T=5, lag=5)
+    assert [get() for get in getters] == before

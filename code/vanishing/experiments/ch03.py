@@ -3,6 +3,8 @@ and where tanh products vanish or explode (order and chaos)."""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -176,6 +178,40 @@ def gaussian_powers(
 
 # ------------------------------------------------------------------------------- order and chaos
 
+
+@contextlib.contextmanager
+def _one_blas_thread():
+    """Run the block with one OpenBLAS thread, then restore the previous count (Linux; elsewhere,
+    or for another BLAS, nothing changes). The order/chaos products are (S n, n) x (n, n) matrix
+    products, just big enough for OpenBLAS to thread: on a busy 2-core machine its spinning
+    threads made them 10 to 40 times slower than one thread."""
+    pairs = []
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = sorted({line.split()[-1] for line in maps if "openblas" in line.lower()})
+    except OSError:
+        paths = []
+    for path in paths:
+        try:
+            lib = ctypes.CDLL(path)  # already loaded by numpy: this only returns its handle
+        except OSError:
+            continue
+        for prefix, suffix in _OPENBLAS_NAMES:
+            get, put = f"{prefix}get_num_threads{suffix}", f"{prefix}set_num_threads{suffix}"
+            if hasattr(lib, get) and hasattr(lib, put):
+                pairs.append((getattr(lib, put), int(getattr(lib, get)())))
+                getattr(lib, put)(1)
+    try:
+        yield
+    finally:
+        for put, previous in pairs:
+            put(previous)
+
+
+_OPENBLAS_NAMES = (("openblas_", ""), ("openblas_", "64_"), ("scipy_openblas_", ""))
+_OPENBLAS_NAMES += (("scipy_openblas_", "64_"),)
+
+
 SCALES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0)
 CHAOS_RHOS = tuple(round(0.5 + 0.1 * i, 1) for i in range(21))  # 0.5, 0.6, ..., 2.5
 CURVE_RHOS = (1.2, 1.5)  # the two spectral radii of the order/chaos figure's right panel
@@ -275,9 +311,11 @@ def order_chaos(
         raise ValueError(f"widths and seeds must be non-empty, got {widths} and {seeds}")
     widths = tuple(check_size(w, "widths") for w in widths)
     seeds = tuple(check_int(s, "seeds") for s in seeds)
-    runs = [
-        [tanh_lag_norms(rhos, scales, n_h=w, T=T, lag=lag, seed=s) for s in seeds] for w in widths
-    ]
+    with _one_blas_thread():  # see _one_blas_thread: many threads made this far slower
+        runs = [
+            [tanh_lag_norms(rhos, scales, n_h=w, T=T, lag=lag, seed=s) for s in seeds]
+            for w in widths
+        ]
     norms = np.array([[run[0] for run in row] for row in runs])  # (N, seeds, R, S)
     slope2 = np.array([[run[1] for run in row] for row in runs])
     return OrderChaos(
