@@ -2,8 +2,8 @@
 
 Every sentence of chapter 3 that states a finding has a test here: the powers of the running
 example, the Jordan entry, the transient-growth examples and the kappa_2(V) bound, the Kreiss
-bounds, the Gaussian ratios of Fig. 3.2, and the order/chaos boundary of tanh networks (seeds 0-4,
-64 and 128 units, T = 60 and 120).
+bounds, the Gaussian ratios of fig-ch03-norm-vs-lag, and the order/chaos boundary of tanh
+networks (seeds 0-4, 64 and 128 units, T = 60, 120 and 240).
 """
 
 from __future__ import annotations
@@ -137,7 +137,7 @@ def test_kreiss_matrix_theorem_brackets_the_largest_power(M):
     assert K > 5  # the resolvent is large just outside the unit circle: large transient growth
 
 
-# 4. the Gaussian matrices of Fig. 3.2 ----------------------------------------------------------
+# 4. the Gaussian matrices of fig-ch03-norm-vs-lag ----------------------------------------------
 
 
 @pytest.fixture(scope="module", params=WIDTHS)
@@ -169,7 +169,7 @@ def test_gaussian_sigma_max_is_nearly_twice_rho(seed):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", (0, 3))
-def test_fig_3_2_panels_over_seeds(seed):
+def test_lag_figure_panels_over_seeds(seed):
     lags = ex.norm_vs_lag(rhos=(0.8, 1.0, 1.5), T=60, n_h=64, seed=seed)
     orth, gauss, tanh = lags.norms  # (3 rhos, 61 lags) each
     np.testing.assert_allclose(orth, lags.rhos[:, None] ** lags.lags, rtol=1e-9)  # rho^k exactly
@@ -194,7 +194,7 @@ def chaos(request):
     return ex.order_chaos(rhos, scales, widths=(request.param,), seeds=SEEDS)
 
 
-def test_chapter_setting_is_the_tanh_panel_of_fig_3_2():
+def test_chapter_setting_is_the_tanh_panel_of_the_lag_figure():
     tanh = ex.norm_vs_lag(rhos=(1.5,), variants=("tanh, Gaussian W, N(0,1) input",))
     one = ex.order_chaos((1.5,), (1.0,), seeds=(0,))
     assert one.norms[0, 0, 0, 0] == pytest.approx(tanh.norms[0, 0, -1], rel=1e-9)

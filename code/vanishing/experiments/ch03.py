@@ -152,7 +152,7 @@ def eigenvector_bound(M=None, k_max: int = 80) -> EigenvectorBound:
 
 @dataclass(frozen=True)
 class GaussianPowers:
-    """Ch. 3: ||W^k||_2 / rho^k and kappa_2(V) for Gaussian W_hh of Fig. 3.2, one row per seed."""
+    """Ch. 3: ||W^k||_2 / rho^k and kappa_2(V) for the Gaussian W_hh of the lag figure, per seed."""
 
     n_h: int
     seeds: tuple[int, ...]
@@ -221,9 +221,9 @@ CURVE_RHOS = (1.2, 1.5)  # the two spectral radii of the order/chaos figure's ri
 class OrderChaos:
     """Ch. 3: ||dh_T/dh_{T-lag}||_2 of tanh RNNs over spectral radius x input scale x seed.
 
-    The networks of Fig. 3.2's right panel: Gaussian W_hh scaled to rho, W_xh ~ N(0, 1), n_x = 1,
-    one input sequence x_t = s z_t with z_t ~ N(0, 1), h_0 = 0; seed s gives the same W_hh, W_xh
-    and z as ``norm_vs_lag(seed=s)``.
+    The networks of the tanh panel of the lag figure (fig-ch03-norm-vs-lag): Gaussian W_hh scaled
+    to rho, W_xh ~ N(0, 1), n_x = 1, one input sequence x_t = s z_t with z_t ~ N(0, 1), h_0 = 0;
+    seed s gives the same W_hh, W_xh and z as ``norm_vs_lag(seed=s)``.
     """
 
     rhos: np.ndarray  # (R,)

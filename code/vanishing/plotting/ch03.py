@@ -152,7 +152,7 @@ def order_chaos(grid: OrderChaos, curves: OrderChaos) -> Figure:
         )
     left.plot([1.0], [1.5], marker="o", ms=7, mfc="white", mec="black", ls="none")
     left.annotate(
-        "Fig. 3.2, right",
+        "the tanh panel\nof the lag figure",
         (1.0, 1.5),
         xytext=(0.12, 0.62),
         textcoords="axes fraction",
