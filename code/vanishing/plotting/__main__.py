@@ -47,9 +47,19 @@ FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
         "norms of powers of a non-normal 2x2 matrix (chapter 3)",
         lambda: ch03.transient_growth(ex03.transient_growth()),
     ),
+    "ch03-eigenvector-bound": (
+        "powers of diagonalisable non-normal matrices against kappa_2(V) rho^k (chapter 3)",
+        lambda: ch03.eigenvector_bound(ex03.eigenvector_bound(), ex03.gaussian_powers()),
+    ),
     "ch03-norm-vs-lag": (
         "Jacobian-product norm against lag for spectral radius 0.5..1.5 (chapter 3)",
         lambda: ch03.norm_vs_lag(ex03.norm_vs_lag()),
+    ),
+    "ch03-order-chaos": (
+        "tanh Jacobian products over spectral radius x input scale, five seeds (chapter 3)",
+        lambda: ch03.order_chaos(
+            ex03.order_chaos(), ex03.order_chaos(ex03.CURVE_RHOS, widths=(64, 128))
+        ),
     ),
     "ch04-activations": (
         "six activation functions and their derivatives (chapter 4)",
