@@ -229,6 +229,69 @@ def test_norm_vs_lag_slider_embeds_every_variant_at_every_rho():
     assert re.search(r'<output id="vg\w+-o">1\.00</output>', html)  # the slider starts at 1
 
 
+def test_eigenvector_bound_draws_the_powers_the_bound_and_each_seeds_ratio():
+    k = np.arange(21)
+    small = ex03.EigenvectorBound(
+        M=np.array([[0.9, 4.0], [0.0, 0.8]]), k=k, norms=_distinct(21, seed=30), rho=0.9, kappa=80.0
+    )
+    gaussian = ex03.GaussianPowers(
+        n_h=8,
+        seeds=(0, 1, 2),
+        k=np.arange(31),
+        ratios=1.0 + _distinct(3, 31, low=-2, high=0.5, seed=31),
+        kappas=np.array([40.0, 90.0, 60.0]),
+    )
+    left, right = read(ch03.eigenvector_bound(small, gaussian))
+    same(left.line(r"$\|\mathbf{M}^k\|_2$").y, small.norms)
+    same(left.line(r"$\kappa_2(\mathbf{V})\,\rho^k$").y, 80.0 * 0.9**k)
+    same(left.line(r"$\rho^k$, $\rho = 0.9$").y, 0.9**k)
+    assert left.yscale == right.yscale == "log"
+    left.assert_shows_all_data()
+    assert len(right.lines) == 3
+    for line, ratio in zip(right.lines, gaussian.ratios, strict=True):
+        same(line.x, gaussian.k[1:])
+        same(line.y, ratio[1:])
+    assert right.hlines == [40.0, 90.0, 60.0]  # each seed's kappa_2(V), dotted
+    right.assert_shows_all_data()
+    assert "3 seeds" in right.title and "8" in right.title
+
+
+def test_order_chaos_maps_the_median_norm_and_draws_the_curves_per_width():
+    rhos, scales, seeds = np.array([0.5, 1.0, 1.5, 2.0]), np.array([0.01, 0.1, 1.0]), (0, 1, 2)
+    grid = ex03.OrderChaos(
+        rhos=rhos,
+        scales=scales,
+        widths=(16,),
+        seeds=seeds,
+        T=60,
+        lag=60,
+        norms=_distinct(1, 4, 3, 3, low=-6, high=6, seed=32),
+        slope2=_distinct(1, 4, 3, 3, low=-1, high=0, seed=33),
+    )
+    curves = ex03.OrderChaos(
+        rhos=np.array([1.2, 1.5]),
+        scales=scales,
+        widths=(16, 32),
+        seeds=seeds,
+        T=60,
+        lag=60,
+        norms=_distinct(2, 2, 3, 3, low=-3, high=3, seed=34),
+        slope2=_distinct(2, 2, 3, 3, low=-1, high=0, seed=35),
+    )
+    left, right, _colorbar = read(ch03.order_chaos(grid, curves))
+    (image,) = left.images
+    median = np.median(np.log10(grid.norms[0]), axis=-1)  # (R, S): rows rho, columns s
+    same(np.asarray(image).reshape(median.shape), np.clip(median, -12, 12))
+    assert left.xscale == "log" and "16 units, 3 seeds" in left.title
+    for r, rho in enumerate(curves.rhos):
+        for w, width in enumerate(curves.widths):
+            line = right.line(rf"$\rho = {rho:g}$, {width} units")
+            same(line.x, scales)
+            same(line.y, np.median(curves.norms[w, r], axis=-1))
+    assert right.xscale == right.yscale == "log" and right.hlines == [1.0]
+    right.assert_shows_all_data()
+
+
 # chapter 4 ------------------------------------------------------------------------------------
 
 
