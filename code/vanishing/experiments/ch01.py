@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..init import as_generator
-from ..mlp import MLP, backward, forward, init_mlp, mse_loss
+from ..mlp import MLP, backward, forward, init_mlp, loss_and_grads, mse_loss
 from ..train import MLPHistory, train_mlp_sgd
 from ..validate import check_choice, check_size
 
@@ -229,3 +229,44 @@ def learning_speed(
 def _loss(model: MLP, x: np.ndarray, y: np.ndarray) -> float:
     """Held-out mean loss."""
     return mse_loss(forward(model, x).a[-1], y)[0]
+
+
+@dataclass(frozen=True)
+class LinearBalance:
+    """Chapter 1: ||dL/dW^(1)||_F / ||dL/dW^(3)||_F in a 3-layer linear net, and what moves it."""
+
+    c: float
+    ratio: float  # random Gaussian layers W^(1), W^(2), W^(3)
+    ratio_rescaled: float  # the same net with W^(1) * c and W^(3) / c: the same function
+    output_change: float  # max |y_hat_rescaled - y_hat|: zero up to rounding
+    ratio_orthogonal: float  # every layer alpha times an orthogonal matrix
+
+
+def _linear_first_over_last(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> float:
+    """||dL/dW^(1)||_F / ||dL/dW^(L)||_F for y_hat = W^(L)...W^(1) x, by eq. (1.2)."""
+    model = MLP(weights, [np.zeros(W.shape[0]) for W in weights], "identity")
+    _, grads = loss_and_grads(model, x, y)
+    return float(np.linalg.norm(grads.W[0]) / np.linalg.norm(grads.W[-1]))
+
+
+def linear_gradient_balance(
+    *, width: int = 4, c: float = 0.2, alpha: float = 1.5, seed: int = 0
+) -> LinearBalance:
+    """Chapter 1: a linear net's first/last gradient ratio is not a property of its function."""
+    width = check_size(width, "width")
+    if not (isinstance(c, float | int) and np.isfinite(c) and c > 0):
+        raise ValueError(f"c must be a positive finite number, got {c!r}")
+    rng = as_generator(seed, name="seed")
+    weights = [rng.standard_normal((width, width)) / np.sqrt(width) for _ in range(3)]
+    x, y = rng.standard_normal((1, width)), rng.standard_normal((1, width))  # one example
+    rescaled = [weights[0] * c, weights[1], weights[2] / c]
+    y_hat = x @ (weights[2] @ weights[1] @ weights[0]).T
+    y_hat_rescaled = x @ (rescaled[2] @ rescaled[1] @ rescaled[0]).T
+    orthogonal = [alpha * np.linalg.qr(rng.standard_normal((width, width)))[0] for _ in range(3)]
+    return LinearBalance(
+        float(c),
+        _linear_first_over_last(weights, x, y),
+        _linear_first_over_last(rescaled, x, y),
+        float(np.abs(y_hat_rescaled - y_hat).max()),
+        _linear_first_over_last(orthogonal, x, y),
+    )
