@@ -75,7 +75,7 @@ def test_batch_mean_cancels_most_at_layer_one(depth, width, batch):
     # "Averaging over examples cancels more at layer 1 ... than at the layers above."
     for r in _inits(depth, width, batch)[:3]:
         coherence = r.grad_W_batch[0] / r.grad_W[0]  # sigmoid: batch-mean over per-example
-        assert coherence[0] < 0.3 * coherence[1:].min(), coherence
+        assert coherence[0] < 0.5 * coherence[1:].min(), coherence
         assert coherence[0] == pytest.approx(batch**-0.5, rel=0.5)
         assert r.first_over_last_batch[0] < r.first_over_last[0]
 
@@ -91,11 +91,24 @@ def test_tanh_and_relu_signal_shrinks_while_weight_gradient_stays_flat(depth, wi
             i = r.activations.index(name)
             signal_ratio = r.grad_a[i, 0] / r.grad_a[i, -2]
             assert signal_ratio < (0.6 if name == "tanh" else 0.05), (name, signal_ratio)
-            assert 0.5 < r.first_over_last[i] < 3.0, (name, r.first_over_last[i])
+            # flat next to the sigmoid's 1e-12: within a factor of 4 of 1 in every setting
+            assert 0.25 < r.first_over_last[i] < 4.0, (name, r.first_over_last[i])
             ratios.append(r.first_over_last[i])
         # "ReLU's layer 1 gets ... against ... for tanh": far smaller, not merely smaller
-        assert r.grad_W[2, 0] < r.grad_W[1, 0] / 50
+        assert r.grad_W[2, 0] < r.grad_W[1, 0] / 10
     assert np.ptp(ratios) > 0.3  # the seed-to-seed variation the prose mentions is real
+
+
+def test_tanh_and_relu_spread_quoted_for_the_book_setting():
+    # "first-to-last ratios of 1.2 to 1.4 for tanh and 0.74 to 2.2 for ReLU over five seeds";
+    # "ReLU's layer 1 gets 0.05, against 12 for tanh"
+    inits = _inits(20, 64, 256)
+    tanh = [r.first_over_last[1] for r in inits]
+    relu = [r.first_over_last[2] for r in inits]
+    assert 1.1 < min(tanh) and max(tanh) < 1.5
+    assert 0.7 < min(relu) and max(relu) < 2.3
+    for r in inits:
+        assert r.grad_W[2, 0] < r.grad_W[1, 0] / 100
 
 
 # --------------------------------------------------------------------------- experiment 2
