@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import NullFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from ..experiments.ch01 import InitGradNorms, LearningSpeed, PowerTable
 from .style import ACTIVATION_COLOURS, CYCLE, GREY, PALETTE, new_figure
@@ -94,6 +94,8 @@ def learning_speed(result: LearningSpeed, smooth: int = 20) -> Figure:
     ax_move.set_ylabel(r"relative to $\|\mathbf{W}^{(\ell)}_0\|_F$")
     ax_move.legend(frameon=False, fontsize=8.5, loc="upper left")
     ax_move.set_ylim(top=ax_move.get_ylim()[1] * 2.5)  # headroom for the legend
+    ax_move.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax_move.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax_move.yaxis.set_minor_formatter(NullFormatter())
     ax_move.set_title("How far the weights went")
     return fig
