@@ -267,6 +267,8 @@ def test_he_initialisation_changes_level_and_shape(depth, width, batch):
         assert h.max_over_min[relu] > 3
         # tanh: about tenfold, and now growing towards the input
         assert 8 < h.grad_W[tanh, 0] / c.grad_W[tanh, 0] < 16
-        assert 3.0 < h.first_over_last[tanh] < 4.5  # "3.3 to 3.9, about 7 % per layer"
+        assert 3.0 < h.first_over_last[tanh] < 5.0  # 6-9 % per layer in every setting
+        if batch == 256:  # the book's setting: "3.3 to 3.9, about 7 % per layer"
+            assert 3.2 < h.first_over_last[tanh] < 4.0
         # sigmoid still vanishes
         assert h.first_over_last[sigmoid] < 1e-9
