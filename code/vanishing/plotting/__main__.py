@@ -26,11 +26,11 @@ FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
         lambda: ch01.repeated_factors(ex01.power_table()),
     ),
     "ch01-init-gradient-norms": (
-        "per-layer gradient norms of a 20-layer MLP at initialisation (chapter 1)",
+        "back-propagated signal and weight gradient per layer of a 20-layer MLP (chapter 1)",
         lambda: ch01.init_gradient_norms(ex01.gradient_norms_at_init()),
     ),
     "ch01-learning-speed": (
-        "per-layer learning speed of a deep sigmoid MLP during training (chapter 1)",
+        "per-layer gradient size and distance moved of a deep sigmoid MLP (chapter 1)",
         lambda: ch01.learning_speed(ex01.learning_speed()),
     ),
     "ch02-unrolled-rnn": (
