@@ -55,7 +55,7 @@ def test_repeated_factors_draws_b_to_the_n_per_base():
     assert book.ylim[1] >= max(float(b) ** 300 for b in table.bases)
 
 
-def test_init_gradient_norms_draws_grad_W_per_layer_not_grad_a():
+def test_init_gradient_norms_draws_grad_a_left_and_grad_W_right_per_layer():
     acts = ("sigmoid", "tanh", "relu")
     result = ex01.InitGradNorms(
         activations=acts,
@@ -64,20 +64,25 @@ def test_init_gradient_norms_draws_grad_W_per_layer_not_grad_a():
         scheme="lecun",
         grad_W=_distinct(3, 6, seed=1),
         grad_a=_distinct(3, 6, seed=2),
+        act=_distinct(3, 6, seed=9),
+        grad_W_batch=_distinct(3, 6, seed=10),
     )
-    (ax,) = read(ch01.init_gradient_norms(result))
-    assert ax.legend_order == list(acts)
-    for a, name in enumerate(acts):
-        line = ax.legend_line(name)
-        same(line.x, np.arange(1, 7))  # layer 1 first
-        same(line.y, result.grad_W[a])
-        assert line.color == to_rgba(ACTIVATION_COLOURS[name])
-    assert ax.yscale == "log" and ax.xscale == "linear"
-    ax.assert_shows_all_data()
-    assert "6 layers of 7 units" in ax.title and "lecun" in ax.title
+    fig = ch01.init_gradient_norms(result)
+    signal, weight = read(fig)
+    assert (signal.title, weight.title) == ("Signal from above", "Weight gradient")
+    assert weight.legend_order == list(acts)
+    for panel, values in ((signal, result.grad_a), (weight, result.grad_W)):
+        for a, name in enumerate(acts):
+            line = panel.line(name)
+            same(line.x, np.arange(1, 7))  # layer 1 first
+            same(line.y, values[a])
+            assert line.color == to_rgba(ACTIVATION_COLOURS[name])
+        assert panel.yscale == "log" and panel.xscale == "linear"
+        panel.assert_shows_all_data()
+    assert "6 layers of 7 units" in suptitle(fig) and "lecun" in suptitle(fig)
 
 
-def test_learning_speed_draws_each_hidden_layer_moving_average_and_the_loss():
+def test_learning_speed_draws_each_hidden_layer_moving_average_and_how_far_it_moved():
     steps, L, smooth = 50, 4, 5
     history = MLPHistory(
         loss=_distinct(steps, seed=3), grad_W=_distinct(steps, L, seed=4),
@@ -88,12 +93,15 @@ def test_learning_speed_draws_each_hidden_layer_moving_average_and_the_loss():
         sizes=(3, 8, 8, 8, 1),
         scheme="standard",
         lr=0.1,
+        seed=0,
         history=history,
-        rel_change=np.ones(L),
+        rel_change=_distinct(L, low=-2, high=-1, seed=11),
+        rel_path=_distinct(L, low=-1, high=0, seed=12),
+        forward_std=np.ones(L - 1),
         test_loss=(1.0, 0.5),
         test_baseline=0.123,
     )
-    speed, loss = read(ch01.learning_speed(result, smooth=smooth))
+    speed, moved = read(ch01.learning_speed(result, smooth=smooth))
     kernel = np.ones(smooth) / smooth
     x = np.arange(smooth, steps + 1)
     assert speed.legend_order == [f"layer {l}" for l in range(1, L)]  # output layer left out
@@ -101,13 +109,11 @@ def test_learning_speed_draws_each_hidden_layer_moving_average_and_the_loss():
         line = speed.legend_line(f"layer {l}")
         same(line.x, x)
         close(line.y, np.convolve(history.grad_b[:, l - 1], kernel, "valid"), rtol=1e-13)
-    (curve,) = loss.lines
-    same(curve.x, x)
-    close(curve.y, np.convolve(history.loss, kernel, "valid"), rtol=1e-13)
-    assert loss.hlines == [0.123]
-    (note,) = loss.texts
-    assert note.text == "predict the mean" and note.xy == (x[-1], 0.123)
-    for panel in (speed, loss):
+    hidden = np.arange(1, L)
+    same(moved.line("distance moved").x, hidden)
+    same(moved.line("distance moved").y, result.rel_change[:-1])
+    same(moved.line("path length").y, result.rel_path[:-1])
+    for panel in (speed, moved):
         assert panel.yscale == "log"
         panel.assert_shows_all_data()
 
