@@ -7,6 +7,7 @@ reversed series cannot pass), draws the figure and reads it back with ``figdata`
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -20,6 +21,7 @@ from vanishing.experiments import ch03 as ex03
 from vanishing.experiments import ch04 as ex04
 from vanishing.experiments import ch05 as ex05
 from vanishing.experiments import ch06 as ex06
+from vanishing.fmt import sci
 from vanishing.linalg import nonnormal_example, power_norms, sigma_max
 from vanishing.plotting import ch01, ch02, ch03, ch04, ch05, ch06, diagrams
 from vanishing.plotting.__main__ import FIGURES
@@ -231,7 +233,25 @@ def test_norm_vs_lag_slider_embeds_every_variant_at_every_rho():
     initial = int(np.flatnonzero(result.rhos == 1.0)[0])
     assert slider.initial_points == slider.payload_points[initial]
     gaussian = result.sigma_max[1]
-    assert slider.readouts == [[f"σmax(Gaussian W) = {s:.2f}"] for s in gaussian]
+    ends = result.norms[:, :, -1]  # (V, R) each variant's product at the last lag
+    assert slider.readouts == [
+        [
+            f"σmax(Gaussian W) = {s:.2f};",
+            "at lag 8: "
+            + ", ".join(
+                f"{name} {sci(v, 3, keep_zeros=True)}"
+                for name, v in zip(("orthogonal", "Gaussian", "tanh"), ends[:, r], strict=True)
+            ),
+        ]
+        for r, s in enumerate(gaussian)
+    ]
+    payload = json.loads(re.search(r"const d = (\{.*?\});\n", html, re.S).group(1))
+    lo, hi = -12.0, 12.0  # the rho^k reference, decoded like the curves
+    for r, rho in enumerate(result.rhos):
+        pts = np.array([tuple(map(float, p.split(","))) for p in payload["q"][r].split()])
+        log_ref = hi - (pts[:, 1] - 20) / (340 - 20 - 50) * (hi - lo)
+        close(log_ref, np.clip(result.lags * np.log10(rho), lo, hi), atol=0.01)
+    assert "ρᵏ" in html and 'stroke-dasharray="5,4"' in html
     assert re.search(r'<output id="vg\w+-o">1\.00</output>', html)  # the slider starts at 1
 
 

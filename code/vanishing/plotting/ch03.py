@@ -14,6 +14,7 @@ from ..experiments.ch03 import (
     OrderChaos,
     TransientGrowth,
 )
+from ..fmt import sci
 from .interactive import SliderCurves, slider_figure
 from .style import CYCLE, GREY, PALETTE, new_figure
 
@@ -63,9 +64,24 @@ def transient_growth(result: TransientGrowth) -> Figure:
 
 
 def norm_vs_lag_slider(result: NormVsLag, *, caption: str, alt: str) -> str:
-    """The interactive version of ``norm_vs_lag``: one slider over rho, all variants at once."""
+    """The interactive version of ``norm_vs_lag``: one slider over rho, all variants at once,
+    with rho^k dashed and each variant's norm at the last lag printed beside the slider."""
     gaussian = result.sigma_max[min(1, len(result.variants) - 1)]  # (R,)
-    readouts = tuple(f"σmax(Gaussian W) = {s:.2f}" for s in gaussian)
+    last = int(result.lags[-1])
+    names = [  # "linear, orthogonal W" -> "orthogonal"; "tanh, Gaussian W, ..." -> "tanh"
+        v.split(",")[0] if v.startswith("tanh") else v.split(",")[1].strip().removesuffix(" W")
+        for v in result.variants
+    ]
+    readouts = tuple(
+        (
+            f"σmax(Gaussian W) = {s:.2f};",
+            f"at lag {last}: "
+            + ", ".join(
+                f"{n} {sci(v, 3, keep_zeros=True)}" for n, v in zip(names, values, strict=True)
+            ),
+        )
+        for s, values in zip(gaussian, result.norms[:, :, -1].T, strict=True)
+    )
     curves = SliderCurves(
         param_name="spectral radius &rho;",
         values=result.rhos,
@@ -75,10 +91,28 @@ def norm_vs_lag_slider(result: NormVsLag, *, caption: str, alt: str) -> str:
         x_label="lag k",
         y_label="‖∂h_T / ∂h_(T−k)‖₂",
         y_range=(1e-12, 1e12),
-        readouts=tuple((r,) for r in readouts),
+        readouts=readouts,
+        reference=result.rhos[:, None] ** result.lags[None, :].astype(float),  # (R, T+1)
+        reference_label="ρᵏ",
     )
     initial = int(np.argmin(np.abs(result.rhos - 1.0)))
     return slider_figure(curves, initial=initial, caption=caption, alt=alt)
+
+
+def slider_table(result: NormVsLag, rhos=(0.9, 0.95, 1.0, 1.05, 1.1)) -> str:
+    """The slider's numbers on paper: each variant's norm at the last lag, a few rho (Markdown)."""
+    last = int(result.lags[-1])
+    head = "| $\\rho$ | " + " | ".join(result.variants) + " |"
+    rows = [head, "|" + "---|" * (len(result.variants) + 1)]
+    for rho in rhos:
+        r = int(np.argmin(np.abs(result.rhos - rho)))
+        cells = " | ".join(sci(v, 3, keep_zeros=True) for v in result.norms[:, r, -1])
+        rows.append(f"| {result.rhos[r]:.2f} | {cells} |")
+    intro = (
+        f"*On paper: the three products at lag {last}; the HTML edition draws them for every "
+        "spectral radius from 0.5 to 1.5 under a slider.*"
+    )
+    return intro + "\n\n" + "\n".join(rows) + "\n"
 
 
 def eigenvector_bound(small: EigenvectorBound, gaussian: GaussianPowers) -> Figure:
