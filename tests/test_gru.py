@@ -12,18 +12,17 @@ from hypothesis import strategies as st
 from vanishing.gradcheck import central_difference, relative_error
 from vanishing.gru import (
     GRU,
-    GRUCache,
-    GRUGrads,
+    Cache,
     bptt,
     direct_path_jacobians,
     forward,
-    gradient_norm_by_lag,
     init_gru,
     jacobian_products,
     loss_and_grads,
     state_gradient_norms,
     state_jacobians,
 )
+from vanishing.params import Grads
 
 GATES = ("z", "r", "h")
 MODEL_NAMES = tuple(f"{p}_{g}" for p in "WUb" for g in GATES) + ("W_hy", "b_y")
@@ -115,7 +114,7 @@ problems = st.fixed_dictionaries(
 def test_grads_match_autograd_and_finite_differences(p):
     loss_at = p["loss_at"]
     model, x, y, h0 = make_problem(p["n_x"], p["n_h"], p["n_y"], p["T"], p["B"], p["seed"], loss_at)
-    loss, grads = loss_and_grads(model, x, y, h0, loss_at=loss_at)
+    loss, grads = loss_and_grads(model, x, y, h0=h0, loss_at=loss_at)
     ours = [getattr(grads, name) for name in PARAM_NAMES]
 
     params = [getattr(model, name) for name in MODEL_NAMES] + [h0]
@@ -136,21 +135,22 @@ def test_grads_match_autograd_and_finite_differences(p):
 def test_fd_uses_gru_forward_too(loss_at):
     """Finite differences through vanishing.gru.loss_and_grads itself, not the reference."""
     model, x, y, h0 = make_problem(2, 3, 2, 6, 2, 3, loss_at)
-    _, grads = loss_and_grads(model, x, y, h0, loss_at=loss_at)
+    _, grads = loss_and_grads(model, x, y, h0=h0, loss_at=loss_at)
     params = [getattr(model, name) for name in MODEL_NAMES] + [h0]
 
     def loss():
-        return loss_and_grads(model, x, y, h0, loss_at=loss_at)[0]
+        return loss_and_grads(model, x, y, h0=h0, loss_at=loss_at)[0]
 
     fd = [central_difference(loss, P) for P in params]
     assert rel_err([getattr(grads, name) for name in PARAM_NAMES], fd) < 1e-6
 
 
-def test_bptt_alone_leaves_output_layer_zero():
+def test_bptt_alone_has_no_readout_gradient():
+    """bptt's gradient lacks W_hy, b_y: an optimiser given it raises instead of freezing them."""
     model, x, _, h0 = make_problem(2, 3, 2, 5, 2, 0)
-    g = bptt(model, forward(model, x, h0), np.ones((2, 5, 3)))
-    assert isinstance(g, GRUGrads)
-    assert not np.any(g.W_hy) and not np.any(g.b_y)
+    g = bptt(model, forward(model, x, h0=h0), np.ones((2, 5, 3)))
+    assert isinstance(g, Grads)
+    assert set(g.params) == set(model.params()) - {"W_hy", "b_y"}
     assert g.h0.shape == (2, 3) and g.W_h.shape == (3, 2) and g.U_r.shape == (3, 3)
 
 
@@ -172,7 +172,7 @@ jacobian_problems = st.fixed_dictionaries(
 def test_state_jacobians_match_autograd(p):
     n, T = p["n_h"], p["T"]
     model, x, _, h0 = make_problem(p["n_x"], n, 1, T, p["B"], p["seed"])
-    cache = forward(model, x, h0)
+    cache = forward(model, x, h0=h0)
     J = state_jacobians(model, cache)
     D = direct_path_jacobians(model, cache)
     assert J.shape == D.shape == (p["B"], T, n, n)
@@ -189,7 +189,7 @@ def test_state_jacobians_match_autograd(p):
 def test_jacobian_products_match_autograd(p):
     n, T = p["n_h"], p["T"]
     model, x, _, h0 = make_problem(p["n_x"], n, 1, T, p["B"], p["seed"])
-    cache = forward(model, x, h0)
+    cache = forward(model, x, h0=h0)
     Pr = jacobian_products(model, cache)
     assert Pr.shape == (p["B"], T + 1, n, n)
     P = model_dict(model)
@@ -205,14 +205,13 @@ def test_jacobian_products_match_autograd(p):
 def test_gradient_norms_match_products_and_bptt():
     B, T, n = 3, 8, 4
     model, x, _, h0 = make_problem(3, n, 2, T, B, 5)
-    cache = forward(model, x, h0)
+    cache = forward(model, x, h0=h0)
     g_T = np.random.default_rng(1).standard_normal((B, n))
     P = jacobian_products(model, cache)  # (B, T+1, n, n)
     expected = np.linalg.norm(np.einsum("bkij,bi->bkj", P, g_T), axis=2).mean(axis=0)
     norms = state_gradient_norms(model, cache, g_T)
     assert norms.shape == (T + 1,)
     np.testing.assert_allclose(norms, expected, rtol=1e-10)
-    np.testing.assert_array_equal(gradient_norm_by_lag(model, cache, g_T), norms[::-1])
     assert norms[-1] == pytest.approx(np.mean(np.linalg.norm(g_T, axis=1)), rel=1e-14)
 
     dL_dh = np.zeros((B, T, n))
@@ -228,10 +227,10 @@ def test_update_gate_convention():
     """z_t = 1 takes the candidate, z_t = 0 keeps h_{t-1}; Cho et al.'s z is our 1 - z."""
     model, x, _, h0 = make_problem(2, 3, 1, 5, 2, 8)
     model.b_z = np.full(3, 800.0)  # z_t = 1
-    cache = forward(model, x, h0)
+    cache = forward(model, x, h0=h0)
     np.testing.assert_array_equal(cache.h[:, 1:], cache.h_tilde)
     model.b_z = np.full(3, -800.0)  # z_t = 0
-    np.testing.assert_array_equal(forward(model, x, h0).h[:, -1], h0)
+    np.testing.assert_array_equal(forward(model, x, h0=h0).h[:, -1], h0)
 
     model, x, _, h0 = make_problem(2, 3, 1, 5, 2, 9)
     P = model_dict(model) | {"W_z": -model.W_z, "U_z": -model.U_z, "b_z": -model.b_z}
@@ -241,7 +240,7 @@ def test_update_gate_convention():
         r = 1.0 / (1.0 + np.exp(-(x[:, t] @ P["W_r"].T + h @ P["U_r"].T + P["b_r"])))
         h_tilde = np.tanh(x[:, t] @ P["W_h"].T + (r * h) @ P["U_h"].T + P["b_h"])
         h = z * h + (1.0 - z) * h_tilde
-    np.testing.assert_allclose(forward(model, x, h0).h[:, -1], h, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(forward(model, x, h0=h0).h[:, -1], h, rtol=1e-12, atol=1e-15)
 
 
 def test_forward_values_and_indexing():
@@ -249,7 +248,7 @@ def test_forward_values_and_indexing():
     params |= {name: np.zeros(1) for name in MODEL_NAMES if name[0] == "b"}
     model = GRU(**(params | {"W_h": [[1.0]], "W_hy": [[2.0]], "b_y": [1.0]}))
     cache = forward(model, np.array([[[1.0], [2.0]]]), h0=np.array([[4.0]]))
-    assert isinstance(cache, GRUCache) and cache.B == 1 and cache.T == 2
+    assert isinstance(cache, Cache) and cache.B == 1 and cache.T == 2
     np.testing.assert_array_equal(cache.z, 0.5)  # both gates sigmoid(0) = 1/2
     np.testing.assert_array_equal(cache.r, 0.5)
     np.testing.assert_allclose(cache.h_tilde[0, :, 0], np.tanh([1.0, 2.0]))
@@ -261,10 +260,10 @@ def test_forward_values_and_indexing():
 
 def test_loss_values():
     model, x, y, h0 = make_problem(2, 3, 2, 4, 5, 1)
-    cache = forward(model, x, h0)
-    loss, _ = loss_and_grads(model, x, y, h0)
+    cache = forward(model, x, h0=h0)
+    loss, _ = loss_and_grads(model, x, y, h0=h0)
     assert loss == pytest.approx(0.5 * np.sum((cache.y_hat - y) ** 2) / 5, rel=1e-14)
-    loss, _ = loss_and_grads(model, x, y[:, -1], h0, loss_at="last")
+    loss, _ = loss_and_grads(model, x, y[:, -1], h0=h0, loss_at="last")
     assert loss == pytest.approx(0.5 * np.sum((cache.y_hat[:, -1] - y[:, -1]) ** 2) / 5)
 
 
@@ -292,7 +291,7 @@ def test_init_gru():
 @pytest.fixture
 def setup():
     model, x, y, h0 = make_problem(2, 3, 2, 4, 5, 0)
-    return model, x, y, h0, forward(model, x, h0)
+    return model, x, y, h0, forward(model, x, h0=h0)
 
 
 def test_bad_gru_construction():
@@ -339,9 +338,9 @@ def test_bad_forward(setup):
     with pytest.raises(ValueError, match=r"^x\b"):
         forward(model, np.where(x > 1, np.nan, x))
     with pytest.raises(ValueError, match=r"^h0\b"):
-        forward(model, x, h0[:2])
+        forward(model, x, h0=h0[:2])
     with pytest.raises(ValueError, match=r"^h0\b"):
-        forward(model, x, h0[0])
+        forward(model, x, h0=h0[0])
     with pytest.raises(TypeError, match=r"^model\b"):
         forward("model", x)
 
@@ -374,7 +373,7 @@ def test_bad_jacobian_inputs(setup):
             fn(model, {"x": x})
         with pytest.raises(TypeError, match=r"^model\b"):
             fn(None, cache)
-    for fn in (gradient_norm_by_lag, state_gradient_norms):
+    for fn in (state_gradient_norms,):
         with pytest.raises(ValueError, match=r"^g_T\b"):
             fn(model, cache, np.ones((5, 2)))
         with pytest.raises(ValueError, match=r"^g_T\b"):
@@ -395,7 +394,7 @@ def test_long_forward_is_bounded_and_quiet():
     h0 = np.full((2, 6), 3.0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        cache = forward(model, x, h0)
+        cache = forward(model, x, h0=h0)
     assert np.all(np.isfinite(cache.h)) and np.all(np.abs(cache.h) <= 3.0)
     assert np.all(np.isfinite(cache.y_hat))
 
@@ -410,7 +409,7 @@ def test_exploding_products_overflow_silently():
         warnings.simplefilter("error")
         cache = forward(model, np.zeros((1, 400, 1)))
         P = jacobian_products(model, cache)
-        norms = gradient_norm_by_lag(model, cache, np.ones((1, 2)))
+        norms = state_gradient_norms(model, cache, np.ones((1, 2)))[::-1]  # by lag
     np.testing.assert_array_equal(state_jacobians(model, cache)[0, 0], 10 * rot)
     assert np.all(np.isfinite(P[0, 395:])) and not np.all(np.isfinite(P[0, 0]))
     assert norms.shape == (401,) and norms[0] == pytest.approx(np.sqrt(2))

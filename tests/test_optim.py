@@ -197,7 +197,7 @@ def test_optimisers_do_not_mutate_their_inputs(make):
 
 
 def test_optimisers_work_on_the_rnn_and_keep_its_class_and_activation():
-    model = rnn.init_rnn(2, 3, 1, "relu", rng=0)
+    model = rnn.init_rnn(2, 3, 1, activation="relu", rng=0)
     x, y = adding_problem(4, 5, rng=0)
     _, grads = rnn.loss_and_grads(model, x, y, loss_at="last")
     for opt in (SGD(0.1), Adam(0.1, clip=1.0)):
@@ -378,7 +378,7 @@ def test_adam_trains_the_rnn_below_the_adding_baseline():
     checked too, so the EMA is not fooled by the last few batches.
     """
     s = ADDING_SETTINGS
-    model = rnn.init_rnn(2, s["n_h"], 1, "tanh", rng=1)
+    model = rnn.init_rnn(2, s["n_h"], 1, activation="tanh", rng=1)
     data = np.random.default_rng(1001)
     start = time.perf_counter()
     model, history = train(

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..init import as_generator
 from ..linalg import random_matrix
-from ..rnn import forward, gradient_by_lag, init_rnn
+from ..rnn import W_hh_grad_by_lag, forward, init_rnn
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,6 @@ def gradient_by_lag_experiment(
     norms = np.empty((len(rhos), T))
     for i, rho in enumerate(rhos):
         W_hh = random_matrix(n_h, rho=rho, kind="orthogonal", rng=seed + 1)
-        model = init_rnn(n_x, n_h, 1, activation, W_hh=W_hh, rng=seed + 2)
-        norms[i] = gradient_by_lag(model, forward(model, x), g_T)
+        model = init_rnn(n_x, n_h, 1, activation=activation, W_hh=W_hh, rng=seed + 2)
+        norms[i] = W_hh_grad_by_lag(model, forward(model, x), g_T)
     return LagContributions(tuple(float(r) for r in rhos), activation, np.arange(T), norms)

@@ -54,7 +54,9 @@ def norm_vs_lag(
             W_hh = random_matrix(n_h, rho=rho, kind=kind, rng=seed + 1)
             smax[v, r] = sigma_max(W_hh)
             # W_xh ~ N(0, 1): the input drives tanh units into saturation when x_std > 0.
-            model = init_rnn(1, n_h, 1, activation, W_hh=W_hh, scheme="normal", rng=seed + 2)
+            model = init_rnn(
+                1, n_h, 1, activation=activation, W_hh=W_hh, scheme="normal", rng=seed + 2
+            )
             P = jacobian_products(model, forward(model, x_std * x_base))[0]  # (T+1, n, n)
             with np.errstate(over="ignore", invalid="ignore"):
                 spectral = np.array([_norm2(P[T - k]) for k in range(T + 1)])

@@ -349,7 +349,9 @@ def pascanu_check(
             bound[m] = gamma_sigma[m] ** T
         for c, name in enumerate(conditions):
             kind, x_std = CONDITIONS[name]
-            model = init_rnn(1, n, 1, act.name, W_hh=W[kind], scheme="normal", rng=seed + 1)
+            model = init_rnn(
+                1, n, 1, activation=act.name, W_hh=W[kind], scheme="normal", rng=seed + 1
+            )
             P = jacobian_products(model, rnn_forward(model, x_std * x_base))[0, 0]  # (n, n)
             with np.errstate(over="ignore", invalid="ignore"):
                 norms[c, m] = _norm2(P)

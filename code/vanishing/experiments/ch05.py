@@ -253,7 +253,9 @@ def clipping_rescales_only(
     if far_lag >= T:
         raise ValueError(f"far_lag must be below T = {T}, got {far_lag}")
     rng = as_generator(seed, name="seed")
-    model = rnn.init_rnn(n_x, n_h, 1, "tanh", scheme="xavier", scheme_hh="lecun", rng=rng)
+    model = rnn.init_rnn(
+        n_x, n_h, 1, activation="tanh", scheme="xavier", scheme_hh="lecun", rng=rng
+    )
     x = rng.standard_normal((batch, T, n_x))  # (B, T, n_x)
     y = rng.standard_normal((batch, 1))  # (B, n_y): a target for y_hat_T only
     _, grads = rnn.loss_and_grads(model, x, y, loss_at="last")
@@ -262,10 +264,10 @@ def clipping_rescales_only(
     cache = rnn.forward(model, x)
     r = (cache.y_hat[:, -1] - y) / batch  # dL/dy_hat_T, (B, n_y)
     g_T = r @ model.W_hy  # dL/dh_T, (B, n_h)
-    before = rnn.gradient_by_lag(model, cache, g_T)  # (T,)
+    before = rnn.W_hh_grad_by_lag(model, cache, g_T)  # (T,)
     # The lag terms sum to dL/dW_hh and are linear in g_T, so the clipped gradient is BPTT run
     # from scale * g_T (checked below) and clipping's one factor reaches every term.
-    after = rnn.gradient_by_lag(model, cache, result.scale * g_T)  # (T,)
+    after = rnn.W_hh_grad_by_lag(model, cache, result.scale * g_T)  # (T,)
     dL_dh = np.zeros((batch, T, n_h))  # (B, T, n_h): only h_T feeds the loss directly
     dL_dh[:, -1] = result.scale * g_T
     check = relative_error(rnn.bptt(model, cache, dL_dh).W_hh, result.grads[1])
@@ -462,7 +464,9 @@ def rnn_init_lags(
     norms = np.empty((len(input_stds), len(RNN_VARIANTS), T + 1))
     for v, name in enumerate(RNN_VARIANTS):
         activation, W_hh = recurrent[name]
-        model = rnn.init_rnn(n_x, n, 1, activation, W_hh=W_hh, scheme="xavier", rng=seed + 3)
+        model = rnn.init_rnn(
+            n_x, n, 1, activation=activation, W_hh=W_hh, scheme="xavier", rng=seed + 3
+        )
         for i, std in enumerate(input_stds):
             cache = rnn.forward(model, std * x)
             norms[i, v] = rnn.state_gradient_norms(model, cache, g_T)[::-1]  # index = lag
