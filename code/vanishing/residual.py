@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from vanishing.init import init_weight
-from vanishing.mlp import mse_loss
+from vanishing.mlp import layer_params, mse_loss, replaced_layers
+from vanishing.params import Parametrised
 from vanishing.validate import (
     as_generator,
     check_activation,
@@ -54,9 +55,10 @@ def _check_index(value, name: str, low: int, high: int, what: str) -> int:
 
 
 @dataclass
-class ResidualMLP:
+class ResidualMLP(Parametrised):
     """Ch. 5 residual MLP: weights[l-1] = W^(l) (n, n), biases[l-1] = b^(l) (n,), a read-out
-    W_out (n_out, n), b_out (n_out,), and the branch scale alpha."""
+    W_out (n_out, n), b_out (n_out,), and the branch scale alpha. Its parameters are named
+    W1, b1, ..., WL, bL, W_out, b_out (``params()``, ``with_params()``)."""
 
     weights: list[np.ndarray]
     biases: list[np.ndarray]
@@ -84,6 +86,15 @@ class ResidualMLP:
                 f"W_out must have shape (n_out, {n}) with n_out >= 1, got {self.W_out.shape}"
             )
         self.b_out = check_shape(self.b_out, "b_out", (self.W_out.shape[0],))
+
+    def params(self) -> dict[str, np.ndarray]:
+        """{"W1": W^(1), "b1": b^(1), ..., "bL": b^(L), "W_out": W_out, "b_out": b_out}."""
+        return layer_params(self.weights, self.biases) | {"W_out": self.W_out, "b_out": self.b_out}
+
+    def _replaced(self, new: dict[str, np.ndarray]) -> ResidualMLP:
+        weights, biases = replaced_layers(self.weights, self.biases, new)
+        W_out, b_out = new.get("W_out", self.W_out), new.get("b_out", self.b_out)
+        return ResidualMLP(weights, biases, W_out, b_out, self.activation, self.alpha)
 
     @property
     def L(self) -> int:
@@ -187,6 +198,11 @@ class ResidualGrads:
     W_out: np.ndarray  # (n_out, n)
     b_out: np.ndarray  # (n_out,)
     a: list[np.ndarray]  # dL/da^(l), l = 0..L, each (B, n)
+
+    @property
+    def params(self) -> dict[str, np.ndarray]:
+        """{"W1": dL/dW^(1), ..., "W_out": dL/dW_out, "b_out": dL/db_out}, as ``ResidualMLP``."""
+        return layer_params(self.W, self.b) | {"W_out": self.W_out, "b_out": self.b_out}
 
 
 def backward(model: ResidualMLP, cache: ResidualCache, grad_out: np.ndarray) -> ResidualGrads:

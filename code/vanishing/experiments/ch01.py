@@ -8,7 +8,7 @@ import numpy as np
 
 from ..init import as_generator
 from ..mlp import MLP, forward, init_mlp, layer_grad_norms, loss_and_grads, mse_loss
-from ..train import MLPHistory, train_mlp_sgd
+from ..optim import SGD, TrainHistory, train
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ class LearningSpeed:
     sizes: tuple[int, ...]
     scheme: str
     lr: float
-    history: MLPHistory
+    history: TrainHistory  # also grad_W, grad_b (steps, L): ||dL/dW^(l)||_F, ||dL/db^(l)||_2
     rel_change: np.ndarray  # (L,) ||W_final - W_init||_F / ||W_init||_F per layer
     test_loss: tuple[float, float]  # held-out loss before and after training
     test_baseline: float  # held-out loss of always predicting the training mean
@@ -125,9 +125,16 @@ def learning_speed(
     x_train, y_train, x_test, y_test = x[:n_train], y[:n_train], x[n_train:], y[n_train:]
     sizes = (d_in, *([width] * (depth - 1)), 1)
     model0 = init_mlp(sizes, activation, scheme=scheme, rng=seed + 1)
-    model, history = train_mlp_sgd(
-        model0, x_train, y_train, steps=steps, lr=lr, batch_size=batch, rng=seed + 2
-    )
+    batch_rng = as_generator(seed + 2)
+
+    def batches(step: int) -> tuple[np.ndarray, np.ndarray]:
+        idx = batch_rng.choice(n_train, size=batch, replace=False)  # (B,)
+        return x_train[idx], y_train[idx]
+
+    def record(grads) -> dict[str, np.ndarray]:  # Nielsen's "speed of learning" of each layer
+        return {"grad_W": layer_grad_norms(grads), "grad_b": [np.linalg.norm(g) for g in grads.b]}
+
+    model, history = train(model0, loss_and_grads, batches, SGD(lr), steps=steps, record=record)
     rel = np.array(
         [
             np.linalg.norm(W1 - W0) / np.linalg.norm(W0)

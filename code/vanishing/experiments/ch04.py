@@ -8,7 +8,8 @@ import numpy as np
 
 from ..activations import get_activation
 from ..linalg import random_matrix, sigma_max, spectral_radius
-from ..mlp import MLP, backward, forward, init_mlp, loss_and_grads, mse_loss, sgd_step
+from ..mlp import MLP, backward, forward, init_mlp, loss_and_grads, mse_loss
+from ..optim import SGD
 from ..rnn import forward as rnn_forward
 from ..rnn import init_rnn, jacobian_products
 from ..validate import (
@@ -242,7 +243,7 @@ def dying_relu(
         loss_init[a] = mse_loss(forward(model0, x_test).a[-1], y_test)[0]
         _, grads = loss_and_grads(model0, x_train, y_train)
         for r, lr in enumerate(lrs):
-            model = sgd_step(model0, grads, float(lr))
+            model = SGD(float(lr)).step(model0, grads)
             stuck_lr[a, r], zero_grad_lr[a, r], loss_lr[a, r] = _stuck_and_zero_grad(
                 model, x_test, y_test
             )
