@@ -1,22 +1,23 @@
 """Ch. 6: the GRU cell, its BPTT, and the Jacobians of its state h_t.
 
-Steps t = 1..T, with the update gate z_t, the reset gate r_t and the candidate h~_t (`h_tilde`):
-  z_t = sigmoid(W_z x_t + U_z h_{t-1} + b_z)
+Steps t = 1..T, with the update gate u_t, the reset gate r_t and the candidate h~_t (`h_tilde`):
+  u_t = sigmoid(W_u x_t + U_u h_{t-1} + b_u)
   r_t = sigmoid(W_r x_t + U_r h_{t-1} + b_r)
-  h~_t = tanh(W_h x_t + U_h (r_t * h_{t-1}) + b_h)
-  h_t = (1 - z_t) * h_{t-1} + z_t * h~_t,  y_hat_t = W_hy h_t + b_y,
-with * elementwise, W_g (n_h, n_x), U_g (n_h, n_h), b_g (n_h,) for g in z, r, h.
+  h~_t = tanh(W_htilde x_t + U_htilde (r_t * h_{t-1}) + b_htilde)
+  h_t = (1 - u_t) * h_{t-1} + u_t * h~_t,  y_hat_t = W_hy h_t + b_y,
+with * elementwise, W_g (n_h, n_x), U_g (n_h, n_h), b_g (n_h,) for g in u, r, h~ (code: htilde).
 
-Conventions differ between texts, so ours precisely: z_t = 1 takes the candidate and z_t = 0
-keeps h_{t-1} (the book's notation, and Chung et al. 2014). Cho et al. 2014, PyTorch's nn.GRU
-and Keras write h_t = z_t * h_{t-1} + (1 - z_t) * h~_t: their z is our 1 - z (negate W_z, U_z
-and b_z to translate). The reset gate acts before U_h, as in Cho et al. 2014; PyTorch (and
-cuDNN) apply it after, r_t * (U_h h_{t-1} + b), which is a different model.
+The update gate is u_t here (z_t in Cho et al. 2014 and Chung et al. 2014; the book keeps z for
+pre-activations). Conventions differ between texts, so ours precisely: u_t = 1 takes the
+candidate and u_t = 0 keeps h_{t-1} (Chung et al. 2014's). Cho et al. 2014, PyTorch's nn.GRU
+and Keras write h_t = z_t * h_{t-1} + (1 - z_t) * h~_t: their z is our 1 - u (negate W_u, U_u
+and b_u to translate). The reset gate acts before U_htilde, as in Cho et al. 2014; PyTorch (and
+cuDNN) apply it after, r_t * (U_htilde h_{t-1} + b), which is a different model.
 
 One-step Jacobian (numerator layout), with g' = g (1 - g) for a sigmoid gate:
-  dh_t/dh_{t-1} = diag(1 - z_t) + diag((h~_t - h_{t-1}) z_t') U_z
-                  + diag(z_t (1 - h~_t^2)) U_h (diag(r_t) + diag(h_{t-1} r_t') U_r).
-Its first term diag(1 - z_t) is the direct path, the GRU's counterpart of the LSTM's diag(f_t).
+  dh_t/dh_{t-1} = diag(1 - u_t) + diag((h~_t - h_{t-1}) u_t') U_u
+                  + diag(u_t (1 - h~_t^2)) U_htilde (diag(r_t) + diag(h_{t-1} r_t') U_r).
+Its first term diag(1 - u_t) is the direct path, the GRU's counterpart of the LSTM's diag(f_t).
 Batches are rows, so in code a gate's argument is x_t @ W_g.T + h_{t-1} @ U_g.T + b_g, (B, n_h).
 """
 
@@ -32,27 +33,27 @@ from vanishing.recurrent import *  # noqa: F403  (the shared verbs, re-exported)
 from vanishing.recurrent import Cache, Recurrent, check_cache, check_model, init_gated
 from vanishing.validate import check_gate_params
 
-GATES: tuple[str, ...] = ("z", "r", "h")  # update gate, reset gate, candidate h~
+GATES: tuple[str, ...] = ("u", "r", "htilde")  # update gate, reset gate, candidate h~
 
 
 @dataclass
 class GRU(Recurrent):
-    """Ch. 6 GRU: for g in z, r, h: W_g (n_h, n_x), U_g (n_h, n_h), b_g (n_h,); W_hy, b_y."""
+    """Ch. 6 GRU: for g in u, r, htilde: W_g (n_h, n_x), U_g (n_h, n_h), b_g (n_h,); W_hy, b_y."""
 
-    W_z: np.ndarray  # (n_h, n_x)
+    W_u: np.ndarray  # (n_h, n_x)
     W_r: np.ndarray  # (n_h, n_x)
-    W_h: np.ndarray  # (n_h, n_x)
-    U_z: np.ndarray  # (n_h, n_h)
+    W_htilde: np.ndarray  # (n_h, n_x)
+    U_u: np.ndarray  # (n_h, n_h)
     U_r: np.ndarray  # (n_h, n_h)
-    U_h: np.ndarray  # (n_h, n_h)
-    b_z: np.ndarray  # (n_h,)
+    U_htilde: np.ndarray  # (n_h, n_h)
+    b_u: np.ndarray  # (n_h,)
     b_r: np.ndarray  # (n_h,)
-    b_h: np.ndarray  # (n_h,)
+    b_htilde: np.ndarray  # (n_h,)
     W_hy: np.ndarray  # (n_y, n_h)
     b_y: np.ndarray  # (n_y,)
 
     STATES: ClassVar[tuple[str, ...]] = ("h",)
-    VALUES: ClassVar[tuple[str, ...]] = ("z", "r", "h_tilde")
+    VALUES: ClassVar[tuple[str, ...]] = ("u", "r", "h_tilde")
 
     def __post_init__(self):
         check_gate_params(self, GATES)
@@ -60,41 +61,41 @@ class GRU(Recurrent):
     # the cell: forward step and its local derivatives -----------------------------------------
 
     def input_weights(self) -> tuple[np.ndarray, np.ndarray]:
-        """W (3 n_h, n_x), b (3 n_h,): the W_g and b_g stacked as z, r, h~."""
-        return np.concatenate([self.W_z, self.W_r, self.W_h]), np.concatenate(
-            [self.b_z, self.b_r, self.b_h]
+        """W (3 n_h, n_x), b (3 n_h,): the W_g and b_g stacked as u, r, h~."""
+        return np.concatenate([self.W_u, self.W_r, self.W_htilde]), np.concatenate(
+            [self.b_u, self.b_r, self.b_htilde]
         )
 
     def step(self, a_t, states, out):
-        """z_t, r_t, h~_t into out (B, 3 n_h); returns (h_t,)."""
+        """u_t, r_t, h~_t into out (B, 3 n_h); returns (h_t,)."""
         (h,) = states
         n = self.n_h
-        out[:, : 2 * n] = sigmoid(a_t[:, : 2 * n] + h @ self._U_zr().T)  # z_t, r_t
-        z, r = out[:, :n], out[:, n : 2 * n]
-        out[:, 2 * n :] = np.tanh(a_t[:, 2 * n :] + (r * h) @ self.U_h.T)  # h~_t
-        return ((1.0 - z) * h + z * out[:, 2 * n :],)  # h_t
+        out[:, : 2 * n] = sigmoid(a_t[:, : 2 * n] + h @ self._U_ur().T)  # u_t, r_t
+        u, r = out[:, :n], out[:, n : 2 * n]
+        out[:, 2 * n :] = np.tanh(a_t[:, 2 * n :] + (r * h) @ self.U_htilde.T)  # h~_t
+        return ((1.0 - u) * h + u * out[:, 2 * n :],)  # h_t
 
     def back_factors(self, cache: Cache):
-        """Time-major copies (T, B, n) of h_{t-1}, z_t, r_t, h~_t, and [U_z; U_r] (2n, n)."""
-        values = (cache.h[:, :-1], cache.z, cache.r, cache.h_tilde)
-        return (*(np.ascontiguousarray(np.swapaxes(v, 0, 1)) for v in values), self._U_zr())
+        """Time-major copies (T, B, n) of h_{t-1}, u_t, r_t, h~_t, and [U_u; U_r] (2n, n)."""
+        values = (cache.h[:, :-1], cache.u, cache.r, cache.h_tilde)
+        return (*(np.ascontiguousarray(np.swapaxes(v, 0, 1)) for v in values), self._U_ur())
 
     def step_back(self, F, k, g, out):
-        """From dL/dh_t to dL/da_t (into out; a = the arguments of z_t, r_t, h~_t) and the part
+        """From dL/dh_t to dL/da_t (into out; a = the arguments of u_t, r_t, h~_t) and the part
         of dL/dh_{t-1} that passes through step t = k+1."""
-        h_prev, z, r, h_tilde = (v[k] for v in F[:4])  # (B, n) each
-        U_zr = F[4]
+        h_prev, u, r, h_tilde = (v[k] for v in F[:4])  # (B, n) each
+        U_ur = F[4]
         (g_h,) = g
         n = self.n_h
-        delta_h = out[:, 2 * n :]
-        np.multiply(g_h * z, 1.0 - h_tilde**2, out=delta_h)  # dL/da_h, through h~_t
-        g_rh = delta_h @ self.U_h  # dL/d(r_t * h_{t-1})
-        out[:, :n] = g_h * (h_tilde - h_prev) * z * (1.0 - z)  # dL/da_z
+        delta_htilde = out[:, 2 * n :]
+        np.multiply(g_h * u, 1.0 - h_tilde**2, out=delta_htilde)  # dL/da_htilde, through h~_t
+        g_rh = delta_htilde @ self.U_htilde  # dL/d(r_t * h_{t-1})
+        out[:, :n] = g_h * (h_tilde - h_prev) * u * (1.0 - u)  # dL/da_u
         out[:, n : 2 * n] = g_rh * h_prev * r * (1.0 - r)  # dL/da_r
-        return (g_h * (1.0 - z) + g_rh * r + out[:, : 2 * n] @ U_zr,)  # dL/dh_{t-1}
+        return (g_h * (1.0 - u) + g_rh * r + out[:, : 2 * n] @ U_ur,)  # dL/dh_{t-1}
 
     def param_grads(self, cache: Cache, delta: np.ndarray) -> dict[str, np.ndarray]:
-        """dL/dW_g, dL/dU_g, dL/db_g from delta_t = dL/da_t; U_h multiplies r_t * h_{t-1}."""
+        """dL/dW_g, dL/dU_g, dL/db_g from delta_t = dL/da_t; U_htilde multiplies r_t * h_{t-1}."""
         T, B, n = cache.T, cache.B, self.n_h
         delta = delta.reshape(T * B, 3 * n)  # rows (t, b)
         x = np.swapaxes(cache.x, 0, 1).reshape(T * B, self.n_x)  # x_t, rows (t, b)
@@ -107,27 +108,27 @@ class GRU(Recurrent):
 
     def state_jacobians(self, cache: Cache) -> np.ndarray:
         """dh_t/dh_{t-1} (module docstring); (B, T, n_h, n_h), [:, t-1]."""
-        z, r, h_tilde, h_prev = cache.z, cache.r, cache.h_tilde, cache.h[:, :-1]  # (B, T, n) each
+        u, r, h_tilde, h_prev = cache.u, cache.r, cache.h_tilde, cache.h[:, :-1]  # (B, T, n) each
         # d(r_t * h_{t-1})/dh_{t-1} = diag(r_t) + diag(h_{t-1} r_t') U_r, (B, T, n, n)
         d_rh = r[..., None] * np.eye(self.n_h) + (h_prev * r * (1.0 - r))[..., None] * self.U_r
         return (
-            (1.0 - z)[..., None] * np.eye(self.n_h)
-            + ((h_tilde - h_prev) * z * (1.0 - z))[..., None] * self.U_z
-            + (z * (1.0 - h_tilde**2))[..., None] * (self.U_h @ d_rh)
+            (1.0 - u)[..., None] * np.eye(self.n_h)
+            + ((h_tilde - h_prev) * u * (1.0 - u))[..., None] * self.U_u
+            + (u * (1.0 - h_tilde**2))[..., None] * (self.U_htilde @ d_rh)
         )
 
-    def _U_zr(self) -> np.ndarray:
-        return np.concatenate([self.U_z, self.U_r])  # (2n, n)
+    def _U_ur(self) -> np.ndarray:
+        return np.concatenate([self.U_u, self.U_r])  # (2n, n)
 
 
 def init_gru(n_x: int, n_h: int, n_y: int, *, scheme: str = "uniform", rng=0) -> GRU:
     """Ch. 6 GRU: weights as ``recurrent.init_gated`` draws them (scheme in GATED_SCHEMES),
-    biases zero (so z_t and r_t start near 1/2)."""
+    biases zero (so u_t and r_t start near 1/2)."""
     return GRU(**init_gated(GATES, n_x, n_h, n_y, scheme=scheme, rng=rng))
 
 
 def direct_path_jacobians(model: GRU, cache: Cache) -> np.ndarray:
-    """Ch. 6 direct path of dh_t/dh_{t-1}, past the gates and h~_t: diag(1 - z_t); (B, T, n, n)."""
+    """Ch. 6 direct path of dh_t/dh_{t-1}, past the gates and h~_t: diag(1 - u_t); (B, T, n, n)."""
     if not isinstance(check_model(model), GRU):
         raise TypeError(f"model must be a GRU, got {type(model).__name__}")
-    return (1.0 - check_cache(model, cache).z)[..., None] * np.eye(model.n_h)  # (B, T, n, n)
+    return (1.0 - check_cache(model, cache).u)[..., None] * np.eye(model.n_h)  # (B, T, n, n)
