@@ -133,7 +133,7 @@ def init_mlp(
     check_activation(output_activation, "output_activation")
     rng = as_generator(rng, name="rng")
     pairs = list(zip(sizes[:-1], sizes[1:], strict=True))
-    weights = [init_weight(int(n_in), int(n_out), scheme, rng) for n_in, n_out in pairs]
+    weights = [init_weight(n_out, n_in, scheme=scheme, rng=rng) for n_in, n_out in pairs]
     biases = [np.zeros(int(n_out)) for _, n_out in pairs]
     return MLP(weights, biases, activation, output_activation)
 

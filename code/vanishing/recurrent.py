@@ -318,7 +318,7 @@ def init_gated(gates: tuple[str, ...], n_x, n_h, n_y, *, scheme: str, rng) -> di
         if scheme == "uniform":
             c = 1.0 / np.sqrt(n_h)
             return rng.uniform(-c, c, size=(n_out, n_in))
-        return init_weight(n_in, n_out, scheme, rng)
+        return init_weight(n_out, n_in, scheme=scheme, rng=rng)
 
     params = {f"W_{g}": draw(n_x, n_h) for g in gates}
     params |= {f"U_{g}": draw(n_h, n_h) for g in gates}

@@ -130,8 +130,8 @@ def init_residual(
     check_activation(activation, "activation")
     alpha = _check_alpha(alpha)
     rng = as_generator(rng, name="rng")
-    weights = [init_weight(n, n, scheme, rng) for _ in range(L)]  # L x (n, n)
-    W_out = init_weight(n, n_out, "lecun", rng)  # (n_out, n)
+    weights = [init_weight(n, n, scheme=scheme, rng=rng) for _ in range(L)]  # L x (n, n)
+    W_out = init_weight(n_out, n, scheme="lecun", rng=rng)  # (n_out, n)
     biases = [np.zeros(n) for _ in range(L)]
     return ResidualMLP(weights, biases, W_out, np.zeros(n_out), activation, alpha)
 

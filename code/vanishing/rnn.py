@@ -114,10 +114,10 @@ def init_rnn(
     scheme = check_choice(scheme, "scheme", INIT_SCHEMES, kind="scheme")
     scheme_hh = check_choice(scheme_hh, "scheme_hh", INIT_SCHEMES, kind="scheme")
     rng = as_generator(rng, name="rng")
-    W_xh = init_weight(n_x, n_h, scheme, rng)  # (n_h, n_x)
-    W_hy = init_weight(n_h, n_y, scheme, rng)  # (n_y, n_h)
+    W_xh = init_weight(n_h, n_x, scheme=scheme, rng=rng)  # (n_h, n_x)
+    W_hy = init_weight(n_y, n_h, scheme=scheme, rng=rng)  # (n_y, n_h)
     if W_hh is None:
-        W_hh = init_weight(n_h, n_h, scheme_hh, rng)  # (n_h, n_h)
+        W_hh = init_weight(n_h, n_h, scheme=scheme_hh, rng=rng)  # (n_h, n_h)
     else:
         W_hh = check_shape(W_hh, "W_hh", (n_h, n_h)).copy()
     return RNN(W_xh, W_hh, np.zeros(n_h), W_hy, np.zeros(n_y), activation)

@@ -454,10 +454,10 @@ def rnn_init_lags(
     x = rng.standard_normal((batch, T, n_x))  # (B, T, n_x)
     g_T = rng.standard_normal((batch, n))  # (B, n)
     g_T /= np.linalg.norm(g_T, axis=1, keepdims=True)  # unit ||dL/dh_T|| per sequence
-    gaussian = init_weight(n, n, "lecun", seed + 1)  # N(0, 1/n), shared by two variants
+    gaussian = init_weight(n, n, scheme="lecun", rng=seed + 1)  # N(0, 1/n), shared by two variants
     recurrent = {
         "tanh, Gaussian W": ("tanh", gaussian),
-        "tanh, orthogonal W": ("tanh", init_weight(n, n, "orthogonal", seed + 2)),
+        "tanh, orthogonal W": ("tanh", init_weight(n, n, scheme="orthogonal", rng=seed + 2)),
         "ReLU, identity W (IRNN)": ("relu", np.eye(n)),
         "ReLU, Gaussian W": ("relu", gaussian),
     }
