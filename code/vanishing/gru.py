@@ -30,10 +30,19 @@ import numpy as np
 
 from vanishing.activations import sigmoid
 from vanishing.recurrent import *  # noqa: F403  (the shared verbs, re-exported)
-from vanishing.recurrent import Cache, Recurrent, check_cache, check_model, init_gated
+from vanishing.recurrent import (
+    Cache,
+    Recurrent,
+    check_cache,
+    check_model,
+    from_torch_gated,
+    init_gated,
+    to_torch_gated,
+)
 from vanishing.validate import check_gate_params
 
 GATES: tuple[str, ...] = ("u", "r", "htilde")  # update gate, reset gate, candidate h~
+TORCH_GATES: tuple[str, ...] = ("r", "u", "htilde")  # nn.GRU's row blocks: r, z (= 1 - u), n
 
 
 @dataclass
@@ -132,3 +141,27 @@ def direct_path_jacobians(model: GRU, cache: Cache) -> np.ndarray:
     if not isinstance(check_model(model), GRU):
         raise TypeError(f"model must be a GRU, got {type(model).__name__}")
     return (1.0 - check_cache(model, cache).u)[..., None] * np.eye(model.n_h)  # (B, T, n, n)
+
+
+def to_torch_state_dict(model: GRU) -> dict[str, np.ndarray]:
+    """Ch. 6 the GRU's parameters as the state dict (float64 numpy arrays) of
+    ``ModuleDict({"rnn": nn.GRU(n_x, n_h, batch_first=True), "readout": nn.Linear(n_h, n_y)})``.
+
+    nn.GRU stacks the rows as r, z, n: its z is our 1 - u, so W_u, U_u, b_u go in negated, and
+    its n is our candidate h~. Our one bias goes into bias_ih, bias_hh is zero. One difference
+    no renaming undoes: nn.GRU applies the reset gate *after* the recurrent weights,
+    n_t = tanh(W x_t + b + r_t * (U h_{t-1} + b_hn)), where ours (Cho et al. 2014) has
+    tanh(W x_t + U (r_t * h_{t-1}) + b). The two agree where r_t = 1 or h_{t-1} = 0 (the first
+    step from h_0 = 0) and differ elsewhere (tests/test_torch.py measures both).
+    """
+    if not isinstance(check_model(model), GRU):
+        raise TypeError(f"model must be a GRU, got {type(model).__name__}")
+    return to_torch_gated(model, TORCH_GATES, negate="u")
+
+
+def from_torch_state_dict(state) -> GRU:
+    """Ch. 6 the GRU with the parameters of a state dict of the form ``to_torch_state_dict``
+    makes (torch tensors or arrays); the n block of bias_hh must be zero (it sits inside the
+    reset product). The result is our GRU: the reset gate acts before U_htilde, so it computes
+    what nn.GRU computes only where r_t = 1 or h_{t-1} = 0."""
+    return GRU(**from_torch_gated(state, TORCH_GATES, negate="u", inside_reset="htilde"))

@@ -28,10 +28,19 @@ from typing import ClassVar
 import numpy as np
 
 from vanishing.recurrent import *  # noqa: F403  (the shared verbs, re-exported)
-from vanishing.recurrent import Cache, Recurrent, check_cache, check_model, init_gated
+from vanishing.recurrent import (
+    Cache,
+    Recurrent,
+    check_cache,
+    check_model,
+    from_torch_gated,
+    init_gated,
+    to_torch_gated,
+)
 from vanishing.validate import check_gate_params, check_real
 
 GATES: tuple[str, ...] = ("f", "i", "o", "c")  # forget, input, output gates; candidate c~
+TORCH_GATES: tuple[str, ...] = ("i", "f", "c", "o")  # nn.LSTM's row blocks: i, f, g (= c~), o
 
 
 @dataclass
@@ -172,3 +181,22 @@ def direct_path_jacobians(model: LSTM, cache: Cache) -> np.ndarray:
     if not isinstance(check_model(model), LSTM):
         raise TypeError(f"model must be an LSTM, got {type(model).__name__}")
     return check_cache(model, cache).f[..., None] * np.eye(model.n_h)  # (B, T, n, n)
+
+
+def to_torch_state_dict(model: LSTM) -> dict[str, np.ndarray]:
+    """Ch. 6 the LSTM as the state dict (float64 numpy arrays; ``torch.from_numpy`` each) of
+    ``ModuleDict({"rnn": nn.LSTM(n_x, n_h, batch_first=True), "readout": nn.Linear(n_h, n_y)})``.
+
+    nn.LSTM stacks the gates' rows as i, f, g, o (its g is our candidate c~) where we keep f, i,
+    o, c~, and has two biases that it adds, bias_ih + bias_hh: ours goes into bias_ih, bias_hh is
+    zero. Its equations are ours, so the two compute the same h_t (tests/test_torch.py).
+    """
+    if not isinstance(check_model(model), LSTM):
+        raise TypeError(f"model must be an LSTM, got {type(model).__name__}")
+    return to_torch_gated(model, TORCH_GATES)
+
+
+def from_torch_state_dict(state) -> LSTM:
+    """Ch. 6 the LSTM of a state dict of the form ``to_torch_state_dict`` makes (torch tensors or
+    arrays): gate blocks reordered, b_g = bias_ih + bias_hh for every gate."""
+    return LSTM(**from_torch_gated(state, TORCH_GATES))

@@ -26,6 +26,7 @@ predicts y_hat_t = W_hy h_t + b_y (B, T, n_y).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -324,3 +325,68 @@ def init_gated(gates: tuple[str, ...], n_x, n_h, n_y, *, scheme: str, rng) -> di
     params |= {f"U_{g}": draw(n_h, n_h) for g in gates}
     W_hy = draw(n_h, n_y)
     return params | {f"b_{g}": np.zeros(n_h) for g in gates} | {"W_hy": W_hy, "b_y": np.zeros(n_y)}
+
+
+# PyTorch state dicts --------------------------------------------------------------------------
+
+TORCH_KEYS: tuple[str, ...] = (
+    "rnn.weight_ih_l0",
+    "rnn.weight_hh_l0",
+    "rnn.bias_ih_l0",
+    "rnn.bias_hh_l0",
+    "readout.weight",
+    "readout.bias",
+)
+
+
+def to_torch_gated(model: Recurrent, order: tuple[str, ...], negate: str = "") -> dict:
+    """Ch. 6 the state dict of ``ModuleDict({"rnn": nn.LSTM or nn.GRU(n_x, n_h,
+    batch_first=True), "readout": nn.Linear(n_h, n_y)})``, as float64 numpy arrays: our W_g,
+    U_g, b_g stacked in PyTorch's gate ``order``, gate ``negate`` (if any) with its sign flipped,
+    our one bias in bias_ih and zero in bias_hh (PyTorch adds the two)."""
+
+    def stack(p: str) -> np.ndarray:
+        return np.concatenate(
+            [(-1.0 if g == negate else 1.0) * getattr(model, f"{p}_{g}") for g in order]
+        )
+
+    W_ih, W_hh, b_ih = stack("W"), stack("U"), stack("b")
+    values = (W_ih, W_hh, b_ih, np.zeros_like(b_ih), model.W_hy.copy(), model.b_y.copy())
+    return dict(zip(TORCH_KEYS, values, strict=True))
+
+
+def from_torch_gated(
+    state, order: tuple[str, ...], negate: str = "", *, inside_reset: str = ""
+) -> dict:
+    """Ch. 6 {our parameter name: array} from a state dict of the form ``to_torch_gated`` makes
+    (torch tensors or arrays): the gate blocks unstacked, bias_ih + bias_hh summed into our one
+    bias, gate ``negate`` sign-flipped. The bias_hh block of gate ``inside_reset`` must be zero:
+    PyTorch's GRU puts it inside the reset product, where our GRU has no bias."""
+    if not isinstance(state, Mapping):
+        raise TypeError(f"state must be a mapping (a state dict), got {type(state).__name__}")
+    missing = [k for k in TORCH_KEYS if k not in state]
+    if missing:
+        raise ValueError(f"state lacks the keys {missing}; expected {TORCH_KEYS}")
+    W_ih, W_hh, b_ih, b_hh, W_hy, b_y = (_as_numpy(state[k], k) for k in TORCH_KEYS)
+    k = len(order)
+    if W_ih.ndim != 2 or W_ih.shape[0] % k or W_hh.shape != (W_ih.shape[0], W_ih.shape[0] // k):
+        raise ValueError(f"state: weight shapes {W_ih.shape}, {W_hh.shape} are not {k} gate blocks")
+    blocks = {p: np.split(v, k) for p, v in (("W", W_ih), ("U", W_hh), ("b", b_ih), ("bh", b_hh))}
+    params = {}
+    for j, g in enumerate(order):
+        sign = -1.0 if g == negate else 1.0
+        if g == inside_reset and np.any(blocks["bh"][j]):
+            raise ValueError(
+                f"state: bias_hh's block for {g!r} is not zero; PyTorch adds it inside the reset "
+                "product r_t * (U h_{t-1} + b), which our GRU does not have"
+            )
+        params[f"W_{g}"], params[f"U_{g}"] = sign * blocks["W"][j], sign * blocks["U"][j]
+        params[f"b_{g}"] = sign * (blocks["b"][j] + blocks["bh"][j])
+    return params | {"W_hy": W_hy, "b_y": b_y}
+
+
+def _as_numpy(value, name: str) -> np.ndarray:
+    """A torch tensor (detached, on the CPU) or an array-like, as a float64 array."""
+    if hasattr(value, "detach"):
+        value = value.detach().cpu().numpy()
+    return check_array(value, name, np.ndim(value)).astype(np.float64)
