@@ -4,7 +4,8 @@ the adding problem of chapter 6: hidden width H = 16, batch B = 32, length T = 1
 Usage: ``python benchmarks/step_time.py [--code DIR] [--repeats N]``. ``--code`` times another
 copy of the package (the ``code/`` folder of an older checkout), for a before/after comparison.
 Each model's time is the median over ``--repeats`` rounds of 20 steps, with one BLAS thread (as
-the chapter's sweep workers run). Not a test: times depend on the machine and its load.
+the chapter's sweep workers run), in CPU time (less sensitive to other processes on a shared
+machine) and wall time. Not a test: times depend on the machine and its load.
 """
 
 from __future__ import annotations
@@ -38,16 +39,20 @@ def main(argv=None) -> None:
     for name in ("rnn", "lstm", "gru"):
         module = importlib.import_module(f"vanishing.{name}")
         init = getattr(module, f"init_{name}")
-        model = init(2, H, 1, "tanh", rng=0) if name == "rnn" else init(2, H, 1, rng=0)
-        rounds = []
+        model = init(2, H, 1, rng=0)  # the RNN is tanh by default
+        wall, cpu = [], []
         for _ in range(args.repeats):
             adam, m = optim.Adam(1e-3), model
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             for _ in range(STEPS):
                 _, grads = module.loss_and_grads(m, x, y, loss_at="last")
                 m = adam.step(m, grads)
-            rounds.append((time.perf_counter() - start) / STEPS * 1e3)
-        print(f"{name:5s} {statistics.median(rounds):6.2f} ms per step (H={H}, B={B}, T={T})")
+            wall.append((time.perf_counter() - start) / STEPS * 1e3)
+            cpu.append((time.process_time() - start_cpu) / STEPS * 1e3)
+        print(
+            f"{name:5s} {statistics.median(cpu):6.2f} ms CPU, {statistics.median(wall):6.2f} ms wall "
+            f"per step (H={H}, B={B}, T={T})"
+        )
 
 
 if __name__ == "__main__":

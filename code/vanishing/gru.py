@@ -75,33 +75,40 @@ class GRU(Recurrent):
             [self.b_u, self.b_r, self.b_htilde]
         )
 
-    def step(self, a_t, states, out):
+    def recurrent_weights(self) -> tuple[np.ndarray, np.ndarray]:
+        """[U_u; U_r]^T (n_h, 2 n_h) and U_htilde^T."""
+        return self._U_ur().T, self.U_htilde.T
+
+    def step(self, a_t, states, out, R):
         """u_t, r_t, h~_t into out (B, 3 n_h); returns (h_t,)."""
         (h,) = states
-        n = self.n_h
-        out[:, : 2 * n] = sigmoid(a_t[:, : 2 * n] + h @ self._U_ur().T)  # u_t, r_t
+        n = h.shape[1]
+        out[:, : 2 * n] = sigmoid(a_t[:, : 2 * n] + h @ R[0])  # u_t, r_t
         u, r = out[:, :n], out[:, n : 2 * n]
-        out[:, 2 * n :] = np.tanh(a_t[:, 2 * n :] + (r * h) @ self.U_htilde.T)  # h~_t
+        np.tanh(a_t[:, 2 * n :] + (r * h) @ R[1], out=out[:, 2 * n :])  # h~_t
         return ((1.0 - u) * h + u * out[:, 2 * n :],)  # h_t
 
     def back_factors(self, cache: Cache):
-        """Time-major copies (T, B, n) of h_{t-1}, u_t, r_t, h~_t, and [U_u; U_r] (2n, n)."""
-        values = (cache.h[:, :-1], cache.u, cache.r, cache.h_tilde)
-        return (*(np.ascontiguousarray(np.swapaxes(v, 0, 1)) for v in values), self._U_ur())
+        """Time-major (T, B, n), all t at once: h_{t-1}, u_t, 1 - u_t, r_t, 1 - r_t,
+        h~_t - h_{t-1}, 1 - h~_t^2 (tanh' of the candidate); and [U_u; U_r] (2n, n)."""
+        h_prev, u, r, h_tilde = (
+            np.ascontiguousarray(np.swapaxes(v, 0, 1))
+            for v in (cache.h[:, :-1], cache.u, cache.r, cache.h_tilde)
+        )
+        factors = (h_prev, u, 1.0 - u, r, 1.0 - r, h_tilde - h_prev, 1.0 - h_tilde**2)
+        return factors, self._U_ur()
 
     def step_back(self, F, k, g, out):
         """From dL/dh_t to dL/da_t (into out; a = the arguments of u_t, r_t, h~_t) and the part
         of dL/dh_{t-1} that passes through step t = k+1."""
-        h_prev, u, r, h_tilde = (v[k] for v in F[:4])  # (B, n) each
-        U_ur = F[4]
+        h_prev, u, not_u, r, not_r, jump, tanh_prime = (v[k] for v in F[0])  # (B, n) each
         (g_h,) = g
-        n = self.n_h
-        delta_htilde = out[:, 2 * n :]
-        np.multiply(g_h * u, 1.0 - h_tilde**2, out=delta_htilde)  # dL/da_htilde, through h~_t
-        g_rh = delta_htilde @ self.U_htilde  # dL/d(r_t * h_{t-1})
-        out[:, :n] = g_h * (h_tilde - h_prev) * u * (1.0 - u)  # dL/da_u
-        out[:, n : 2 * n] = g_rh * h_prev * r * (1.0 - r)  # dL/da_r
-        return (g_h * (1.0 - u) + g_rh * r + out[:, : 2 * n] @ U_ur,)  # dL/dh_{t-1}
+        n = h_prev.shape[1]
+        np.multiply(g_h * u, tanh_prime, out=out[:, 2 * n :])  # dL/da_htilde, through h~_t
+        g_rh = out[:, 2 * n :] @ self.U_htilde  # dL/d(r_t * h_{t-1})
+        out[:, :n] = g_h * jump * u * not_u  # dL/da_u
+        out[:, n : 2 * n] = g_rh * h_prev * r * not_r  # dL/da_r
+        return (g_h * not_u + g_rh * r + out[:, : 2 * n] @ F[1],)  # dL/dh_{t-1}
 
     def param_grads(self, cache: Cache, delta: np.ndarray) -> dict[str, np.ndarray]:
         """dL/dW_g, dL/dU_g, dL/db_g from delta_t = dL/da_t; U_htilde multiplies r_t * h_{t-1}."""

@@ -74,11 +74,15 @@ class LSTM(Recurrent):
         """W (4 n_h, n_x), b (4 n_h,): the gates' W_g and b_g stacked as f, i, o, c~."""
         return _stack(self, "W"), _stack(self, "b")
 
-    def step(self, a_t, states, out):
+    def recurrent_weights(self) -> np.ndarray:
+        """[U_f; U_i; U_o; U_c]^T (n_h, 4 n_h)."""
+        return _stack(self, "U").T
+
+    def step(self, a_t, states, out, R):
         """Gates f_t, i_t, o_t, c~_t into out (B, 4 n_h); returns (c_t, h_t)."""
         c, h = states
-        n = self.n_h
-        a = a_t + h @ _stack(self, "U").T  # gate arguments, (B, 4n)
+        n = h.shape[1]
+        a = a_t + h @ R  # gate arguments, (B, 4n)
         # sigmoid = 1/(1 + e^{-a}): e^{-a} = inf for a < -709 gives the right limit, 0
         np.divide(1.0, 1.0 + np.exp(-a[:, : 3 * n]), out=out[:, : 3 * n])  # f_t, i_t, o_t
         np.tanh(a[:, 3 * n :], out=out[:, 3 * n :])  # c~_t
@@ -95,6 +99,7 @@ class LSTM(Recurrent):
             for v in (cache.f, cache.i, cache.o, cache.c_tilde, cache.c)
         )  # (T, B, n) each; c_0..c_T (T+1, B, n)
         tanh_c = np.tanh(c[1:])  # (T, B, n)
+        D = o * (1.0 - tanh_c**2)  # dh_t/dc_t
         A = np.concatenate(  # gate' times what multiplies the gate: f, i, o, c~; (T, B, 4n)
             [
                 c[:-1] * f * (1.0 - f),  # dc_t/da_f = c_{t-1} f_t'
@@ -104,7 +109,7 @@ class LSTM(Recurrent):
             ],
             axis=2,
         )
-        return o * (1.0 - tanh_c**2), A, f, _stack(self, "U")
+        return D, A, f, _stack(self, "U")
 
     def step_back(self, F, k, g, out):
         """From dL/dc_t, dL/dh_t to dL/da_t (into out) and the parts of dL/dc_{t-1},

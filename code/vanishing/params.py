@@ -67,17 +67,17 @@ class Parametrised:
 
 
 class AttributeView:
-    """Mixin: the entries of the dict fields named in ``_VIEWED`` read as attributes too."""
+    """Mixin for frozen dataclasses: the entries of the dict fields named in ``_VIEWED`` read as
+    attributes too (set once, after init, so reading them is a plain attribute lookup)."""
 
     _VIEWED: tuple[str, ...] = ()
 
-    def __getattr__(self, name: str):
-        if not name.startswith("__"):  # not during copy or unpickling
-            for part in self._VIEWED:
-                values = self.__dict__.get(part, {})
-                if name in values:
-                    return values[name]
-        raise AttributeError(f"{type(self).__name__} has no field {name!r}")
+    def __post_init__(self):
+        names = {f.name for f in dataclasses.fields(self)}
+        for part in self._VIEWED:
+            for name, value in getattr(self, part).items():
+                if name not in names:  # a field keeps its own meaning
+                    object.__setattr__(self, name, value)
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,10 @@ holds only what is its own, its *cell*:
 - ``VALUES``: the per-step values its backward pass reads (z_t; f_t, i_t, o_t, c~_t; ...);
 - ``input_weights()`` -> (W, b): all input weights stacked, so that W x_t + b is every step's
   input part, computed for all t at once;
-- ``step(a_t, states, out)``: one step forward, from the input part a_t and the states at t-1
-  (B, n_h) each; writes VALUES side by side into out (B, len(VALUES) n_h) and returns the
+- ``recurrent_weights()`` -> R: what ``step`` reads besides the input part (e.g. W_hh.T),
+  prepared once per pass;
+- ``step(a_t, states, out, R)``: one step forward, from the input part a_t and the states at
+  t-1 (B, n_h) each; writes VALUES side by side into out (B, len(VALUES) n_h) and returns the
   states at t;
 - ``back_factors(cache)`` and ``step_back(F, k, g, out)``: one step back through step t = k+1,
   from the total dL/d(state_t) g (one (B, n_h) per state) to dL/d(state_{t-1}) through that
@@ -169,16 +171,21 @@ def forward(model: Recurrent, x: np.ndarray, *, h0=None, c0=None) -> Cache:
     n = model.n_h
     # Time-major buffers: each step reads and writes contiguous (B, .) blocks; the cache holds
     # batch-major views of them.
-    S = np.empty((len(model.STATES), T + 1, B, n))  # S[j, t] = state j at t
-    S[:, 0] = _initial_states(model, B, h0, c0)
+    S = [np.empty((T + 1, B, n)) for _ in model.STATES]  # S[j][t] = state j at t
+    for buffer, initial in zip(S, _initial_states(model, B, h0, c0), strict=True):
+        buffer[0] = initial
     V = np.empty((T, B, len(model.VALUES) * n))  # V[t-1] = the VALUES at t, side by side
     W, b = model.input_weights()
+    R = model.recurrent_weights()
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         a = np.swapaxes(x, 0, 1).reshape(T * B, n_x) @ W.T + b  # W x_t + b, rows (t, b)
         a = a.reshape(T, B, -1)  # a[t-1], the input part of step t
+        states = tuple(buffer[0] for buffer in S)
         for t in range(1, T + 1):
-            S[:, t] = model.step(a[t - 1], tuple(S[:, t - 1]), V[t - 1])
-        y_hat = S[-1, 1:] @ model.W_hy.T + model.b_y  # (T, B, n_y)
+            states = model.step(a[t - 1], states, V[t - 1], R)
+            for buffer, state in zip(S, states, strict=True):
+                buffer[t] = state
+        y_hat = S[-1][1:] @ model.W_hy.T + model.b_y  # (T, B, n_y)
     return Cache(
         model=type(model).__name__,
         x=x,
