@@ -49,9 +49,9 @@ def main(argv=None) -> None:
                 m = adam.step(m, grads)
             wall.append((time.perf_counter() - start) / STEPS * 1e3)
             cpu.append((time.process_time() - start_cpu) / STEPS * 1e3)
+        cpu_ms, wall_ms = statistics.median(cpu), statistics.median(wall)
         print(
-            f"{name:5s} {statistics.median(cpu):6.2f} ms CPU, {statistics.median(wall):6.2f} ms wall "
-            f"per step (H={H}, B={B}, T={T})"
+            f"{name:5s} {cpu_ms:6.2f} ms CPU, {wall_ms:6.2f} ms wall per step (H={H}, B={B}, T={T})"
         )
 
 

@@ -248,7 +248,7 @@ def _mlp_problem(model_kind: str):
     x = rng.standard_normal((64, 3))
     y = x @ np.array([[1.0], [-2.0], [0.5]])
     if model_kind == "mlp":
-        return mlp, mlp.init_mlp([3, 8, 1], "tanh", rng=0), x, y
+        return mlp, mlp.init_mlp([3, 8, 1], activation="tanh", rng=0), x, y
     return residual, residual.init_residual(3, 2, 1, rng=0), x, y
 
 
@@ -292,7 +292,7 @@ def test_with_params_replaces_by_name_and_checks_names_and_shapes():
         model.with_params({"U_z": np.eye(3)})
     with pytest.raises(ValueError, match=r"^params\['U_f'\] must have the parameter's shape"):
         model.with_params({"U_f": np.eye(2)})
-    net = mlp.init_mlp([2, 3, 1], "tanh", rng=0)
+    net = mlp.init_mlp([2, 3, 1], activation="tanh", rng=0)
     assert list(net.params()) == ["W1", "b1", "W2", "b2"]
     np.testing.assert_array_equal(net.with_params({"b2": np.ones(1)}).biases[1], np.ones(1))
 

@@ -92,3 +92,15 @@ def test_a_cache_of_another_model_is_refused():
         rnn.state_jacobians(model, lstm.forward(other, x))
     with pytest.raises(TypeError, match=r"^model must be a recurrent model"):
         recurrent.forward(object(), x)
+
+
+@pytest.mark.parametrize(
+    ("name", "sizes"),
+    [("mlp", ["sizes"]), ("residual", ["n", "L", "n_out"])]
+    + [(name, ["n_x", "n_h", "n_y"]) for name in MODULES],
+)
+def test_every_init_takes_sizes_by_position_and_options_by_keyword(name, sizes):
+    module = importlib.import_module(f"vanishing.{name}")
+    params = inspect.signature(getattr(module, f"init_{name}")).parameters.values()
+    assert [p.name for p in params if p.kind != p.KEYWORD_ONLY] == sizes
+    assert "rng" in [p.name for p in params if p.kind == p.KEYWORD_ONLY]

@@ -117,7 +117,7 @@ def _check_layer(model: MLP, l) -> int:
 
 
 def init_mlp(
-    sizes, activation: str, *, scheme: str = "lecun", rng=0, output_activation: str = "identity"
+    sizes, *, activation: str, scheme: str = "lecun", rng=0, output_activation: str = "identity"
 ) -> MLP:
     """Ch. 1 network with widths sizes = (n_0, ..., n_L), W^(l) from `scheme`, b^(l) = 0."""
     if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):

@@ -72,7 +72,7 @@ def gradient_norms_at_init(
     grad_W = np.empty((len(activations), depth))
     grad_a = np.empty((len(activations), depth))
     for i, name in enumerate(activations):
-        model = init_mlp(sizes, name, scheme=scheme, rng=seed + 1)
+        model = init_mlp(sizes, activation=name, scheme=scheme, rng=seed + 1)
         _, grads = loss_and_grads(model, x, y)
         grad_W[i] = layer_grad_norms(grads)
         grad_a[i] = [np.linalg.norm(g) for g in grads.a[:-1]]
@@ -124,7 +124,7 @@ def learning_speed(
     x, y = _teacher_data(n_train + 512, d_in, rng)
     x_train, y_train, x_test, y_test = x[:n_train], y[:n_train], x[n_train:], y[n_train:]
     sizes = (d_in, *([width] * (depth - 1)), 1)
-    model0 = init_mlp(sizes, activation, scheme=scheme, rng=seed + 1)
+    model0 = init_mlp(sizes, activation=activation, scheme=scheme, rng=seed + 1)
     batch_rng = as_generator(seed + 2)
 
     def batches(step: int) -> tuple[np.ndarray, np.ndarray]:

@@ -239,7 +239,9 @@ def dying_relu(
     stuck_shift, zero_grad_shift = np.empty((A, S, depth)), np.empty((A, S, depth))
     loss_lr, loss_init = np.empty((A, R)), np.empty(A)
     for a, name in enumerate(activations):
-        model0 = init_mlp(sizes, name, scheme="he", rng=seed + 1)  # same weights for each a
+        model0 = init_mlp(
+            sizes, activation=name, scheme="he", rng=seed + 1
+        )  # same weights for each a
         loss_init[a] = mse_loss(forward(model0, x_test).a[-1], y_test)[0]
         _, grads = loss_and_grads(model0, x_train, y_train)
         for r, lr in enumerate(lrs):

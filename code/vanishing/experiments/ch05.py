@@ -315,7 +315,7 @@ def glorot_bengio(
     sizes = [width] * (hidden + 1) + [N_OUT]
     acts, deltas, weight_grad_std = [], [], []
     for s, scheme in enumerate(schemes):
-        model = mlp.init_mlp(sizes, activation, scheme=scheme, rng=seed + 1 + s)
+        model = mlp.init_mlp(sizes, activation=activation, scheme=scheme, rng=seed + 1 + s)
         cache = mlp.forward(model, x)
         _, r = mlp.mse_loss(cache.a[-1], y)
         grads = mlp.backward(model, cache, r)
@@ -398,7 +398,7 @@ def he_decay(
     grad_a = np.empty((len(schemes), depth + 1))
     grad_W = np.empty((len(schemes), depth))
     for s, scheme in enumerate(schemes):
-        model = mlp.init_mlp(sizes, "relu", scheme=scheme, rng=seed + 1 + s)
+        model = mlp.init_mlp(sizes, activation="relu", scheme=scheme, rng=seed + 1 + s)
         cache = mlp.forward(model, x)
         _, r = mlp.mse_loss(cache.a[-1], y)
         grads = mlp.backward(model, cache, r)
@@ -490,14 +490,14 @@ class ResidualVsPlain:
 def _plain_and_residual(depth, width, x, y, seed):
     """(name, per-layer std of a^(0..L), ||dL/dW^(l)||, ||dL/da^(l)||) for the three nets."""
     out = []
-    model = mlp.init_mlp([width] * (depth + 1) + [N_OUT], "relu", scheme="he", rng=seed)
+    model = mlp.init_mlp([width] * (depth + 1) + [N_OUT], activation="relu", scheme="he", rng=seed)
     cache = mlp.forward(model, x)
     grads = mlp.backward(model, cache, mlp.mse_loss(cache.a[-1], y)[1])
     a, ga = cache.a[: depth + 1], grads.a[: depth + 1]
     out.append(("plain ReLU, He", a, mlp.layer_grad_norms(grads)[:depth], ga))
     for name, alpha in (("residual, α = 1", 1.0), ("residual, α = 1/√L", 1 / math.sqrt(depth))):
         res = residual.init_residual(
-            width, depth, N_OUT, "relu", scheme="he", alpha=alpha, rng=seed
+            width, depth, N_OUT, activation="relu", scheme="he", alpha=alpha, rng=seed
         )
         _, grads = residual.loss_and_grads(res, x, y)
         cache = residual.forward(res, x)
@@ -566,13 +566,19 @@ def remedies_summary(
     rows = []
     for activation, scheme in (("sigmoid", "standard"), ("tanh", "xavier"), ("relu", "he")):
         _, grads = mlp.loss_and_grads(
-            mlp.init_mlp(sizes, activation, scheme=scheme, rng=seed + 1), x, y
+            mlp.init_mlp(sizes, activation=activation, scheme=scheme, rng=seed + 1), x, y
         )
         rows.append(mlp.layer_grad_norms(grads)[:depth])
         if activation == "sigmoid":
             baseline = grads
     res = residual.init_residual(
-        width, depth, N_OUT, "relu", scheme="he", alpha=1 / math.sqrt(depth), rng=seed + 1
+        width,
+        depth,
+        N_OUT,
+        activation="relu",
+        scheme="he",
+        alpha=1 / math.sqrt(depth),
+        rng=seed + 1,
     )
     rows.append(residual.layer_grad_norms(residual.loss_and_grads(res, x, y)[1]))
     clipped = clip_by_global_norm(baseline.W + baseline.b, threshold)
