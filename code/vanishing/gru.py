@@ -28,17 +28,10 @@ from typing import ClassVar
 
 import numpy as np
 
+from vanishing import recurrent
 from vanishing.activations import sigmoid
 from vanishing.recurrent import *  # noqa: F403  (the shared verbs, re-exported)
-from vanishing.recurrent import (
-    Cache,
-    Recurrent,
-    check_cache,
-    check_model,
-    from_torch_gated,
-    init_gated,
-    to_torch_gated,
-)
+from vanishing.recurrent import Cache, Recurrent
 from vanishing.validate import check_gate_params
 
 GATES: tuple[str, ...] = ("u", "r", "htilde")  # update gate, reset gate, candidate h~
@@ -140,14 +133,16 @@ class GRU(Recurrent):
 def init_gru(n_x: int, n_h: int, n_y: int, *, scheme: str = "uniform", rng=0) -> GRU:
     """Ch. 6 GRU: weights as ``recurrent.init_gated`` draws them (scheme in GATED_SCHEMES),
     biases zero (so u_t and r_t start near 1/2)."""
-    return GRU(**init_gated(GATES, n_x, n_h, n_y, scheme=scheme, rng=rng))
+    return GRU(**recurrent.init_gated(GATES, n_x, n_h, n_y, scheme=scheme, rng=rng))
 
 
 def direct_path_jacobians(model: GRU, cache: Cache) -> np.ndarray:
     """Ch. 6 direct path of dh_t/dh_{t-1}, past the gates and h~_t: diag(1 - u_t); (B, T, n, n)."""
-    if not isinstance(check_model(model), GRU):
+    if not isinstance(recurrent.check_model(model), GRU):
         raise TypeError(f"model must be a GRU, got {type(model).__name__}")
-    return (1.0 - check_cache(model, cache).u)[..., None] * np.eye(model.n_h)  # (B, T, n, n)
+    return (1.0 - recurrent.check_cache(model, cache).u)[..., None] * np.eye(
+        model.n_h
+    )  # (B, T, n, n)
 
 
 def to_torch_state_dict(model: GRU) -> dict[str, np.ndarray]:
@@ -161,9 +156,9 @@ def to_torch_state_dict(model: GRU) -> dict[str, np.ndarray]:
     tanh(W x_t + U (r_t * h_{t-1}) + b). The two agree where r_t = 1 or h_{t-1} = 0 (the first
     step from h_0 = 0) and differ elsewhere (tests/test_torch.py measures both).
     """
-    if not isinstance(check_model(model), GRU):
+    if not isinstance(recurrent.check_model(model), GRU):
         raise TypeError(f"model must be a GRU, got {type(model).__name__}")
-    return to_torch_gated(model, TORCH_GATES, negate="u")
+    return recurrent.to_torch_gated(model, TORCH_GATES, negate="u")
 
 
 def from_torch_state_dict(state) -> GRU:
@@ -171,4 +166,4 @@ def from_torch_state_dict(state) -> GRU:
     makes (torch tensors or arrays); the n block of bias_hh must be zero (it sits inside the
     reset product). The result is our GRU: the reset gate acts before U_htilde, so it computes
     what nn.GRU computes only where r_t = 1 or h_{t-1} = 0."""
-    return GRU(**from_torch_gated(state, TORCH_GATES, negate="u", inside_reset="htilde"))
+    return GRU(**recurrent.from_torch_gated(state, TORCH_GATES, negate="u", inside_reset="htilde"))

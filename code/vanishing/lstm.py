@@ -27,16 +27,9 @@ from typing import ClassVar
 
 import numpy as np
 
+from vanishing import recurrent
 from vanishing.recurrent import *  # noqa: F403  (the shared verbs, re-exported)
-from vanishing.recurrent import (
-    Cache,
-    Recurrent,
-    check_cache,
-    check_model,
-    from_torch_gated,
-    init_gated,
-    to_torch_gated,
-)
+from vanishing.recurrent import Cache, Recurrent
 from vanishing.validate import check_gate_params, check_real
 
 GATES: tuple[str, ...] = ("f", "i", "o", "c")  # forget, input, output gates; candidate c~
@@ -172,7 +165,7 @@ def init_lstm(
     A positive forget bias starts the forget gates open, f_t ~ sigmoid(forget_bias) (Gers et al.
     2000 open them at the start; Jozefowicz et al. 2015 recommend forget_bias = 1).
     """
-    params = init_gated(GATES, n_x, n_h, n_y, scheme=scheme, rng=rng)
+    params = recurrent.init_gated(GATES, n_x, n_h, n_y, scheme=scheme, rng=rng)
     params["b_f"] += check_real(forget_bias, "forget_bias")
     return LSTM(**params)
 
@@ -183,9 +176,9 @@ def direct_path_jacobians(model: LSTM, cache: Cache) -> np.ndarray:
     It is the top-left block of `state_jacobians`; the full ds_t/ds_{t-1} adds the paths
     through h_{t-1} and the gates.
     """
-    if not isinstance(check_model(model), LSTM):
+    if not isinstance(recurrent.check_model(model), LSTM):
         raise TypeError(f"model must be an LSTM, got {type(model).__name__}")
-    return check_cache(model, cache).f[..., None] * np.eye(model.n_h)  # (B, T, n, n)
+    return recurrent.check_cache(model, cache).f[..., None] * np.eye(model.n_h)  # (B, T, n, n)
 
 
 def to_torch_state_dict(model: LSTM) -> dict[str, np.ndarray]:
@@ -196,12 +189,12 @@ def to_torch_state_dict(model: LSTM) -> dict[str, np.ndarray]:
     o, c~, and has two biases that it adds, bias_ih + bias_hh: ours goes into bias_ih, bias_hh is
     zero. Its equations are ours, so the two compute the same h_t (tests/test_torch.py).
     """
-    if not isinstance(check_model(model), LSTM):
+    if not isinstance(recurrent.check_model(model), LSTM):
         raise TypeError(f"model must be an LSTM, got {type(model).__name__}")
-    return to_torch_gated(model, TORCH_GATES)
+    return recurrent.to_torch_gated(model, TORCH_GATES)
 
 
 def from_torch_state_dict(state) -> LSTM:
     """Ch. 6 the LSTM of a state dict of the form ``to_torch_state_dict`` makes (torch tensors or
     arrays): gate blocks reordered, b_g = bias_ih + bias_hh for every gate."""
-    return LSTM(**from_torch_gated(state, TORCH_GATES))
+    return LSTM(**recurrent.from_torch_gated(state, TORCH_GATES))
