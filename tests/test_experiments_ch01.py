@@ -6,8 +6,6 @@ import numpy as np
 import pytest
 
 from vanishing.experiments import ch01 as ex
-from vanishing.mlp import init_mlp
-from vanishing.train import train_mlp_sgd
 
 
 def test_power_table_values():
@@ -76,40 +74,6 @@ def test_learning_speed_is_reproducible():
     a = ex.learning_speed("sigmoid", depth=3, width=8, steps=10, n_train=128, seed=3)
     b = ex.learning_speed("sigmoid", depth=3, width=8, steps=10, n_train=128, seed=3)
     np.testing.assert_array_equal(a.history.grad_b, b.history.grad_b)
-
-
-def test_training_reduces_the_loss_and_records_every_step():
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((128, 3))
-    y = x @ np.array([[1.0], [-2.0], [0.5]])
-    model = init_mlp([3, 8, 1], "tanh", rng=0)
-    _, history = train_mlp_sgd(model, x, y, steps=200, lr=0.05, batch_size=32, rng=1)
-    assert history.loss.shape == (200,) and history.grad_W.shape == (200, 2)
-    assert history.loss[-20:].mean() < 0.2 * history.loss[:20].mean()
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "error", "name"),
-    [
-        ({"steps": 0}, ValueError, "steps"),
-        ({"steps": 2.5}, ValueError, "steps"),
-        ({"batch_size": 0}, ValueError, "batch_size"),
-        ({"batch_size": 1000}, ValueError, "batch_size"),
-        ({"batch_size": 2.0}, TypeError, "batch_size"),
-    ],
-)
-def test_train_bad_input(kwargs, error, name):
-    model = init_mlp([2, 3, 1], "tanh", rng=0)
-    x, y = np.zeros((10, 2)), np.zeros((10, 1))
-    args = {"steps": 5, "lr": 0.1, "batch_size": 4} | kwargs
-    with pytest.raises(error, match=name):
-        train_mlp_sgd(model, x, y, **args)
-
-
-def test_train_rejects_mismatched_data():
-    model = init_mlp([2, 3, 1], "tanh", rng=0)
-    with pytest.raises(ValueError, match="x and y"):
-        train_mlp_sgd(model, np.zeros((10, 2)), np.zeros((9, 1)), steps=1, lr=0.1, batch_size=2)
 
 
 def test_per_example_weight_gradient_is_backward_times_forward():

@@ -23,10 +23,10 @@ from vanishing.experiments import ch05 as ex05
 from vanishing.experiments import ch06 as ex06
 from vanishing.fmt import sci
 from vanishing.linalg import nonnormal_example, power_norms, sigma_max
+from vanishing.optim import TrainHistory
 from vanishing.plotting import ch01, ch02, ch03, ch04, ch05, ch06, diagrams
 from vanishing.plotting.__main__ import FIGURES
 from vanishing.plotting.style import ACTIVATION_COLOURS
-from vanishing.train import MLPHistory
 
 same = np.testing.assert_array_equal
 close = np.testing.assert_allclose
@@ -86,9 +86,10 @@ def test_init_gradient_norms_draws_grad_a_left_and_grad_W_right_per_layer():
 
 def test_learning_speed_draws_each_hidden_layer_moving_average_and_how_far_it_moved():
     steps, L, smooth = 50, 4, 5
-    history = MLPHistory(
-        loss=_distinct(steps, seed=3), grad_W=_distinct(steps, L, seed=4),
-        grad_b=_distinct(steps, L, seed=5),
+    history = TrainHistory(
+        loss=_distinct(steps, seed=3), ema=_distinct(steps, seed=13),
+        grad_norm=_distinct(steps, seed=14), diverged=False,
+        records={"grad_W": _distinct(steps, L, seed=4), "grad_b": _distinct(steps, L, seed=5)},
     )  # fmt: skip
     result = ex01.LearningSpeed(
         activation="sigmoid",

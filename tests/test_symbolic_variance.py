@@ -148,8 +148,10 @@ def test_uniform_variance_monte_carlo():
 def test_xavier_matches_init(n_in, n_out):
     x = xavier()
     values = {x.n_in: n_in, x.n_out: n_out}
-    assert float(x.variance.subs(values)) == pytest.approx(weight_variance(n_in, n_out, "xavier"))
-    W = init_weight(n_in, n_out, "xavier_uniform", np.random.default_rng(4))
+    assert float(x.variance.subs(values)) == pytest.approx(
+        weight_variance(n_out, n_in, scheme="xavier")
+    )
+    W = init_weight(n_out, n_in, scheme="xavier_uniform", rng=np.random.default_rng(4))
     bound = float(x.bound.subs(values))
     assert np.max(np.abs(W)) <= bound
     assert np.max(np.abs(W)) == pytest.approx(bound, rel=0.01)  # the samples fill [-a, a]
@@ -184,7 +186,9 @@ def test_he_variance_and_decay():
     assert h.second_moment_decay.subs(h.L, 3) == sp.Rational(1, 8)
     assert h.norm_decay == 2 ** (-h.L / 2)
     for n in (10, 256):
-        assert float(h.variance.subs(h.n_in, n)) == pytest.approx(weight_variance(n, n, "he"))
+        assert float(h.variance.subs(h.n_in, n)) == pytest.approx(
+            weight_variance(n, n, scheme="he")
+        )
 
 
 @pytest.mark.parametrize("s", [0.3, 1.0, 2.5])

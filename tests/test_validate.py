@@ -40,8 +40,8 @@ def test_check_real_positive_rejects_zero_and_negatives(value):
 def test_bptt_rejects_the_cache_of_another_model(name):
     module = importlib.import_module(f"vanishing.{name}")
     init = getattr(module, f"init_{name}")
-    small = init(2, 3, 1) if name != "rnn" else init(2, 3, 1, "tanh")
-    wide = init(2, 4, 1) if name != "rnn" else init(2, 4, 1, "tanh")
+    small = init(2, 3, 1)
+    wide = init(2, 4, 1)
     x = np.random.default_rng(0).standard_normal((2, 5, 2))  # (B, T, n_x)
     cache = module.forward(wide, x)
     mismatch = r"^cache does not match model: cache\.[ch] has shape \(2, 6, 4\), expected \(2, 6, 3"

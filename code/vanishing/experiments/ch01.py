@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..init import as_generator
-from ..mlp import MLP, backward, forward, init_mlp, loss_and_grads, mse_loss
-from ..train import MLPHistory, train_mlp_sgd
+from ..mlp import MLP, backward, forward, init_mlp, layer_grad_norms, loss_and_grads, mse_loss
+from ..optim import SGD, TrainHistory, train
 from ..validate import check_choice, check_size
 
 
@@ -116,7 +116,7 @@ def gradient_norms_at_init(
     shape = (len(activations), depth)
     grad_W, grad_a, act, grad_W_batch = (np.empty(shape) for _ in range(4))
     for i, name in enumerate(activations):
-        model = init_mlp(sizes, name, scheme=scheme, rng=seed + 1)
+        model = init_mlp(sizes, activation=name, scheme=scheme, rng=seed + 1)
         cache = forward(model, x)
         _, grad_mean = mse_loss(cache.a[-1], y)  # (B, n_L): gradient of the batch-mean loss
         grads = backward(model, cache, grad_mean * batch)  # row b: gradient of example b's loss
@@ -142,7 +142,7 @@ class LearningSpeed:
     scheme: str
     lr: float
     seed: int
-    history: MLPHistory
+    history: TrainHistory  # also grad_W, grad_b (steps, L): ||dL/dW^(l)||_F, ||dL/db^(l)||_2
     rel_change: np.ndarray  # (L,) ||W_final - W_init||_F / ||W_init||_F per layer
     rel_path: np.ndarray  # (L,) lr * sum_t ||dL/dW^(l)||_F / ||W_init||_F: the path's length
     forward_std: np.ndarray  # (L-1,) std over test inputs of each hidden unit at init, mean
@@ -201,10 +201,17 @@ def learning_speed(
     x, y = _teacher_data(n_train + 512, d_in, rng)
     x_train, y_train, x_test, y_test = x[:n_train], y[:n_train], x[n_train:], y[n_train:]
     sizes = (d_in, *([width] * (depth - 1)), 1)
-    model0 = init_mlp(sizes, activation, scheme=scheme, rng=seed + 1)
-    model, history = train_mlp_sgd(
-        model0, x_train, y_train, steps=steps, lr=lr, batch_size=batch, rng=seed + 2
-    )
+    model0 = init_mlp(sizes, activation=activation, scheme=scheme, rng=seed + 1)
+    batch_rng = as_generator(seed + 2)
+
+    def batches(step: int) -> tuple[np.ndarray, np.ndarray]:
+        idx = batch_rng.choice(n_train, size=batch, replace=False)  # (B,)
+        return x_train[idx], y_train[idx]
+
+    def record(grads) -> dict[str, np.ndarray]:  # Nielsen's "speed of learning" of each layer
+        return {"grad_W": layer_grad_norms(grads), "grad_b": [np.linalg.norm(g) for g in grads.b]}
+
+    model, history = train(model0, loss_and_grads, batches, SGD(lr), steps=steps, record=record)
     norm0 = np.array([np.linalg.norm(W0) for W0 in model0.weights])
     moved = np.array(
         [np.linalg.norm(W1 - W0) for W0, W1 in zip(model0.weights, model.weights, strict=True)]

@@ -58,7 +58,9 @@ def norm_vs_lag(
             W_hh = random_matrix(n_h, rho=rho, kind=kind, rng=seed + 1)
             smax[v, r] = sigma_max(W_hh)
             # W_xh ~ N(0, 1): the input drives tanh units into saturation when x_std > 0.
-            model = init_rnn(1, n_h, 1, activation, W_hh=W_hh, scheme="normal", rng=seed + 2)
+            model = init_rnn(
+                1, n_h, 1, activation=activation, W_hh=W_hh, scheme="normal", rng=seed + 2
+            )
             P = jacobian_products(model, forward(model, x_std * x_base))[0]  # (T+1, n, n)
             with np.errstate(over="ignore", invalid="ignore"):
                 spectral = np.array([_norm2(P[T - k]) for k in range(T + 1)])
@@ -280,7 +282,7 @@ def tanh_lag_norms(
         raise ValueError(f"lag must be <= T = {T}, got {lag}")
     seed = check_int(seed, "seed")
     W1 = random_matrix(n_h, rho=1.0, kind="gaussian", rng=seed + 1)  # every W_hh is rho * W1
-    base = init_rnn(1, n_h, 1, "tanh", W_hh=W1, scheme="normal", rng=seed + 2)
+    base = init_rnn(1, n_h, 1, activation="tanh", W_hh=W1, scheme="normal", rng=seed + 2)
     z = np.random.default_rng(seed).standard_normal((1, T, 1))  # (B=1, T, n_x=1)
     x = scales[:, None, None] * z  # one batch row per input scale, (S, T, 1)
     out = np.empty((len(rhos), len(scales)))

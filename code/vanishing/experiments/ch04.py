@@ -8,7 +8,8 @@ import numpy as np
 
 from ..activations import get_activation
 from ..linalg import random_matrix, sigma_max, spectral_radius
-from ..mlp import MLP, backward, forward, init_mlp, loss_and_grads, mse_loss, sgd_step
+from ..mlp import MLP, backward, forward, init_mlp, loss_and_grads, mse_loss
+from ..optim import SGD
 from ..rnn import forward as rnn_forward
 from ..rnn import init_rnn, jacobian_products
 from ..validate import (
@@ -238,11 +239,13 @@ def dying_relu(
     stuck_shift, zero_grad_shift = np.empty((A, S, depth)), np.empty((A, S, depth))
     loss_lr, loss_init = np.empty((A, R)), np.empty(A)
     for a, name in enumerate(activations):
-        model0 = init_mlp(sizes, name, scheme="he", rng=seed + 1)  # same weights for each a
+        model0 = init_mlp(
+            sizes, activation=name, scheme="he", rng=seed + 1
+        )  # same weights for each a
         loss_init[a] = mse_loss(forward(model0, x_test).a[-1], y_test)[0]
         _, grads = loss_and_grads(model0, x_train, y_train)
         for r, lr in enumerate(lrs):
-            model = sgd_step(model0, grads, float(lr))
+            model = SGD(float(lr)).step(model0, grads)
             stuck_lr[a, r], zero_grad_lr[a, r], loss_lr[a, r] = _stuck_and_zero_grad(
                 model, x_test, y_test
             )
@@ -349,7 +352,9 @@ def pascanu_check(
             bound[m] = gamma_sigma[m] ** T
         for c, name in enumerate(conditions):
             kind, x_std = CONDITIONS[name]
-            model = init_rnn(1, n, 1, act.name, W_hh=W[kind], scheme="normal", rng=seed + 1)
+            model = init_rnn(
+                1, n, 1, activation=act.name, W_hh=W[kind], scheme="normal", rng=seed + 1
+            )
             P = jacobian_products(model, rnn_forward(model, x_std * x_base))[0, 0]  # (n, n)
             with np.errstate(over="ignore", invalid="ignore"):
                 norms[c, m] = _norm2(P)

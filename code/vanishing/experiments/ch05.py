@@ -253,7 +253,9 @@ def clipping_rescales_only(
     if far_lag >= T:
         raise ValueError(f"far_lag must be below T = {T}, got {far_lag}")
     rng = as_generator(seed, name="seed")
-    model = rnn.init_rnn(n_x, n_h, 1, "tanh", scheme="xavier", scheme_hh="lecun", rng=rng)
+    model = rnn.init_rnn(
+        n_x, n_h, 1, activation="tanh", scheme="xavier", scheme_hh="lecun", rng=rng
+    )
     x = rng.standard_normal((batch, T, n_x))  # (B, T, n_x)
     y = rng.standard_normal((batch, 1))  # (B, n_y): a target for y_hat_T only
     _, grads = rnn.loss_and_grads(model, x, y, loss_at="last")
@@ -262,10 +264,10 @@ def clipping_rescales_only(
     cache = rnn.forward(model, x)
     r = (cache.y_hat[:, -1] - y) / batch  # dL/dy_hat_T, (B, n_y)
     g_T = r @ model.W_hy  # dL/dh_T, (B, n_h)
-    before = rnn.gradient_by_lag(model, cache, g_T)  # (T,)
+    before = rnn.W_hh_grad_by_lag(model, cache, g_T)  # (T,)
     # The lag terms sum to dL/dW_hh and are linear in g_T, so the clipped gradient is BPTT run
     # from scale * g_T (checked below) and clipping's one factor reaches every term.
-    after = rnn.gradient_by_lag(model, cache, result.scale * g_T)  # (T,)
+    after = rnn.W_hh_grad_by_lag(model, cache, result.scale * g_T)  # (T,)
     dL_dh = np.zeros((batch, T, n_h))  # (B, T, n_h): only h_T feeds the loss directly
     dL_dh[:, -1] = result.scale * g_T
     check = relative_error(rnn.bptt(model, cache, dL_dh).W_hh, result.grads[1])
@@ -313,7 +315,7 @@ def glorot_bengio(
     sizes = [width] * (hidden + 1) + [N_OUT]
     acts, deltas, weight_grad_std = [], [], []
     for s, scheme in enumerate(schemes):
-        model = mlp.init_mlp(sizes, activation, scheme=scheme, rng=seed + 1 + s)
+        model = mlp.init_mlp(sizes, activation=activation, scheme=scheme, rng=seed + 1 + s)
         cache = mlp.forward(model, x)
         _, r = mlp.mse_loss(cache.a[-1], y)
         grads = mlp.backward(model, cache, r)
@@ -396,7 +398,7 @@ def he_decay(
     grad_a = np.empty((len(schemes), depth + 1))
     grad_W = np.empty((len(schemes), depth))
     for s, scheme in enumerate(schemes):
-        model = mlp.init_mlp(sizes, "relu", scheme=scheme, rng=seed + 1 + s)
+        model = mlp.init_mlp(sizes, activation="relu", scheme=scheme, rng=seed + 1 + s)
         cache = mlp.forward(model, x)
         _, r = mlp.mse_loss(cache.a[-1], y)
         grads = mlp.backward(model, cache, r)
@@ -452,17 +454,19 @@ def rnn_init_lags(
     x = rng.standard_normal((batch, T, n_x))  # (B, T, n_x)
     g_T = rng.standard_normal((batch, n))  # (B, n)
     g_T /= np.linalg.norm(g_T, axis=1, keepdims=True)  # unit ||dL/dh_T|| per sequence
-    gaussian = init_weight(n, n, "lecun", seed + 1)  # N(0, 1/n), shared by two variants
+    gaussian = init_weight(n, n, scheme="lecun", rng=seed + 1)  # N(0, 1/n), shared by two variants
     recurrent = {
         "tanh, Gaussian W": ("tanh", gaussian),
-        "tanh, orthogonal W": ("tanh", init_weight(n, n, "orthogonal", seed + 2)),
+        "tanh, orthogonal W": ("tanh", init_weight(n, n, scheme="orthogonal", rng=seed + 2)),
         "ReLU, identity W (IRNN)": ("relu", np.eye(n)),
         "ReLU, Gaussian W": ("relu", gaussian),
     }
     norms = np.empty((len(input_stds), len(RNN_VARIANTS), T + 1))
     for v, name in enumerate(RNN_VARIANTS):
         activation, W_hh = recurrent[name]
-        model = rnn.init_rnn(n_x, n, 1, activation, W_hh=W_hh, scheme="xavier", rng=seed + 3)
+        model = rnn.init_rnn(
+            n_x, n, 1, activation=activation, W_hh=W_hh, scheme="xavier", rng=seed + 3
+        )
         for i, std in enumerate(input_stds):
             cache = rnn.forward(model, std * x)
             norms[i, v] = rnn.state_gradient_norms(model, cache, g_T)[::-1]  # index = lag
@@ -486,14 +490,14 @@ class ResidualVsPlain:
 def _plain_and_residual(depth, width, x, y, seed):
     """(name, per-layer std of a^(0..L), ||dL/dW^(l)||, ||dL/da^(l)||) for the three nets."""
     out = []
-    model = mlp.init_mlp([width] * (depth + 1) + [N_OUT], "relu", scheme="he", rng=seed)
+    model = mlp.init_mlp([width] * (depth + 1) + [N_OUT], activation="relu", scheme="he", rng=seed)
     cache = mlp.forward(model, x)
     grads = mlp.backward(model, cache, mlp.mse_loss(cache.a[-1], y)[1])
     a, ga = cache.a[: depth + 1], grads.a[: depth + 1]
     out.append(("plain ReLU, He", a, mlp.layer_grad_norms(grads)[:depth], ga))
     for name, alpha in (("residual, α = 1", 1.0), ("residual, α = 1/√L", 1 / math.sqrt(depth))):
         res = residual.init_residual(
-            width, depth, N_OUT, "relu", scheme="he", alpha=alpha, rng=seed
+            width, depth, N_OUT, activation="relu", scheme="he", alpha=alpha, rng=seed
         )
         _, grads = residual.loss_and_grads(res, x, y)
         cache = residual.forward(res, x)
@@ -562,13 +566,19 @@ def remedies_summary(
     rows = []
     for activation, scheme in (("sigmoid", "standard"), ("tanh", "xavier"), ("relu", "he")):
         _, grads = mlp.loss_and_grads(
-            mlp.init_mlp(sizes, activation, scheme=scheme, rng=seed + 1), x, y
+            mlp.init_mlp(sizes, activation=activation, scheme=scheme, rng=seed + 1), x, y
         )
         rows.append(mlp.layer_grad_norms(grads)[:depth])
         if activation == "sigmoid":
             baseline = grads
     res = residual.init_residual(
-        width, depth, N_OUT, "relu", scheme="he", alpha=1 / math.sqrt(depth), rng=seed + 1
+        width,
+        depth,
+        N_OUT,
+        activation="relu",
+        scheme="he",
+        alpha=1 / math.sqrt(depth),
+        rng=seed + 1,
     )
     rows.append(residual.layer_grad_norms(residual.loss_and_grads(res, x, y)[1]))
     clipped = clip_by_global_norm(baseline.W + baseline.b, threshold)
