@@ -684,7 +684,7 @@ class ResidualDepthSweep:
 
 
 def residual_depth_sweep(
-    depths=(10, 30, 100, 300, 800), width: int = 64, batch: int = 32, seed: int = 0
+    depths=(10, 30, 100, 300, 800), width: int = 32, batch: int = 32, seed: int = 0
 ) -> ResidualDepthSweep:
     """Forward std of a^(L) for residual stacks of depth L: the zero-mean branch
     a + W2 relu(W1 a)/sqrt(L) and the positive-mean branch a + alpha relu(W a) (He init) with
