@@ -236,6 +236,79 @@ def cliff(
     )
 
 
+CLIFF_STARTS: tuple[tuple[float, float], ...] = (
+    (6.0, -4.0),
+    (5.5, -4.0),
+    (6.5, -4.0),
+    (6.0, -3.5),
+    (6.0, -4.5),
+    (5.0, -3.0),
+    (7.0, -5.0),
+)
+
+
+@dataclass(frozen=True)
+class CliffSweep:
+    """Plain and clipped gradient descent on the one-unit RNN from several starts and learning
+    rates; one row per (lr, start) pair, lr varying slowest."""
+
+    lrs: np.ndarray  # (R,)
+    starts: np.ndarray  # (S, 2)
+    threshold: float
+    start_loss: np.ndarray  # (R*S,)
+    plain_end: np.ndarray  # (R*S,) loss after `steps` plain steps
+    clipped_end: np.ndarray  # (R*S,)
+    plain_max_step: np.ndarray  # (R*S,) longest plain step in (w, b)
+    clipped_max_step: np.ndarray  # (R*S,)
+
+    def thrown_off(self, length: float = 10.0) -> tuple[int, int]:
+        """(plain, clipped) number of runs with a step longer than `length`."""
+        return int(np.sum(self.plain_max_step > length)), int(
+            np.sum(self.clipped_max_step > length)
+        )
+
+
+def cliff_sweep(
+    lrs=(0.005, 0.01, 0.02),
+    starts=CLIFF_STARTS,
+    *,
+    T: int = 50,
+    target: float = -2.0,
+    steps: int = 300,
+    threshold: float = 5.0,
+    x0: float = 0.5,
+) -> CliffSweep:
+    """Ch. 5 the cliff experiment from every (lr, start): plain and norm-clipped descent, all
+    runs side by side (one_unit_loss_and_grad is elementwise); clipping as in Algorithm 1."""
+    lrs = np.array([check_real(v, "lrs", positive=True) for v in lrs])
+    starts = np.array([_check_pair(v, "starts") for v in starts])  # (S, 2)
+    if lrs.size == 0 or starts.size == 0:
+        raise ValueError("lrs and starts must not be empty")
+    steps = check_size(steps, "steps")
+    threshold = check_real(threshold, "threshold", positive=True)
+    lr = np.repeat(lrs, len(starts))  # (N,)
+    P = np.tile(starts, (len(lrs), 1))  # (N, 2)
+    P = np.stack([P, P])  # (2, N, 2): plain, clipped
+    start_loss = None
+    max_step = np.zeros((2, len(lr)))
+    for k in range(steps + 1):
+        L, dw, db = one_unit_loss_and_grad(P[..., 0], P[..., 1], T=T, x0=x0, target=target)
+        if k == 0:
+            start_loss = L[0].copy()
+        if k == steps:
+            break
+        G = np.stack([dw, db], axis=-1)  # (2, N, 2)
+        with np.errstate(over="ignore", invalid="ignore"):
+            norm = np.hypot(dw[1], db[1])  # (N,)
+            scale = np.where(norm >= threshold, threshold / norm, 1.0)
+            G[1] *= scale[:, None]
+            step = lr[None, :, None] * G
+        step = np.where(np.isfinite(step), step, 0.0)  # an overflowed run stops moving
+        max_step = np.maximum(max_step, np.linalg.norm(step, axis=-1))
+        P = P - step
+    return CliffSweep(lrs, starts, threshold, start_loss, L[0], L[1], max_step[0], max_step[1])
+
+
 # b. clipping rescales every lag alike -----------------------------------------------------------
 
 
