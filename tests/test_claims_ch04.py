@@ -68,6 +68,10 @@ def test_pascanu_claims_hold_for_every_seed(seed):
     assert 3.0 < r.first_above_one("Gaussian W, N(0,1) input") < 4.0
     assert 1.5 < r.first_above_one("Gaussian W, zero input") < 2.5
     assert r.norms[driven[0], -1] > 1e5
+    gauss0 = r.conditions.index("Gaussian W, zero input")  # 'rho only about half sigma_max'
+    assert np.all(
+        (0.4 < r.gamma_rho[gauss0] / r.gamma_sigma) & (r.gamma_rho[gauss0] / r.gamma_sigma < 0.75)
+    )
     assert np.all(r.norms[driven][:, r.gamma_sigma >= 4.5] > 1.0)
 
 

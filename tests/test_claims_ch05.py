@@ -141,3 +141,10 @@ def test_remedies_ratios_hold_for_every_seed(seed):
     assert ratio[0] < 1e-20 and np.all((0.1 < ratio[1:4]) & (ratio[1:4] < 10))
     assert ratio[4] == pytest.approx(ratio[0], rel=1e-12)
     assert s.grad_W[3, -1] / s.grad_W[3, 0] < 2.0  # 'rises by less than a factor of two'
+
+
+def test_gaussian_tanh_rnn_dips_then_grows_at_width_64():
+    """'The Gaussian tanh curve dips and then grows' (64 units, small inputs), every seed."""
+    for seed in SEEDS:
+        curve = ex.rnn_init_lags(seed=seed).norms[0, 0]  # small inputs, tanh Gaussian W
+        assert curve[1:30].min() < 1.0 and curve[-1] > 5.0

@@ -235,6 +235,16 @@ BAD = [
     (ex.residual_vs_plain, {"width": 1.5}, TypeError, "width"),
     (ex.residual_vs_plain, {"batch": 0}, ValueError, "batch"),
     (ex.remedies_summary, {"threshold": math.inf}, ValueError, "threshold"),
+    (ex.cliff_sweep, {"lrs": (0.01, -1.0)}, ValueError, "lrs"),
+    (ex.cliff_sweep, {"starts": ((1.0,),)}, TypeError, "starts"),
+    (ex.cliff_sweep, {"steps": 0}, ValueError, "steps"),
+    (ex.rnn_init_spread, {"m": 200}, ValueError, "m"),
+    (ex.rnn_init_spread, {"seeds": ()}, ValueError, "seeds"),
+    (ex.mean_field, {"activation": "relu"}, ValueError, "activation"),
+    (ex.mean_field, {"sigma_w2": 0.0}, ValueError, "sigma_w2"),
+    (ex.residual_depth_sweep, {"depths": ()}, TypeError, "depths"),
+    (ex.residual_depth_sweep, {"depths": (10, 0)}, ValueError, "depths"),
+    (ex.glorot_bengio, {"n_jacobian": 600}, ValueError, "n_jacobian"),
     (ex.remedies_summary, {"depth": 0}, ValueError, "depth"),
 ]
 
