@@ -60,3 +60,17 @@ def built_book(tmp_path_factory) -> Path:
     (ROOT / "_build" / "test-build.log").write_text(log)
     assert result.returncode == 0, f"strict build failed:\n{log[-6000:]}"
     return out / "_build" / "html"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium driven by playwright (skipped, or failed in CI, without it)."""
+    from test_browser import CHROMIUM_FLAGS, require_chromium
+
+    path = require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_FLAGS)
+        yield b
+        b.close()

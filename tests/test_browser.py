@@ -45,20 +45,13 @@ def require_chromium() -> str:
     return path
 
 
-@pytest.fixture(scope="module")
-def browser():
-    path = require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_FLAGS)
-        yield b
-        b.close()
-
-
-def open_offline(browser, url: str):
-    """Open ``url`` with every non-file request refused; return (page, failed, errors)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+def open_offline(browser, url: str, width: int = 1280):
+    """Open ``url`` at ``width`` px (a touch screen below 992 px) with every non-file request
+    refused; return (page, failed, errors)."""
+    touch = width < 992
+    context = browser.new_context(
+        viewport={"width": width, "height": 900}, is_mobile=touch, has_touch=touch
+    )
     failed: list[str] = []
     errors: list[str] = []
 

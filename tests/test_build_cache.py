@@ -44,6 +44,7 @@ def _book(tmp: Path) -> Path:
         src / "code" / "vanishing",
         ignore=shutil.ignore_patterns("__pycache__"),
     )
+    shutil.copytree(ROOT / "_static", src / "_static")
     (src / "_toc.yml").write_text(
         "format: jb-book\nroot: book/matrix\nchapters:\n  - file: book/plain\n"
     )
@@ -110,6 +111,13 @@ def test_a_package_edit_reruns_the_chapters_that_import_it_and_only_those(tmp_pa
     assert "its package code changed" not in log
     assert "0 added, 0 changed, 0 removed" in log
     assert _entry(src) == "3/100" and _pid(src) == plain_pid
+
+    # A CSS-only edit reaches the HTML too (Sphinx copies static files only when it writes).
+    css = src / "_static" / "vanishing.css"
+    css.write_text(css.read_text() + "\n/* a style edit */\n")
+    _build(src)
+    assert "a style edit" in (src / "_build" / "html" / "_static" / "vanishing.css").read_text()
+    assert _pid(src) == plain_pid
 
     # `jupyter-book clean` (without --all) keeps the execution cache: still no stale number.
     _jb(src, "clean")

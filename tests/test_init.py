@@ -93,3 +93,63 @@ def test_bad_input_names_argument(kwargs, exc, name):
     args = {"n_in": 3, "n_out": 4, "scheme": "lecun", "rng": 0} | kwargs
     with pytest.raises(exc, match=rf"^{name}\b"):
         init_weight(**args)
+
+
+UNIFORM_BOUND = {
+    "standard": lambda n_in, n_out: 1 / np.sqrt(n_in),
+    "xavier_uniform": lambda n_in, n_out: np.sqrt(6 / (n_in + n_out)),
+}
+
+
+@pytest.mark.parametrize("scheme", UNIFORM_BOUND)
+@pytest.mark.parametrize(("n_in", "n_out"), [(200, 50), (50, 200)])
+def test_uniform_bounds_are_tight_for_wide_and_tall_layers(scheme, n_in, n_out):
+    # A bound computed from the wrong fan is too wide in one orientation and too narrow in the
+    # other: the largest |W_ij| of 10^4 draws must lie within 0.1 % below the right bound.
+    W = init_weight(n_in, n_out, scheme, 5)
+    c = UNIFORM_BOUND[scheme](n_in, n_out)
+    assert W.shape == (n_out, n_in)
+    assert 0.999 * c < np.max(np.abs(W)) <= c
+
+
+@pytest.mark.parametrize(("n_in", "n_out"), [(400, 100), (100, 400)])
+def test_fan_in_schemes_keep_the_forward_variance_of_wide_and_tall_layers(n_in, n_out):
+    # z = W a with a ~ N(0, 1): Var(z) = n_in Var(W_ij), so lecun gives 1, he 2 and xavier
+    # 2 n_in / (n_in + n_out); dL/da = W^T g has n_out Var(W_ij) (xavier: 2 n_out / (n_in + n_out)).
+    rng = np.random.default_rng(6)
+    a = rng.standard_normal((n_in, 500))  # 500 examples as columns
+    g = rng.standard_normal((n_out, 500))
+    expected = {
+        "lecun": (1.0, n_out / n_in),
+        "he": (2.0, 2 * n_out / n_in),
+        "xavier": (2 * n_in / (n_in + n_out), 2 * n_out / (n_in + n_out)),
+    }
+    for scheme, (forward, backward) in expected.items():
+        W = init_weight(n_in, n_out, scheme, rng)
+        assert (W @ a).var() == pytest.approx(forward, rel=0.05), scheme
+        assert (W.T @ g).var() == pytest.approx(backward, rel=0.05), scheme
+
+
+@pytest.mark.parametrize("scheme", INIT_SCHEMES)
+@pytest.mark.parametrize(("n_in", "n_out"), [(6, 5), (5, 6), (1, 4), (4, 1)])
+def test_every_scheme_returns_float64_of_shape_n_out_by_n_in(scheme, n_in, n_out):
+    W = init_weight(n_in, n_out, scheme, 7)
+    assert W.shape == (n_out, n_in) and W.dtype == np.float64 and np.all(np.isfinite(W))
+    assert weight_variance(n_in, n_out, scheme) == pytest.approx(FORMULAS[scheme](n_in, n_out))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "name"),
+    [
+        ({"n_in": 0}, ValueError, "n_in"),
+        ({"n_out": -1}, ValueError, "n_out"),
+        ({"n_in": 2.5}, TypeError, "n_in"),
+        ({"n_out": np.float64(3)}, TypeError, "n_out"),
+        ({"scheme": "Xavier"}, ValueError, "scheme"),
+        ({"scheme": 1}, TypeError, "scheme"),
+    ],
+)
+def test_weight_variance_bad_input_names_argument(kwargs, exc, name):
+    args = {"n_in": 3, "n_out": 4, "scheme": "lecun"} | kwargs
+    with pytest.raises(exc, match=rf"^{name}\b"):
+        weight_variance(**args)

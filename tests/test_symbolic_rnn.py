@@ -10,6 +10,7 @@ from vanishing.gradcheck import central_difference
 from vanishing.symbolic import (
     bptt_formula,
     bptt_formula_latex,
+    bptt_from_unrolled,
     phi_prime,
     unrolled_matrix,
     unrolled_scalar,
@@ -316,11 +317,60 @@ def test_matrix_latex_display():
     )
 
 
+# --------------------------------------------------------------------------- (d) derived
+
+
+@cache
+def _derived(T):
+    return bptt_from_unrolled(T)
+
+
+@pytest.mark.parametrize("T", [1, 2, 3, 4, 5])
+def test_diff_of_the_unrolled_loss_is_the_bptt_pattern(T):
+    derived = _derived(T)
+    assert derived.agrees
+    assert derived.difference.shape == (2, 2)
+    # sympy.diff did the chain rule: phi' appears, as phi_prime, T times per unit, no Subs left.
+    names = {f.func.__name__ for f in derived.grad_diff.atoms(sp.core.function.AppliedUndef)}
+    assert names == {"phi", "phi_prime"}
+    assert not derived.grad_diff.atoms(sp.Subs, sp.Derivative)
+
+
+@pytest.mark.parametrize("T", [2, 3])
+def test_the_comparison_can_fail(T):
+    """Without its oldest term (k = 1) the pattern no longer equals the derivative."""
+    from vanishing.symbolic.rnn import _expanded_difference
+
+    derived = _derived(T)
+    assert len(derived.pattern_terms) == T
+    truncated = derived.grad_pattern - derived.pattern_terms[0]
+    assert _expanded_difference(derived.grad_diff, truncated) != sp.zeros(2, 2)
+
+
+@pytest.mark.parametrize("T", [1, 2, 3])
+def test_derived_gradient_with_tanh_matches_finite_differences(T):
+    derived = _derived(T)
+    phi, phi_prime = sp.Function("phi", real=True), sp.Function("phi_prime", real=True)
+    concrete = derived.grad_diff.replace(phi, sp.tanh).replace(
+        phi_prime, lambda z: 1 - sp.tanh(z) ** 2
+    )
+    loss = derived.loss.replace(phi, sp.tanh)
+    W = derived.W_hh
+    others = sorted(loss.free_symbols - set(W), key=str)
+    rng = np.random.default_rng(900 + T)
+    point = rng.normal(size=len(others))
+    f_grad = sp.lambdify([list(W), others], concrete)
+    f_loss = sp.lambdify([list(W), others], loss)
+    W0 = rng.normal(size=W.shape)
+    fd = central_difference(lambda: f_loss(W0.ravel(), point), W0)
+    np.testing.assert_allclose(f_grad(W0.ravel(), point), fd, rtol=1e-6, atol=1e-10)
+
+
 # --------------------------------------------------------------------------- bad input
 
 
 @pytest.mark.parametrize(
-    "func", [unrolled_scalar, unrolled_matrix, bptt_formula, bptt_formula_latex]
+    "func", [unrolled_scalar, unrolled_matrix, bptt_formula, bptt_formula_latex, bptt_from_unrolled]
 )
 @pytest.mark.parametrize(
     ("bad", "error"),
@@ -329,6 +379,12 @@ def test_matrix_latex_display():
 def test_bad_T_raises_naming_T(func, bad, error):
     with pytest.raises(error, match="T"):
         func(bad)
+
+
+@pytest.mark.parametrize(("bad", "error"), [(0, ValueError), (1.5, TypeError)])
+def test_bad_hidden_size_raises_naming_it(bad, error):
+    with pytest.raises(error, match="hidden_size"):
+        bptt_from_unrolled(2, hidden_size=bad)
 
 
 @pytest.mark.parametrize("activation", ["relu", "Tanh", None, 3])

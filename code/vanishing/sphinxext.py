@@ -138,6 +138,30 @@ def _changed_dependencies(app, env, added, changed, removed) -> list[str]:
     return sorted(doc for doc, digest in current.items() if recorded.get(doc) != digest)
 
 
+def _static_hash(app) -> str:
+    """SHA-256 of the names and contents of every file in the project's static folders."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for folder in app.config.html_static_path:
+        root = Path(app.confdir, folder)
+        for path in sorted(root.rglob("*")) if root.is_dir() else []:
+            if path.is_file():
+                digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _changed_static_files(app, env, added, changed, removed) -> list[str]:
+    """Read the root page again when a static file (the book's CSS or JS) changed: Sphinx copies
+    static files only in a build that writes a page, so a CSS-only edit would otherwise never
+    reach the HTML (Sphinx's ``env-get-outdated``)."""
+    digest = _static_hash(app)
+    if getattr(env, "vanishing_static_hash", None) == digest:
+        return []
+    env.vanishing_static_hash = digest  # pickled with the environment after reading
+    return [app.config.root_doc] if app.config.root_doc in env.found_docs else []
+
+
 _READ_HASHES: dict[int, dict[str, str]] = {}  # per build environment: docname -> hash when read
 
 
@@ -310,6 +334,7 @@ def setup(app):
     # html-page-context is emitted "first result wins": run before any handler that returns.
     app.connect("html-page-context", _drop_duplicate_scripts, priority=100)
     app.connect("env-get-outdated", _changed_dependencies)
+    app.connect("env-get-outdated", _changed_static_files)
     app.connect("env-before-read-docs", _prefill_cache)
     app.connect("build-finished", _record_hashes)
     app.connect("html-page-context", _note_written_page)

@@ -6,29 +6,37 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..activations import get_activation
 from ..init import as_generator
 from ..linalg import random_matrix
 from ..rnn import forward, gradient_by_lag, init_rnn
+from ..validate import check_int, check_real, check_size
+
+SEEDS = (0, 1, 2, 3, 4)
 
 
 @dataclass(frozen=True)
 class LagContributions:
-    """Norms of the per-step terms of dL/dW_hh for a loss at the last step, for several W_hh."""
+    """Norms of the per-step terms of dL/dW_hh for a loss at the last step, per seed and W_hh."""
 
     rhos: tuple[float, ...]  # spectral radius of each W_hh (orthogonal times rho)
     activation: str
+    input_scale: float  # x_t ~ N(0, input_scale^2 I)
+    n_h: int
+    seeds: tuple[int, ...]
     lags: np.ndarray  # (T,) lag = T - k, 0..T-1
-    norms: np.ndarray  # (R, T) ||term at lag||_F; the last (k = 1) is 0 because h_0 = 0
+    norms: np.ndarray  # (S, R, T) ||term at lag||_F; the last (k = 1) is 0 because h_0 = 0
+    mean_phi_prime: np.ndarray  # (S, R) phi'(z) averaged over examples, steps and units
 
     @property
     def relative(self) -> np.ndarray:
-        """(R, T) each term's norm divided by the lag-0 term's."""
-        return self.norms / self.norms[:, :1]
+        """(S, R, T) each term's norm divided by the lag-0 term's."""
+        return self.norms / self.norms[..., :1]
 
     @property
     def share_within(self) -> np.ndarray:
-        """(R, T) share of the summed term norms that lies within the first lag+1 lags."""
-        return np.cumsum(self.norms, axis=1) / self.norms.sum(axis=1, keepdims=True)
+        """(S, R, T) share of the summed term norms that lies within the first lag+1 lags."""
+        return np.cumsum(self.norms, axis=-1) / self.norms.sum(axis=-1, keepdims=True)
 
 
 def gradient_by_lag_experiment(
@@ -38,16 +46,30 @@ def gradient_by_lag_experiment(
     n_h: int = 32,
     n_x: int = 4,
     batch: int = 32,
+    input_scale: float = 1.0,
     activation: str = "tanh",
-    seed: int = 0,
+    seeds: tuple[int, ...] = SEEDS,
 ) -> LagContributions:
-    """Split dL/dW_hh of a loss at step T into its per-step terms (the BPTT sum); measure each."""
-    rng = as_generator(seed)
-    x = rng.standard_normal((batch, T, n_x))  # (B, T, n_x)
-    g_T = rng.standard_normal((batch, n_h)) / np.sqrt(n_h)  # (B, n_h): dL/dh_T of some loss
-    norms = np.empty((len(rhos), T))
-    for i, rho in enumerate(rhos):
-        W_hh = random_matrix(n_h, rho=rho, kind="orthogonal", rng=seed + 1)
-        model = init_rnn(n_x, n_h, 1, activation, W_hh=W_hh, rng=seed + 2)
-        norms[i] = gradient_by_lag(model, forward(model, x), g_T)
-    return LagContributions(tuple(float(r) for r in rhos), activation, np.arange(T), norms)
+    """Ch. 2: split dL/dW_hh of a loss at step T into its per-step terms; measure each, per seed."""
+    T, n_h = check_size(T, "T"), check_size(n_h, "n_h")
+    n_x, batch = check_size(n_x, "n_x"), check_size(batch, "batch")
+    input_scale = check_real(input_scale, "input_scale", positive=True)
+    rhos = tuple(check_real(r, "rhos", positive=True) for r in rhos)
+    seeds = tuple(check_int(s, "seeds") for s in seeds)
+    if not rhos or not seeds:
+        raise ValueError("rhos and seeds must not be empty")
+    norms = np.empty((len(seeds), len(rhos), T))
+    mean_phi_prime = np.empty((len(seeds), len(rhos)))
+    for s, seed in enumerate(seeds):
+        rng = as_generator(seed)
+        x = input_scale * rng.standard_normal((batch, T, n_x))  # (B, T, n_x)
+        g_T = rng.standard_normal((batch, n_h)) / np.sqrt(n_h)  # (B, n_h): dL/dh_T of some loss
+        for i, rho in enumerate(rhos):
+            W_hh = random_matrix(n_h, rho=rho, kind="orthogonal", rng=seed + 1)
+            model = init_rnn(n_x, n_h, 1, activation, W_hh=W_hh, rng=seed + 2)
+            cache = forward(model, x)
+            norms[s, i] = gradient_by_lag(model, cache, g_T)
+            mean_phi_prime[s, i] = get_activation(activation).phi_prime(cache.z).mean()
+    return LagContributions(
+        rhos, activation, input_scale, n_h, seeds, np.arange(T), norms, mean_phi_prime
+    )

@@ -26,11 +26,11 @@ FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
         lambda: ch01.repeated_factors(ex01.power_table()),
     ),
     "ch01-init-gradient-norms": (
-        "per-layer gradient norms of a 20-layer MLP at initialisation (chapter 1)",
+        "back-propagated signal and weight gradient per layer of a 20-layer MLP (chapter 1)",
         lambda: ch01.init_gradient_norms(ex01.gradient_norms_at_init()),
     ),
     "ch01-learning-speed": (
-        "per-layer learning speed of a deep sigmoid MLP during training (chapter 1)",
+        "per-layer gradient size and distance moved of a deep sigmoid MLP (chapter 1)",
         lambda: ch01.learning_speed(ex01.learning_speed()),
     ),
     "ch02-unrolled-rnn": (
@@ -38,16 +38,28 @@ FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
         lambda: diagrams.unrolled_rnn(4),
     ),
     "ch02-lag-contributions": (
-        "size of each term of the BPTT sum against its lag (chapter 2)",
-        lambda: ch02.lag_contributions(ex02.gradient_by_lag_experiment()),
+        "size of each term of the BPTT sum against its lag, strong and weak input (chapter 2)",
+        lambda: ch02.lag_contributions(
+            tuple(ex02.gradient_by_lag_experiment(input_scale=s) for s in (1.0, 0.1))
+        ),
     ),
     "ch03-transient-growth": (
         "norms of powers of a non-normal 2x2 matrix (chapter 3)",
         lambda: ch03.transient_growth(ex03.transient_growth()),
     ),
+    "ch03-eigenvector-bound": (
+        "powers of diagonalisable non-normal matrices against kappa_2(V) rho^k (chapter 3)",
+        lambda: ch03.eigenvector_bound(ex03.eigenvector_bound(), ex03.gaussian_powers()),
+    ),
     "ch03-norm-vs-lag": (
         "Jacobian-product norm against lag for spectral radius 0.5..1.5 (chapter 3)",
         lambda: ch03.norm_vs_lag(ex03.norm_vs_lag()),
+    ),
+    "ch03-order-chaos": (
+        "tanh Jacobian products over spectral radius x input scale, five seeds (chapter 3)",
+        lambda: ch03.order_chaos(
+            ex03.order_chaos(), ex03.order_chaos(ex03.CURVE_RHOS, widths=(64, 128))
+        ),
     ),
     "ch04-activations": (
         "six activation functions and their derivatives (chapter 4)",

@@ -30,11 +30,13 @@ from vanishing.symbolic.powers import (
     spectral_radius_exact,
 )
 from vanishing.symbolic.rnn import (
+    BPTTDerivation,
     BPTTFormula,
     MatrixRNN,
     ScalarRNN,
     bptt_formula,
     bptt_formula_latex,
+    bptt_from_unrolled,
     phi_prime,
     unrolled_matrix,
     unrolled_scalar,
@@ -58,11 +60,13 @@ __all__ = [
     "sigmoid_chain",
     "sigmoid_prime_max",
     # chapter 2: rnn
+    "BPTTDerivation",
     "BPTTFormula",
     "MatrixRNN",
     "ScalarRNN",
     "bptt_formula",
     "bptt_formula_latex",
+    "bptt_from_unrolled",
     "phi_prime",
     "unrolled_matrix",
     "unrolled_scalar",

@@ -16,15 +16,18 @@ import re
 from dataclasses import dataclass
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from .deep import _chain_product, _check_positive_int, _entry_matrix
 
 __all__ = [
+    "BPTTDerivation",
     "BPTTFormula",
     "MatrixRNN",
     "ScalarRNN",
     "bptt_formula",
     "bptt_formula_latex",
+    "bptt_from_unrolled",
     "phi_prime",
     "unrolled_matrix",
     "unrolled_scalar",
@@ -227,6 +230,100 @@ def bptt_formula(T: int = 3) -> BPTTFormula:
 def bptt_formula_latex(T: int = 3) -> str:
     """Chapter 2, LaTeX of dL/dW_hh (right-hand side): the T-stage BPTT expansion, k = T first."""
     return sp.latex(bptt_formula(T).expr, order="none")
+
+
+# --------------------------------------------------------------------------- derivation
+
+
+@dataclass(frozen=True)
+class BPTTDerivation:
+    """Chapter 2, dL/dW_hh of an unrolled RNN with an unspecified activation phi, two ways.
+
+    ``grad_diff`` is sympy.diff of the composed loss, entry by entry; ``grad_pattern`` is
+    ``bptt_formula(T)`` evaluated factor by factor on the same network. SymPy writes phi'(z) as
+    the undefined function ``phi_prime`` in both.
+    """
+
+    T: int
+    W_hh: sp.ImmutableMatrix  # entries w_{ij}
+    loss: sp.Expr  # 1/2 ||h_T - y||^2, fully composed
+    grad_diff: sp.ImmutableMatrix  # [dL/dw_ij] by sympy.diff
+    grad_pattern: sp.ImmutableMatrix  # bptt_formula(T) on the same symbols
+    pattern_terms: tuple  # k = 1..T: the terms of grad_pattern
+    difference: sp.ImmutableMatrix  # grad_diff - grad_pattern, expanded, phi(.) as atoms
+
+    @property
+    def agrees(self) -> bool:
+        """True if the derived gradient equals the BPTT pattern identically."""
+        return all(entry == 0 for entry in self.difference)
+
+
+_PHI = sp.Function("phi", real=True)
+_PHI_PRIME = sp.Function("phi_prime", real=True)
+
+
+def _phi_prime_as_function(expr: sp.Expr) -> sp.Expr:
+    """Write SymPy's Subs(Derivative(phi(xi), xi), xi, z) as phi_prime(z)."""
+
+    def is_phi_derivative(e) -> bool:
+        return isinstance(e, sp.Derivative) and getattr(e.expr, "func", None) == _PHI
+
+    expr = expr.replace(
+        lambda e: isinstance(e, sp.Subs) and is_phi_derivative(e.expr),
+        lambda e: _PHI_PRIME(e.point[0]),
+    )
+    return expr.replace(is_phi_derivative, lambda e: _PHI_PRIME(e.variables[0]))
+
+
+def bptt_from_unrolled(T: int = 3, hidden_size: int = 2) -> BPTTDerivation:
+    """Chapter 2, sympy.diff of the unrolled loss, compared with the BPTT pattern bptt_formula(T).
+
+    h_t = phi(W_hh h_{t-1} + u x_t) with phi unspecified, h_0 and the inputs symbols,
+    L = 1/2 ||h_T - y||^2. Both sides are polynomials in the entries and in the values
+    phi(z_{t,i}), phi'(z_{t,i}); the difference is expanded with those values as atoms.
+    """
+    T = _check_positive_int(T, "T")
+    n = _check_positive_int(hidden_size, "hidden_size")
+    W = _entry_matrix("w", n, n)
+    u = sp.ImmutableMatrix(n, 1, lambda i, _: sp.Symbol(f"u_{{{i + 1}}}", real=True))
+    xs = sp.symbols(f"x_1:{T + 1}", real=True)
+    h = [_state_vector("h", 0, n)]
+    y = sp.ImmutableMatrix(n, 1, lambda i, _: sp.Symbol(f"y_{{{i + 1}}}", real=True))
+    z = []
+    for t in range(T):  # the unrolled computation
+        z.append(sp.ImmutableMatrix(W * h[-1] + u * xs[t]))
+        h.append(z[-1].applyfunc(_PHI))
+    error = h[T] - y
+    loss = (error.T * error)[0, 0] / 2
+    grad_diff = sp.ImmutableMatrix(
+        n, n, lambda i, j: _phi_prime_as_function(sp.diff(loss, W[i, j]))
+    )
+
+    formula = bptt_formula(T)  # the pattern, evaluated factor by factor on this network
+    values = {formula.W_hh: W, formula.g: error}
+    values |= {formula.h[t]: h[t] for t in range(T)}
+    values |= {formula.diags[t]: sp.diag(*z[t].applyfunc(_PHI_PRIME)) for t in range(T)}
+
+    def value(factor):
+        return value(factor.arg).T if isinstance(factor, sp.Transpose) else values[factor]
+
+    terms = []
+    for term in formula.terms:
+        product = None
+        for factor in term.args:
+            product = value(factor) if product is None else product * value(factor)
+        terms.append(sp.ImmutableMatrix(product))
+    grad_pattern = sp.ImmutableMatrix(sum(terms[1:], terms[0]))
+
+    difference = _expanded_difference(grad_diff, grad_pattern)
+    return BPTTDerivation(T, W, loss, grad_diff, grad_pattern, tuple(terms), difference)
+
+
+def _expanded_difference(a: sp.ImmutableMatrix, b: sp.ImmutableMatrix) -> sp.ImmutableMatrix:
+    """a - b expanded as a polynomial, each call phi(.) or phi_prime(.) taken as one atom."""
+    atoms = a.atoms(AppliedUndef) | b.atoms(AppliedUndef)
+    as_symbols = {f: sp.Dummy() for f in atoms}  # xreplace replaces outermost calls first
+    return sp.ImmutableMatrix((a - b).xreplace(as_symbols).applyfunc(sp.expand))
 
 
 # --------------------------------------------------------------------------- matrix RNN
