@@ -165,7 +165,6 @@ def pascanu(result: PascanuCheck) -> Figure:
     )
     ax.set_xlabel(r"$\gamma\,\sigma_{\max}(\mathbf{W}_{hh})$")
     ax.set_ylabel(rf"$\|\partial\mathbf{{h}}_{{{result.T}}}/\partial\mathbf{{h}}_0\|_2$")
-    ax.set_ylim(1e-45, 1e50)
     ax.legend(frameon=False, fontsize=8, loc="lower right")
     ax.set_title(
         f"{result.activation} RNN, T = {result.T}: "
