@@ -431,7 +431,10 @@ def test_pascanu_draws_each_condition_against_gamma_sigma_with_the_bound():
         same(line.y, norms[c][shown])
         assert line.linestyle == "None" and line.color == to_rgba(ch04.CONDITION_COLOURS[name])
     assert ax.vlines == [1.0] and ax.hlines == [1.0]
-    assert ax.text_strings() == ["vanishing guaranteed"]
+    assert ax.text_strings() == [
+        "part 1:\nvanishing\nguaranteed",
+        "part 2: explosion possible, not certain",
+    ]
     assert ax.yscale == "log"
     ax.assert_shows_all_data()
     assert "20" in ax.ylabel
@@ -483,7 +486,8 @@ def test_cliff_draws_the_surface_both_paths_their_losses_and_the_jump():
     loss[0, 0] = 1e-9  # below the colour floor 1e-4
     result = ex05.Cliff(
         w=w, b=b, loss=loss, T=5, x0=0.5, target=0.7, start=(1.5, -2.5), lr=0.3,
-        threshold=2.0, plain=plain, clipped=clipped,
+        threshold=2.0, plain=plain, clipped=clipped, bounded_loss_after=0.49,
+        bounded_grad_after=0.0,
     )  # fmt: skip
     fig = ch05.cliff(result)
     panels = read(fig)
@@ -554,6 +558,7 @@ def test_glorot_bengio_draws_each_layers_histogram_per_scheme():
         weight_grad_std=np.ones((S, H)),
         act_bins=np.linspace(-1, 1, K + 1), act_hist=rng.integers(1, 99, (S, H, K)),
         grad_bins=np.linspace(-0.1, 0.1, K + 1), grad_hist=rng.integers(1, 99, (S, H, K)),
+        jacobian_sv=np.ones((S, H)),
     )  # fmt: skip
     panels = read(ch05.glorot_bengio(result))
     assert len(panels) == 2 * S
@@ -636,6 +641,23 @@ def test_residual_vs_plain_draws_forward_std_and_weight_gradients():
     for panel in (fwd, grad):
         assert panel.yscale == "log"
         panel.assert_shows_all_data()
+
+
+def test_residual_depth_sweep_draws_the_last_layer_spread_per_branch_against_depth():
+    branches = ("zero-mean", "relu, sqrt", "relu, 1/L")
+    depths = np.array([10, 30, 100, 300])
+    result = ex05.ResidualDepthSweep(
+        branches=branches, depths=depths, width=8, final_std=_distinct(3, 4, seed=34),
+        final_mean=np.zeros((3, 4)),
+    )  # fmt: skip
+    (ax,) = read(ch05.residual_depth_sweep(result))
+    assert ax.legend_order == list(branches)
+    for v, name in enumerate(branches):
+        same(ax.legend_line(name).x, depths)
+        same(ax.legend_line(name).y, result.final_std[v])
+    assert ax.xscale == ax.yscale == "log" and ax.hlines == [1.0]
+    assert "width 8" in ax.title
+    ax.assert_shows_all_data()
 
 
 def test_remedies_summary_draws_each_remedy_with_the_clipped_one_dashed():

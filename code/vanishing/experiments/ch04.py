@@ -303,6 +303,15 @@ class PascanuCheck:
         """(C, M) True where ||dh_T/dh_0|| > 1."""
         return self.norms > 1.0
 
+    def first_above_one(self, condition: str) -> float:
+        """The smallest gamma sigma_max on the grid at which `condition`'s product exceeds 1 and
+        stays above 1 for every larger value (nan if it never does)."""
+        check_choice(condition, "condition", self.conditions, kind="condition")
+        c = self.conditions.index(condition)
+        below = np.flatnonzero(~self.exploded[c])
+        start = 0 if below.size == 0 else below[-1] + 1
+        return float(self.gamma_sigma[start]) if start < self.gamma_sigma.size else float("nan")
+
 
 def _norm2(M: np.ndarray) -> float:
     """Spectral norm, inf for a matrix that overflowed."""
@@ -314,8 +323,8 @@ def pascanu_check(
     *,
     n: int = 32,
     T: int = 60,
-    n_matrices: int = 40,
-    gs_range: tuple[float, float] = (0.5, 1.5),
+    n_matrices: int = 56,
+    gs_range: tuple[float, float] = (0.5, 6.0),
     conditions: tuple[str, ...] = tuple(CONDITIONS),
     vanish_tol: float = 1e-3,
     seed: int = 0,
@@ -324,7 +333,9 @@ def pascanu_check(
     for exploding: ||dh_T/dh_0|| of RNNs whose W_hh has gamma sigma_max on a grid over gs_range.
 
     For each grid value one random W_hh of each kind is drawn, rescaled to that sigma_max;
-    W_xh ~ N(0, 1), one input channel, h_0 = 0, biases 0, and the input is 0 or N(0, 1).
+    W_xh ~ N(0, 1), one input channel, h_0 = 0, biases 0, and the input is 0 or N(0, 1). For tanh
+    with zero input the state never leaves the fixed point h = 0, so the product is exactly the
+    T-th power of W_hh.
     """
     act = check_activation(activation, "activation")
     n, T, M = check_size(n, "n"), check_size(T, "T"), check_size(n_matrices, "n_matrices")

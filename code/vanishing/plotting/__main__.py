@@ -98,12 +98,16 @@ FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
         lambda: ch05.he_decay(ex05.he_decay()),
     ),
     "ch05-rnn-init-lags": (
-        "gradient against lag for four recurrent initialisations (chapter 5)",
+        "gradient against lag for five recurrent initialisations (chapter 5)",
         lambda: ch05.rnn_init_lags(ex05.rnn_init_lags()),
     ),
     "ch05-residual": (
         "plain vs residual stacks, with and without branch scaling (chapter 5)",
         lambda: ch05.residual_vs_plain(ex05.residual_vs_plain()),
+    ),
+    "ch05-residual-depth": (
+        "last-layer spread of residual stacks against depth, per branch type (chapter 5)",
+        lambda: ch05.residual_depth_sweep(ex05.residual_depth_sweep()),
     ),
     "ch05-remedies-summary": (
         "per-layer gradient norms under each remedy (chapter 5)",
