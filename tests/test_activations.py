@@ -95,3 +95,93 @@ def test_non_real_input_raises():
         get_activation("tanh").phi(np.array(["a"]))
     with pytest.raises(TypeError, match="z"):
         get_activation("relu").phi_prime(np.array([1j]))
+
+
+# Kinks: the documented left-derivative convention, and the right slope just past the kink.
+
+KINKED = {  # name -> (phi'(z) for z <= 0 near the kink, phi'(z) for z > 0 near the kink)
+    "relu": (0.0, 1.0),
+    "leaky_relu": (0.01, 1.0),
+    "elu": (1.0, 1.0),  # C^1 at 0 with alpha = 1
+}
+TINY = 5e-324  # the smallest positive float: the nearest points to the kink
+
+
+@pytest.mark.parametrize("name", KINKED)
+def test_derivative_at_the_kink_is_the_left_derivative(name):
+    act = get_activation(name)
+    left, right = KINKED[name]
+    zero = np.array([0.0, -0.0, -TINY])
+    np.testing.assert_array_equal(act.phi_prime(zero), [left, left, left])
+    assert act.phi_prime(TINY) == right  # a right-derivative convention would give 1 at 0
+    h = 1e-7  # one-sided differences agree with the convention on each side
+    assert act.phi_prime(0.0) == pytest.approx((act.phi(0.0) - act.phi(-h)) / h, rel=1e-6)
+    assert act.phi_prime(h) == pytest.approx((act.phi(2 * h) - act.phi(h)) / h, rel=1e-6)
+    np.testing.assert_allclose(act.phi(np.array([-TINY, 0.0, TINY])), 0.0, atol=1e-323)
+
+
+def test_slopes_away_from_the_kinks():
+    z = np.array([-3.0, -1.0, 2.0])
+    np.testing.assert_array_equal(get_activation("relu").phi_prime(z), [0.0, 0.0, 1.0])
+    np.testing.assert_array_equal(get_activation("leaky_relu").phi_prime(z), [0.01, 0.01, 1.0])
+    np.testing.assert_allclose(get_activation("leaky_relu").phi(z), [-0.03, -0.01, 2.0])
+    np.testing.assert_allclose(  # alpha e^z, not e^z - 1 and not 1
+        get_activation("elu").phi_prime(z), [np.exp(-3.0), np.exp(-1.0), 1.0], rtol=1e-15
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "z", "expected"),
+    [
+        ("sigmoid", 0.0, 0.25),
+        ("tanh", 0.0, 1.0),
+        ("gelu", 0.0, 0.5),
+        ("identity", -7.0, 1.0),
+        # exact erf form: Phi(1) + phi_N(1); the tanh approximation is off by ~1e-4
+        ("gelu", 1.0, 0.5 * (1 + 0.6826894921370859) + np.exp(-0.5) / np.sqrt(2 * np.pi)),
+        ("sigmoid", 2.0, np.exp(-2.0) / (1 + np.exp(-2.0)) ** 2),
+        ("tanh", 1.0, 1 / np.cosh(1.0) ** 2),
+    ],
+)
+def test_derivative_values(name, z, expected):
+    assert get_activation(name).phi_prime(z) == pytest.approx(expected, rel=1e-14)
+
+
+# NaN: the module docstring says "NaN propagates".
+
+
+@pytest.mark.parametrize("name", ACTIVATION_NAMES)
+def test_phi_propagates_nan_and_leaves_the_other_entries_alone(name):
+    act = get_activation(name)
+    z = np.array([np.nan, -1.5, 0.5])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = act.phi(z)
+    assert np.isnan(out[0])
+    np.testing.assert_array_equal(out[1:], act.phi(z[1:]))
+
+
+NAN_PRIME_DISAGREES = {"identity", "relu", "leaky_relu"}  # return 1, 0 and 0.01 at NaN
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(
+            name,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="phi_prime(nan) is a number, against the docstring's 'NaN propagates'; "
+                "the NaN policy is settled in another issue",
+            ),
+        )
+        if name in NAN_PRIME_DISAGREES
+        else name
+        for name in ACTIVATION_NAMES
+    ],
+)
+def test_phi_prime_propagates_nan(name):
+    act = get_activation(name)
+    out = act.phi_prime(np.array([np.nan, 0.5]))
+    assert np.isnan(out[0])
+    assert out[1] == act.phi_prime(0.5)

@@ -140,7 +140,7 @@ def test_result_is_frozen():
 
 def test_clip_by_value_bounds_entries_but_turns_a_non_uniform_gradient():
     grads = _two_layer_gradient()
-    clipped = clip_by_value(grads, 1.0)
+    clipped = clip_by_value(grads, 1.0).grads
     assert all(np.max(np.abs(c)) <= 1.0 for c in clipped)
     np.testing.assert_array_equal(clipped[1], grads[1])  # small entries untouched
     assert _cosine(clipped, grads) < 0.8  # the big entry lost its proportion to the others
@@ -148,19 +148,19 @@ def test_clip_by_value_bounds_entries_but_turns_a_non_uniform_gradient():
 
 def test_clip_by_value_keeps_the_direction_only_of_a_uniform_gradient():
     grads = [np.array([5.0, -5.0]), np.array([[5.0]])]
-    clipped = clip_by_value(grads, 1.0)
+    clipped = clip_by_value(grads, 1.0).grads
     assert _cosine(clipped, grads) == pytest.approx(1.0)
 
 
 @settings(max_examples=30, deadline=None)
 @given(_grads, _thresholds)
 def test_clip_by_value_is_numpy_clip(grads, threshold):
-    for clipped, original in zip(clip_by_value(grads, threshold), grads, strict=True):
+    for clipped, original in zip(clip_by_value(grads, threshold).grads, grads, strict=True):
         np.testing.assert_array_equal(clipped, np.clip(original, -threshold, threshold))
 
 
 def test_clip_by_value_maps_infinities_to_the_bounds():
-    (clipped,) = clip_by_value([np.array([np.inf, -np.inf, 0.5])], 2.0)
+    (clipped,) = clip_by_value([np.array([np.inf, -np.inf, 0.5])], 2.0).grads
     np.testing.assert_array_equal(clipped, [2.0, -2.0, 0.5])
 
 
@@ -169,7 +169,7 @@ def test_clip_by_value_maps_infinities_to_the_bounds():
 
 def test_clip_per_parameter_bounds_each_array_but_turns_the_whole_gradient():
     grads = [np.array([30.0, -40.0]), np.array([3.0, 4.0])]  # norms 50 and 5
-    clipped = clip_per_parameter(grads, 2.0)
+    clipped = clip_per_parameter(grads, 2.0).grads
     for c in clipped:
         assert np.linalg.norm(c) == pytest.approx(2.0)
     assert _cosine(clipped, grads) < 0.9  # the large array no longer dominates
@@ -180,7 +180,7 @@ def test_clip_per_parameter_bounds_each_array_but_turns_the_whole_gradient():
 @settings(max_examples=30, deadline=None)
 @given(_grads, _thresholds)
 def test_clip_per_parameter_rescales_each_array_separately(grads, threshold):
-    for clipped, original in zip(clip_per_parameter(grads, threshold), grads, strict=True):
+    for clipped, original in zip(clip_per_parameter(grads, threshold).grads, grads, strict=True):
         norm = _hypot([original])
         expected = threshold / norm * original if norm >= threshold else original
         np.testing.assert_allclose(clipped, expected, rtol=1e-12, atol=0)
@@ -189,7 +189,9 @@ def test_clip_per_parameter_rescales_each_array_separately(grads, threshold):
 
 def test_clip_per_parameter_equals_global_clipping_for_a_single_array():
     g = [np.array([[6.0, 8.0]])]
-    np.testing.assert_allclose(clip_per_parameter(g, 1.0)[0], clip_by_global_norm(g, 1.0).grads[0])
+    np.testing.assert_allclose(
+        clip_per_parameter(g, 1.0).grads[0], clip_by_global_norm(g, 1.0).grads[0]
+    )
 
 
 # --------------------------------------------------------------------------- no mutation
@@ -197,13 +199,13 @@ def test_clip_per_parameter_equals_global_clipping_for_a_single_array():
 
 @pytest.mark.parametrize(
     "clip",
-    [lambda g, t: clip_by_global_norm(g, t).grads, clip_by_value, clip_per_parameter],
+    [clip_by_global_norm, clip_by_value, clip_per_parameter],
     ids=["global", "value", "per_parameter"],
 )
 def test_inputs_are_not_mutated(clip):
     grads = _two_layer_gradient()
     before = [g.copy() for g in grads]
-    out = clip(grads, 1.0)
+    out = clip(grads, 1.0).grads
     for g, b in zip(grads, before, strict=True):
         np.testing.assert_array_equal(g, b)
     assert isinstance(out, tuple)
@@ -261,3 +263,15 @@ def test_overflowed_gradient_cannot_be_rescaled(clip, bad):
 def test_nan_gradient_cannot_be_value_clipped():
     with pytest.raises(ValueError, match="^grads.*overflowed.*learning rate"):
         clip_by_value([np.array([np.nan])], 1.0)
+
+
+def test_every_rule_returns_a_clip_result():
+    g = [np.array([3.0, -4.0]), np.array([0.5])]
+    by_value, per_parameter = clip_by_value(g, 1.0), clip_per_parameter(g, 1.0)
+    glob = clip_by_global_norm(g, 1.0)
+    for result in (by_value, per_parameter, glob):
+        assert isinstance(result, ClipResult) and result.clipped
+        assert result.norm == pytest.approx(np.sqrt(25.25))
+    assert by_value.scale is None and per_parameter.scale is None
+    assert glob.scale == pytest.approx(1.0 / np.sqrt(25.25))
+    assert not clip_by_value(g, 10.0).clipped and not clip_per_parameter(g, 10.0).clipped

@@ -6,8 +6,6 @@ import numpy as np
 import pytest
 
 from vanishing.experiments import ch01 as ex
-from vanishing.mlp import init_mlp
-from vanishing.train import train_mlp_sgd
 
 
 def test_power_table_values():
@@ -51,12 +49,16 @@ def test_he_initialisation_lifts_relu_gradients():
     assert he.grad_W[0, 0] > 10 * lecun.grad_W[0, 0]
 
 
-def test_early_layers_learn_slowest_in_a_network_that_learns():
+def test_gradient_size_rises_with_the_layer_but_distance_moved_does_not():
+    # The chapter's run: Nielsen's "speed" (||dL/db||) is ordered, the distance moved is not.
     result = ex.learning_speed("sigmoid")  # the chapter's settings
     speed = result.hidden_speed
     assert speed.shape == (5,)
-    assert np.all(np.diff(speed) > 0), speed  # layer 1 slowest, last hidden fastest
+    assert np.all(np.diff(speed) > 0), speed  # layer 1 smallest gradient, last hidden largest
     assert speed[-1] > 2 * speed[0]
+    moved = result.rel_change[:-1]
+    assert np.argmax(moved) == 0 and moved[0] > 3 * moved[-1], moved  # nearly reversed
+    assert np.all(result.rel_change <= result.rel_path + 1e-12)  # never further than the path
     # It learns far more than the mean, with no blow-up at the start.
     assert result.test_loss[1] < 0.5 * result.test_baseline
     assert result.history.loss.max() <= result.history.loss[0] * 1.5
@@ -74,35 +76,62 @@ def test_learning_speed_is_reproducible():
     np.testing.assert_array_equal(a.history.grad_b, b.history.grad_b)
 
 
-def test_training_reduces_the_loss_and_records_every_step():
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((128, 3))
-    y = x @ np.array([[1.0], [-2.0], [0.5]])
-    model = init_mlp([3, 8, 1], "tanh", rng=0)
-    _, history = train_mlp_sgd(model, x, y, steps=200, lr=0.05, batch_size=32, rng=1)
-    assert history.loss.shape == (200,) and history.grad_W.shape == (200, 2)
-    assert history.loss[-20:].mean() < 0.2 * history.loss[:20].mean()
+def test_per_example_weight_gradient_is_backward_times_forward():
+    r = ex.gradient_norms_at_init(("tanh",), depth=4, width=8, batch=1, seed=2)
+    # with one example, ||dl/dW^(l)|| = ||delta^(l)|| ||a^(l-1)|| and the batch-mean is the same
+    np.testing.assert_allclose(r.grad_W, r.grad_W_batch, rtol=1e-12)
+    assert np.all(r.grad_W <= r.grad_a * r.act * (1 + 1e-12))  # |tanh'| <= 1
 
 
 @pytest.mark.parametrize(
     ("kwargs", "error", "name"),
     [
-        ({"steps": 0}, ValueError, "steps"),
-        ({"steps": 2.5}, ValueError, "steps"),
-        ({"batch_size": 0}, ValueError, "batch_size"),
-        ({"batch_size": 1000}, ValueError, "batch_size"),
-        ({"batch_size": 2.0}, TypeError, "batch_size"),
+        ({"depth": 0}, ValueError, "depth"),
+        ({"width": 2.5}, TypeError, "width"),
+        ({"batch": -1}, ValueError, "batch"),
+        ({"seed": "a"}, TypeError, "seed"),
     ],
 )
-def test_train_bad_input(kwargs, error, name):
-    model = init_mlp([2, 3, 1], "tanh", rng=0)
-    x, y = np.zeros((10, 2)), np.zeros((10, 1))
-    args = {"steps": 5, "lr": 0.1, "batch_size": 4} | kwargs
+def test_gradient_norms_at_init_bad_input(kwargs, error, name):
     with pytest.raises(error, match=name):
-        train_mlp_sgd(model, x, y, **args)
+        ex.gradient_norms_at_init(("tanh",), **kwargs)
 
 
-def test_train_rejects_mismatched_data():
-    model = init_mlp([2, 3, 1], "tanh", rng=0)
-    with pytest.raises(ValueError, match="x and y"):
-        train_mlp_sgd(model, np.zeros((10, 2)), np.zeros((9, 1)), steps=1, lr=0.1, batch_size=2)
+@pytest.mark.parametrize(
+    ("kwargs", "error", "name"),
+    [
+        ({"base": 1.5}, ValueError, "base"),
+        ({"dtype": "float128x"}, ValueError, "dtype"),
+        ({"n_max": 3}, ValueError, "n_max"),
+    ],
+)
+def test_underflow_depth_bad_input(kwargs, error, name):
+    with pytest.raises(error, match=name):
+        ex.underflow_depth(**kwargs)
+
+
+def test_underflow_depth_float64_is_the_subnormal_limit():
+    # 0.25^n = 2^(-2n) is representable down to 2^(-1074); 2^(-1076) rounds to zero
+    assert ex.underflow_depth(0.25, "float64") == 538
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "name"),
+    [
+        ({"c": 0.0}, ValueError, "c"),
+        ({"c": np.inf}, ValueError, "c"),
+        ({"width": 0}, ValueError, "width"),
+    ],
+)
+def test_linear_gradient_balance_bad_input(kwargs, error, name):
+    with pytest.raises(error, match=name):
+        ex.linear_gradient_balance(**kwargs)
+
+
+def test_ordered_fraction_checks_smooth():
+    r = ex.learning_speed("sigmoid", depth=3, width=8, steps=10, n_train=128)
+    assert 0 <= r.ordered_fraction(5) <= 1
+    with pytest.raises(ValueError, match="smooth"):
+        r.ordered_fraction(11)
+    with pytest.raises(ValueError, match="smooth"):
+        r.ordered_fraction(0)

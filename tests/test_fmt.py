@@ -47,3 +47,28 @@ def test_spread_rejects_empty_or_nan():
     for bad in ([], [1.0, np.nan]):
         with pytest.raises(ValueError, match="values"):
             spread(bad)
+
+
+@pytest.mark.parametrize(
+    ("x", "text"),
+    [
+        (0.970299, "0.970"),
+        (1.1046, "1.10"),
+        (2.7048, "2.70"),
+        (0.049, "0.0490"),
+        (19.79, "19.8"),
+        (1.0, "1.00"),
+        (100.0, "100"),
+        (6.1e-5, "6.10 × 10⁻⁵"),
+        (-0.5, "−0.500"),
+        (0.0, "0"),
+    ],
+)
+def test_sci_keep_zeros_gives_a_column_equal_precision(x, text):
+    assert sci(x, 3, keep_zeros=True) == text
+
+
+def test_sci_keep_zeros_default_off_and_checked():
+    assert sci(0.970299, 3) == "0.97"
+    with pytest.raises(TypeError, match="keep_zeros"):
+        sci(1.0, 3, keep_zeros=1)

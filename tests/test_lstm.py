@@ -13,18 +13,17 @@ from vanishing.activations import sigmoid
 from vanishing.gradcheck import central_difference, relative_error
 from vanishing.lstm import (
     LSTM,
-    LSTMCache,
-    LSTMGrads,
+    Cache,
     bptt,
-    cell_path_jacobians,
+    direct_path_jacobians,
     forward,
-    gradient_norm_by_lag,
     init_lstm,
     jacobian_products,
     loss_and_grads,
     state_gradient_norms,
     state_jacobians,
 )
+from vanishing.params import Grads
 
 GATES = ("f", "i", "o", "c")
 MODEL_NAMES = tuple(f"{p}_{g}" for p in "WUb" for g in GATES) + ("W_hy", "b_y")
@@ -130,7 +129,7 @@ def test_grads_match_autograd_and_finite_differences(p):
     model, x, y, h0, c0 = make_problem(
         p["n_x"], p["n_h"], p["n_y"], p["T"], p["B"], p["seed"], loss_at
     )
-    loss, grads = loss_and_grads(model, x, y, h0, c0, loss_at=loss_at)
+    loss, grads = loss_and_grads(model, x, y, h0=h0, c0=c0, loss_at=loss_at)
     ours = [getattr(grads, name) for name in PARAM_NAMES]
 
     params = [getattr(model, name) for name in MODEL_NAMES] + [h0, c0]
@@ -151,21 +150,22 @@ def test_grads_match_autograd_and_finite_differences(p):
 def test_fd_uses_lstm_forward_too(loss_at):
     """Finite differences through vanishing.lstm.loss_and_grads itself, not the reference."""
     model, x, y, h0, c0 = make_problem(2, 3, 2, 6, 2, 3, loss_at)
-    _, grads = loss_and_grads(model, x, y, h0, c0, loss_at=loss_at)
+    _, grads = loss_and_grads(model, x, y, h0=h0, c0=c0, loss_at=loss_at)
     params = [getattr(model, name) for name in MODEL_NAMES] + [h0, c0]
 
     def loss():
-        return loss_and_grads(model, x, y, h0, c0, loss_at=loss_at)[0]
+        return loss_and_grads(model, x, y, h0=h0, c0=c0, loss_at=loss_at)[0]
 
     fd = [central_difference(loss, P) for P in params]
     assert rel_err([getattr(grads, name) for name in PARAM_NAMES], fd) < 1e-6
 
 
-def test_bptt_alone_leaves_output_layer_zero():
+def test_bptt_alone_has_no_readout_gradient():
+    """bptt's gradient lacks W_hy, b_y: an optimiser given it raises instead of freezing them."""
     model, x, _, h0, c0 = make_problem(2, 3, 2, 5, 2, 0)
-    g = bptt(model, forward(model, x, h0, c0), np.ones((2, 5, 3)))
-    assert isinstance(g, LSTMGrads)
-    assert not np.any(g.W_hy) and not np.any(g.b_y)
+    g = bptt(model, forward(model, x, h0=h0, c0=c0), np.ones((2, 5, 3)))
+    assert isinstance(g, Grads)
+    assert set(g.params) == set(model.params()) - {"W_hy", "b_y"}
     assert g.h0.shape == g.c0.shape == (2, 3) and g.W_f.shape == (3, 2) and g.U_c.shape == (3, 3)
 
 
@@ -187,9 +187,9 @@ jacobian_problems = st.fixed_dictionaries(
 def test_state_jacobians_match_autograd(p):
     n, T = p["n_h"], p["T"]
     model, x, _, h0, c0 = make_problem(p["n_x"], n, 1, T, p["B"], p["seed"])
-    cache = forward(model, x, h0, c0)
+    cache = forward(model, x, h0=h0, c0=c0)
     J = state_jacobians(model, cache)
-    D = cell_path_jacobians(model, cache)
+    D = direct_path_jacobians(model, cache)
     assert J.shape == (p["B"], T, 2 * n, 2 * n) and D.shape == (p["B"], T, n, n)
     P = model_dict(model)
     for b in range(p["B"]):
@@ -205,7 +205,7 @@ def test_state_jacobians_match_autograd(p):
 def test_jacobian_products_match_autograd(p):
     n, T = p["n_h"], p["T"]
     model, x, _, h0, c0 = make_problem(p["n_x"], n, 1, T, p["B"], p["seed"])
-    cache = forward(model, x, h0, c0)
+    cache = forward(model, x, h0=h0, c0=c0)
     Pr = jacobian_products(model, cache)
     assert Pr.shape == (p["B"], T + 1, 2 * n, 2 * n)
     P = model_dict(model)
@@ -221,7 +221,7 @@ def test_jacobian_products_match_autograd(p):
 def test_gradient_norms_match_products_and_bptt():
     B, T, n = 3, 8, 4
     model, x, _, h0, c0 = make_problem(3, n, 2, T, B, 5)
-    cache = forward(model, x, h0, c0)
+    cache = forward(model, x, h0=h0, c0=c0)
     g_T = np.random.default_rng(1).standard_normal((B, n))
     P = jacobian_products(model, cache)  # (B, T+1, 2n, 2n)
     g_s = np.concatenate([np.zeros((B, n)), g_T], axis=1)  # dL/ds_T = [0; g_T]
@@ -229,7 +229,6 @@ def test_gradient_norms_match_products_and_bptt():
     norms = state_gradient_norms(model, cache, g_T)
     assert norms.shape == (T + 1,)
     np.testing.assert_allclose(norms, expected, rtol=1e-10)
-    np.testing.assert_array_equal(gradient_norm_by_lag(model, cache, g_T), norms[::-1])
     assert norms[-1] == pytest.approx(np.mean(np.linalg.norm(g_T, axis=1)), rel=1e-14)
 
     dL_dh = np.zeros((B, T, n))
@@ -266,7 +265,7 @@ def test_forward_values_and_indexing():
     model = LSTM(**(params | {"W_c": [[1.0]], "W_hy": [[2.0]], "b_y": [1.0]}))
     x = np.array([[[1.0], [2.0]]])
     cache = forward(model, x, c0=np.array([[4.0]]))
-    assert isinstance(cache, LSTMCache) and cache.B == 1 and cache.T == 2
+    assert isinstance(cache, Cache) and cache.B == 1 and cache.T == 2
     np.testing.assert_array_equal(cache.f, 0.5)  # all gates sigmoid(0) = 1/2
     np.testing.assert_allclose(cache.c_tilde[0, :, 0], np.tanh([1.0, 2.0]))
     c1 = 0.5 * 4.0 + 0.5 * np.tanh(1.0)
@@ -279,10 +278,10 @@ def test_forward_values_and_indexing():
 
 def test_loss_values():
     model, x, y, h0, c0 = make_problem(2, 3, 2, 4, 5, 1)
-    cache = forward(model, x, h0, c0)
-    loss, _ = loss_and_grads(model, x, y, h0, c0)
+    cache = forward(model, x, h0=h0, c0=c0)
+    loss, _ = loss_and_grads(model, x, y, h0=h0, c0=c0)
     assert loss == pytest.approx(0.5 * np.sum((cache.y_hat - y) ** 2) / 5, rel=1e-14)
-    loss, _ = loss_and_grads(model, x, y[:, -1], h0, c0, loss_at="last")
+    loss, _ = loss_and_grads(model, x, y[:, -1], h0=h0, c0=c0, loss_at="last")
     assert loss == pytest.approx(0.5 * np.sum((cache.y_hat[:, -1] - y[:, -1]) ** 2) / 5)
 
 
@@ -314,7 +313,7 @@ def test_init_lstm():
 @pytest.fixture
 def setup():
     model, x, y, h0, c0 = make_problem(2, 3, 2, 4, 5, 0)
-    return model, x, y, h0, c0, forward(model, x, h0, c0)
+    return model, x, y, h0, c0, forward(model, x, h0=h0, c0=c0)
 
 
 def test_bad_lstm_construction():
@@ -365,9 +364,9 @@ def test_bad_forward(setup):
     with pytest.raises(ValueError, match=r"^x\b"):
         forward(model, np.where(x > 1, np.inf, x))
     with pytest.raises(ValueError, match=r"^h0\b"):
-        forward(model, x, h0[:2])
+        forward(model, x, h0=h0[:2])
     with pytest.raises(ValueError, match=r"^c0\b"):
-        forward(model, x, h0, c0[0])
+        forward(model, x, h0=h0, c0=c0[0])
     with pytest.raises(ValueError, match=r"^c0\b"):
         forward(model, x, c0=np.full_like(c0, np.nan))
     with pytest.raises(TypeError, match=r"^model\b"):
@@ -387,7 +386,7 @@ def test_bad_loss_and_bptt(setup):
     with pytest.raises(TypeError, match=r"^loss_at\b"):
         loss_and_grads(model, x, y, loss_at=None)
     with pytest.raises(ValueError, match=r"^c0\b"):
-        loss_and_grads(model, x, y, h0, c0[:1])
+        loss_and_grads(model, x, y, h0=h0, c0=c0[:1])
     with pytest.raises(ValueError, match=r"^dL_dh\b"):
         bptt(model, cache, np.ones((5, 3, 3)))
     with pytest.raises(TypeError, match=r"^cache\b"):
@@ -397,14 +396,14 @@ def test_bad_loss_and_bptt(setup):
 def test_bad_jacobian_inputs(setup):
     model, x, _, _, _, cache = setup
     other = forward(init_lstm(2, 4, 2), x)
-    for fn in (state_jacobians, cell_path_jacobians, jacobian_products):
+    for fn in (state_jacobians, direct_path_jacobians, jacobian_products):
         with pytest.raises(ValueError, match=r"^cache\b"):
             fn(model, other)
         with pytest.raises(TypeError, match=r"^cache\b"):
             fn(model, {"x": x})
         with pytest.raises(TypeError, match=r"^model\b"):
             fn(None, cache)
-    for fn in (gradient_norm_by_lag, state_gradient_norms):
+    for fn in (state_gradient_norms,):
         with pytest.raises(ValueError, match=r"^g_T\b"):
             fn(model, cache, np.ones((5, 6)))  # dL/dh_T, not dL/ds_T
         with pytest.raises(ValueError, match=r"^g_T\b"):
@@ -440,7 +439,7 @@ def test_exploding_products_overflow_silently():
         warnings.simplefilter("error")
         cache = forward(model, np.zeros((1, 400, 1)))
         P = jacobian_products(model, cache)
-        norms = gradient_norm_by_lag(model, cache, np.ones((1, 2)))
+        norms = state_gradient_norms(model, cache, np.ones((1, 2)))[::-1]  # by lag
     np.testing.assert_array_equal(
         state_jacobians(model, cache)[0, 0, :, 2:], np.vstack([10 * rot] * 2)
     )

@@ -9,15 +9,16 @@ from functools import partial
 import numpy as np
 import pytest
 
-from vanishing import rnn
+from vanishing import lstm, mlp, residual, rnn
 from vanishing.optim import SGD, Adam, TrainHistory, parameter_gradients, train
+from vanishing.params import Grads, Parametrised
 from vanishing.tasks import ADDING_BASELINE_LOSS, adding_problem
 
 # --------------------------------------------------------------------------- a tiny model
 
 
 @dataclass
-class Tiny:
+class Tiny(Parametrised):
     """A model with two parameter arrays and a non-array field (like RNN.activation)."""
 
     w: np.ndarray
@@ -25,13 +26,9 @@ class Tiny:
     name: str = "tiny"
 
 
-@dataclass(frozen=True)
-class TinyGrads:
-    """Its gradient, with an initial-state field (like RNNGrads.h0) that has no parameter."""
-
-    w: np.ndarray
-    b: np.ndarray
-    h0: np.ndarray | None = None
+def TinyGrads(w, b, h0=None):  # noqa: N802  (reads like the class it makes)
+    """Its gradient, with an initial-state entry (like an RNN's h0) that has no parameter."""
+    return Grads(params={"w": w, "b": b}, inputs={} if h0 is None else {"h0": h0})
 
 
 def _tiny():
@@ -93,14 +90,14 @@ def test_adam_minimises_a_quadratic():
     """f(w) = 1/2 (w - c)^T A (w - c), condition number 100: Adam reaches c."""
 
     @dataclass
-    class Point:
+    class Point(Parametrised):
         w: np.ndarray
 
     A = np.diag([1.0, 10.0, 100.0])
     c = np.array([1.0, -2.0, 0.5])
     point, opt = Point(np.zeros(3)), Adam(lr=0.05)
     for _ in range(2000):
-        point = opt.step(point, TinyGrads(w=A @ (point.w - c), b=np.zeros(0)))
+        point = opt.step(point, Grads(params={"w": A @ (point.w - c)}))
     np.testing.assert_allclose(point.w, c, atol=1e-6)
 
 
@@ -127,7 +124,7 @@ def test_adam_clip_protects_the_second_moment_from_a_spike():
     times smaller than lr, while with the spike clipped to ||g|| the update is lr per entry."""
 
     @dataclass
-    class Point:
+    class Point(Parametrised):
         w: np.ndarray
 
     g = np.array([1.0, -0.5, 2.0])
@@ -135,9 +132,9 @@ def test_adam_clip_protects_the_second_moment_from_a_spike():
     for clip in (None, float(np.linalg.norm(g))):
         point, opt = Point(np.zeros(3)), Adam(lr=1e-2, clip=clip)
         for scale in [1.0] * 5 + [1e4] + [1.0] * 50:
-            point = opt.step(point, TinyGrads(w=scale * g, b=np.zeros(0)))
+            point = opt.step(point, Grads(params={"w": scale * g}))
         before = point.w.copy()
-        point = opt.step(point, TinyGrads(w=g, b=np.zeros(0)))
+        point = opt.step(point, Grads(params={"w": g}))
         sizes[clip is None] = np.abs(point.w - before)
     assert np.all(sizes[True] < 1e-4)  # plain: ~4e-5, the step is stalled by the spike
     np.testing.assert_allclose(sizes[False], 1e-2, rtol=1e-6)  # clipped: back to lr
@@ -197,7 +194,7 @@ def test_optimisers_do_not_mutate_their_inputs(make):
 
 
 def test_optimisers_work_on_the_rnn_and_keep_its_class_and_activation():
-    model = rnn.init_rnn(2, 3, 1, "relu", rng=0)
+    model = rnn.init_rnn(2, 3, 1, activation="relu", rng=0)
     x, y = adding_problem(4, 5, rng=0)
     _, grads = rnn.loss_and_grads(model, x, y, loss_at="last")
     for opt in (SGD(0.1), Adam(0.1, clip=1.0)):
@@ -225,13 +222,79 @@ def test_parameter_gradients_rejects_bad_input(model, grads, error, match):
         parameter_gradients(model, grads)
 
 
-def test_a_missing_gradient_field_is_an_error():
-    @dataclass
-    class OnlyW:
-        w: np.ndarray
+def test_a_missing_or_extra_gradient_is_an_error():
+    with pytest.raises(ValueError, match=r"^grads has no gradient for the parameter\(s\) \['b'\]"):
+        parameter_gradients(_tiny(), Grads(params={"w": np.zeros((2, 2))}))
+    extra = Grads(params={"w": np.zeros((2, 2)), "b": np.zeros(2), "v": np.zeros(1)})
+    with pytest.raises(ValueError, match=r"^grads has gradients \['v'\] for which"):
+        parameter_gradients(_tiny(), extra)
 
-    with pytest.raises(ValueError, match="^grads has no field 'b'"):
-        parameter_gradients(_tiny(), OnlyW(np.zeros((2, 2))))
+
+@pytest.mark.parametrize("opt", [SGD(0.1), Adam()])
+def test_a_gradient_from_bptt_alone_is_refused_not_half_applied(opt):
+    """bptt has no read-out part; the optimiser must not freeze W_hy, b_y silently."""
+    model = rnn.init_rnn(2, 3, 1, rng=0)
+    x, y = adding_problem(4, 5, rng=0)
+    cache = rnn.forward(model, x)
+    grads = rnn.bptt(model, cache, np.ones((4, 5, 3)))
+    with pytest.raises(
+        ValueError, match=r"^grads has no gradient for the parameter\(s\) \['W_hy', 'b_y'\]"
+    ):
+        opt.step(model, grads)
+
+
+def _mlp_problem(model_kind: str):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 3))
+    y = x @ np.array([[1.0], [-2.0], [0.5]])
+    if model_kind == "mlp":
+        return mlp, mlp.init_mlp([3, 8, 1], activation="tanh", rng=0), x, y
+    return residual, residual.init_residual(3, 2, 1, rng=0), x, y
+
+
+@pytest.mark.parametrize("kind", ["mlp", "residual"])
+@pytest.mark.parametrize("make", [lambda: SGD(0.05), lambda: Adam(0.01)])
+def test_one_optimiser_trains_every_parameter_of_the_feed_forward_models(kind, make):
+    """Every parameter moves: the weight and bias lists as well as a read-out (no silent skip)."""
+    module, model, x, y = _mlp_problem(kind)
+    _, grads = module.loss_and_grads(model, x, y)
+    assert list(grads.params) == list(model.params())
+    new = make().step(model, grads)
+    assert type(new) is type(model)
+    for name, value in model.params().items():
+        assert not np.array_equal(new.params()[name], value), name
+
+
+@pytest.mark.parametrize("kind", ["mlp", "residual"])
+def test_train_trains_a_feed_forward_model_and_records_every_step(kind):
+    module, model, x, y = _mlp_problem(kind)
+    rng = np.random.default_rng(1)
+
+    def batches(step):
+        idx = rng.choice(64, size=16, replace=False)
+        return x[idx], y[idx]
+
+    def record(grads):
+        return {"grad_W": module.layer_grad_norms(grads)}
+
+    _, history = train(model, module.loss_and_grads, batches, SGD(0.05), steps=200, record=record)
+    assert history.loss.shape == (200,) and history.grad_W.shape == (200, 2)
+    assert history.records["grad_W"] is history.grad_W
+    assert history.loss[-20:].mean() < 0.2 * history.loss[:20].mean()
+
+
+def test_with_params_replaces_by_name_and_checks_names_and_shapes():
+    model = lstm.init_lstm(2, 3, 1, rng=0)
+    new = model.with_params({"U_f": np.eye(3)})
+    np.testing.assert_array_equal(new.U_f, np.eye(3))
+    assert new.W_f is model.W_f and model.U_f is not new.U_f
+    with pytest.raises(ValueError, match=r"^params: LSTM has no parameter 'U_z'"):
+        model.with_params({"U_z": np.eye(3)})
+    with pytest.raises(ValueError, match=r"^params\['U_f'\] must have the parameter's shape"):
+        model.with_params({"U_f": np.eye(2)})
+    net = mlp.init_mlp([2, 3, 1], activation="tanh", rng=0)
+    assert list(net.params()) == ["W1", "b1", "W2", "b2"]
+    np.testing.assert_array_equal(net.with_params({"b2": np.ones(1)}).biases[1], np.ones(1))
 
 
 @pytest.mark.parametrize("opt", [SGD(0.1), Adam(), Adam(clip=1.0)])
@@ -378,7 +441,7 @@ def test_adam_trains_the_rnn_below_the_adding_baseline():
     checked too, so the EMA is not fooled by the last few batches.
     """
     s = ADDING_SETTINGS
-    model = rnn.init_rnn(2, s["n_h"], 1, "tanh", rng=1)
+    model = rnn.init_rnn(2, s["n_h"], 1, activation="tanh", rng=1)
     data = np.random.default_rng(1001)
     start = time.perf_counter()
     model, history = train(

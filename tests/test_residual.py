@@ -71,7 +71,7 @@ def rel_err(a, b):
 
 def make_problem(n, L, n_out, act, B, seed, alpha=0.7):
     rng = np.random.default_rng(seed)
-    model = init_residual(n, L, n_out, act, scheme="lecun", alpha=alpha, rng=rng)
+    model = init_residual(n, L, n_out, activation=act, scheme="lecun", alpha=alpha, rng=rng)
     model.biases = [0.1 * rng.standard_normal(b.shape) for b in model.biases]
     model.b_out = 0.1 * rng.standard_normal(n_out)
     x = rng.standard_normal((B, n))
@@ -258,7 +258,7 @@ def test_bad_init_arguments():
     with pytest.raises(ValueError, match=r"^n_out\b"):
         init_residual(3, 2, -1)
     with pytest.raises(ValueError, match=r"^activation\b"):
-        init_residual(3, 2, 1, "swish")
+        init_residual(3, 2, 1, activation="swish")
     with pytest.raises(ValueError, match=r"^scheme\b"):
         init_residual(3, 2, 1, scheme="glorot")
     with pytest.raises(ValueError, match=r"^alpha\b"):
@@ -299,7 +299,7 @@ def test_bad_backward_and_jacobian_inputs(setup):
         backward(model, cache, np.ones((5, 3)))
     with pytest.raises(TypeError, match=r"^cache\b"):
         backward(model, None, np.ones((5, 2)))
-    other = forward(init_residual(3, 4, 2, "tanh"), x)
+    other = forward(init_residual(3, 4, 2, activation="tanh"), x)
     with pytest.raises(ValueError, match=r"^cache\b"):
         backward(model, other, np.ones((5, 2)))
     with pytest.raises(ValueError, match=r"^l\b"):

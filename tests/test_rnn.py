@@ -11,18 +11,18 @@ from hypothesis import strategies as st
 
 from vanishing.gradcheck import central_difference, relative_error
 from vanishing.linalg import product_norms
+from vanishing.params import Grads
 from vanishing.rnn import (
     RNN,
-    RNNCache,
-    RNNGrads,
+    Cache,
+    W_hh_grad_by_lag,
     bptt,
     forward,
-    gradient_by_lag,
     init_rnn,
     jacobian_products,
     loss_and_grads,
     state_gradient_norms,
-    step_jacobians,
+    state_jacobians,
 )
 
 GRAD_ACTIVATIONS = ("tanh", "sigmoid", "relu", "identity")
@@ -80,7 +80,7 @@ def rel_err(a, b):
 def make_problem(n_x, n_h, n_y, T, B, act, seed, loss_at="all"):
     """A model with nonzero biases, random x, y and h0."""
     rng = np.random.default_rng(seed)
-    model = init_rnn(n_x, n_h, n_y, act, rng=rng)
+    model = init_rnn(n_x, n_h, n_y, activation=act, rng=rng)
     model.b_h = 0.1 * rng.standard_normal(n_h)
     model.b_y = 0.1 * rng.standard_normal(n_y)
     x = rng.standard_normal((B, T, n_x))
@@ -114,8 +114,8 @@ def test_grads_match_autograd_and_finite_differences(act, p):
         p["n_x"], p["n_h"], p["n_y"], p["T"], p["B"], act, p["seed"], loss_at
     )
     if act == "relu":  # finite differences are only valid away from the kink at 0
-        assume(np.min(np.abs(forward(model, x, h0).z)) > 1e-4)
-    loss, grads = loss_and_grads(model, x, y, h0, loss_at=loss_at)
+        assume(np.min(np.abs(forward(model, x, h0=h0).z)) > 1e-4)
+    loss, grads = loss_and_grads(model, x, y, h0=h0, loss_at=loss_at)
     ours = flat_grads(grads)
 
     params = flat_params(model, h0)
@@ -139,22 +139,23 @@ def test_grads_match_autograd_and_finite_differences(act, p):
 def test_fd_uses_vanishing_forward_too(loss_at):
     """Finite differences through vanishing.rnn.loss_and_grads itself, not the reference."""
     model, x, y, h0 = make_problem(2, 3, 2, 6, 2, "tanh", 3, loss_at)
-    _, grads = loss_and_grads(model, x, y, h0, loss_at=loss_at)
+    _, grads = loss_and_grads(model, x, y, h0=h0, loss_at=loss_at)
     params = flat_params(model, h0)
 
     def loss():
-        return loss_and_grads(model, x, y, h0, loss_at=loss_at)[0]
+        return loss_and_grads(model, x, y, h0=h0, loss_at=loss_at)[0]
 
     fd = [central_difference(loss, P) for P in params]
     assert rel_err(flat_grads(grads), fd) < 1e-6
 
 
-def test_bptt_alone_leaves_output_layer_zero():
+def test_bptt_alone_has_no_readout_gradient():
+    """bptt's gradient lacks W_hy, b_y: an optimiser given it raises instead of freezing them."""
     model, x, _, h0 = make_problem(2, 3, 2, 5, 2, "tanh", 0)
-    cache = forward(model, x, h0)
+    cache = forward(model, x, h0=h0)
     g = bptt(model, cache, np.ones((2, 5, 3)))
-    assert isinstance(g, RNNGrads)
-    assert not np.any(g.W_hy) and not np.any(g.b_y)
+    assert isinstance(g, Grads)
+    assert set(g.params) == set(model.params()) - {"W_hy", "b_y"}
     assert g.h0.shape == (2, 3) and g.W_xh.shape == (3, 2)
 
 
@@ -164,8 +165,8 @@ def test_bptt_alone_leaves_output_layer_zero():
 @pytest.mark.parametrize("act", GRAD_ACTIVATIONS)
 def test_jacobian_products_match_autograd(act):
     model, x, _, h0 = make_problem(2, 4, 1, 7, 2, act, 11)
-    cache = forward(model, x, h0)
-    J = step_jacobians(model, cache)
+    cache = forward(model, x, h0=h0)
+    J = state_jacobians(model, cache)
     P = jacobian_products(model, cache)
     T = 7
     assert J.shape == (2, T, 4, 4) and P.shape == (2, T + 1, 4, 4)
@@ -183,11 +184,11 @@ def test_jacobian_products_match_autograd(act):
         np.testing.assert_array_equal(P[b, T], np.eye(4))
 
 
-def test_product_norms_of_step_jacobians():
+def test_product_norms_of_state_jacobians():
     model, x, _, h0 = make_problem(2, 4, 1, 9, 1, "tanh", 4)
-    cache = forward(model, x, h0)
+    cache = forward(model, x, h0=h0)
     P = jacobian_products(model, cache)[0]  # (T+1, n_h, n_h)
-    norms = product_norms(step_jacobians(model, cache)[0])  # k = 0..T
+    norms = product_norms(state_jacobians(model, cache)[0])  # k = 0..T
     np.testing.assert_allclose(norms, [np.linalg.norm(P[9 - k], 2) for k in range(10)])
 
 
@@ -195,12 +196,12 @@ def test_jacobian_products_overflow_silently():
     """Identity activation, zero input: h_t = 0 but J_t = W_hh = 10 R explodes to inf quietly."""
     c, s = np.cos(0.3), np.sin(0.3)
     W_hh = 10.0 * np.array([[c, -s], [s, c]])
-    model = init_rnn(1, 2, 1, "identity", W_hh=W_hh)
+    model = init_rnn(1, 2, 1, activation="identity", W_hh=W_hh)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         cache = forward(model, np.zeros((1, 400, 1)))
         P = jacobian_products(model, cache)
-        lags = gradient_by_lag(model, cache, np.ones((1, 2)))
+        lags = W_hh_grad_by_lag(model, cache, np.ones((1, 2)))
         sig = state_gradient_norms(model, cache, np.ones((1, 2)))
     assert np.all(np.isfinite(P[0, 395:])) and not np.all(np.isfinite(P[0, 0]))
     assert lags.shape == (400,) and not np.all(np.isfinite(sig))
@@ -211,7 +212,7 @@ def test_jacobian_products_overflow_silently():
 @pytest.mark.parametrize("act", GRAD_ACTIVATIONS)
 def test_gradient_by_lag_terms_sum_to_bptt(act):
     model, x, _, h0 = make_problem(3, 4, 2, 8, 3, act, 5)
-    cache = forward(model, x, h0)
+    cache = forward(model, x, h0=h0)
     g_T = np.random.default_rng(1).standard_normal((3, 4))
     dL_dh = np.zeros((3, 8, 4))
     dL_dh[:, -1] = g_T
@@ -231,7 +232,7 @@ def test_gradient_by_lag_terms_sum_to_bptt(act):
         terms.append(delta.T @ cache.h[:, k - 1])
     np.testing.assert_allclose(sum(terms), grads.W_hh, rtol=1e-10, atol=1e-12)
 
-    by_lag = gradient_by_lag(model, cache, g_T)
+    by_lag = W_hh_grad_by_lag(model, cache, g_T)
     assert by_lag.shape == (8,)
     expected = [np.linalg.norm(terms[8 - 1 - lag]) for lag in range(8)]  # lag = T - k
     np.testing.assert_allclose(by_lag, expected, rtol=1e-10, atol=1e-14)
@@ -244,7 +245,7 @@ def test_gradient_by_lag_terms_sum_to_bptt(act):
 
 def test_state_gradient_norms_single_sequence():
     model, x, _, h0 = make_problem(1, 3, 1, 4, 1, "tanh", 2)
-    cache = forward(model, x, h0)
+    cache = forward(model, x, h0=h0)
     g_T = np.array([[3.0, 0.0, 4.0]])
     sig = state_gradient_norms(model, cache, g_T)
     assert sig[-1] == pytest.approx(5.0)
@@ -260,7 +261,7 @@ def test_forward_values_and_indexing():
         W_xh=[[1.0]], W_hh=[[0.5]], b_h=[0.0], W_hy=[[2.0]], b_y=[1.0], activation="identity"
     )
     cache = forward(model, np.array([[[1.0], [2.0]]]))
-    assert isinstance(cache, RNNCache) and cache.B == 1 and cache.T == 2
+    assert isinstance(cache, Cache) and cache.B == 1 and cache.T == 2
     np.testing.assert_allclose(cache.h[0, :, 0], [0.0, 1.0, 2.5])  # h_0, h_1, h_2
     np.testing.assert_allclose(cache.z[0, :, 0], [1.0, 2.5])  # z_1, z_2
     np.testing.assert_allclose(cache.y_hat[0, :, 0], [3.0, 6.0])  # y_hat_1, y_hat_2
@@ -286,11 +287,11 @@ def test_init_rnn():
     m2 = init_rnn(3, 5, 2, rng=np.random.default_rng(4))
     np.testing.assert_array_equal(m.W_hh, m2.W_hh)
     W = 0.3 * np.eye(5)
-    m3 = init_rnn(3, 5, 2, "relu", W_hh=W, rng=4)
+    m3 = init_rnn(3, 5, 2, activation="relu", W_hh=W, rng=4)
     np.testing.assert_array_equal(m3.W_hh, W)
     np.testing.assert_array_equal(m3.W_xh, m.W_xh)  # drawn independently of W_hh
     assert m3.W_hh is not W
-    assert init_rnn(1, 2, 1, "linear").activation == "linear"
+    assert init_rnn(1, 2, 1, activation="linear").activation == "linear"
 
 
 # bad input ------------------------------------------------------------------------------------
@@ -299,7 +300,7 @@ def test_init_rnn():
 @pytest.fixture
 def setup():
     model, x, y, h0 = make_problem(2, 3, 2, 4, 5, "tanh", 0)
-    return model, x, y, h0, forward(model, x, h0)
+    return model, x, y, h0, forward(model, x, h0=h0)
 
 
 def test_bad_rnn_construction():
@@ -336,7 +337,7 @@ def test_bad_init_rnn():
     with pytest.raises(ValueError, match=r"^n_y\b"):
         init_rnn(1, 3, -1)
     with pytest.raises(ValueError, match=r"^activation\b"):
-        init_rnn(1, 3, 1, "softmax")
+        init_rnn(1, 3, 1, activation="softmax")
     with pytest.raises(ValueError, match=r"^scheme\b"):
         init_rnn(1, 3, 1, scheme="glorot")
     with pytest.raises(ValueError, match=r"^scheme_hh\b"):
@@ -362,9 +363,9 @@ def test_bad_forward(setup):
     with pytest.raises(ValueError, match=r"^x\b"):
         forward(model, bad)
     with pytest.raises(ValueError, match=r"^h0\b"):
-        forward(model, x, h0[:2])
+        forward(model, x, h0=h0[:2])
     with pytest.raises(ValueError, match=r"^h0\b"):
-        forward(model, x, h0[0])
+        forward(model, x, h0=h0[0])
     with pytest.raises(TypeError, match=r"^model\b"):
         forward("model", x)
 
@@ -390,14 +391,14 @@ def test_bad_loss_and_bptt(setup):
 def test_bad_jacobian_inputs(setup):
     model, x, _, _, cache = setup
     other = forward(init_rnn(2, 4, 2), x)
-    for fn in (step_jacobians, jacobian_products):
+    for fn in (state_jacobians, jacobian_products):
         with pytest.raises(ValueError, match=r"^cache\b"):
             fn(model, other)
         with pytest.raises(TypeError, match=r"^cache\b"):
             fn(model, {"x": x})
         with pytest.raises(TypeError, match=r"^model\b"):
             fn(None, cache)
-    for fn in (gradient_by_lag, state_gradient_norms):
+    for fn in (W_hh_grad_by_lag, state_gradient_norms):
         with pytest.raises(ValueError, match=r"^g_T\b"):
             fn(model, cache, np.ones((5, 2)))
         with pytest.raises(ValueError, match=r"^g_T\b"):
@@ -414,7 +415,7 @@ def test_forward_overflow_gives_inf_without_warnings():
     from vanishing.linalg import random_matrix
 
     W_hh = random_matrix(8, rho=3.0, kind="orthogonal", rng=0)
-    model = init_rnn(1, 8, 1, "identity", W_hh=W_hh, rng=0)
+    model = init_rnn(1, 8, 1, activation="identity", W_hh=W_hh, rng=0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         cache = forward(model, np.ones((1, 1000, 1)))

@@ -17,7 +17,12 @@ CHAPTER_FIGURES = {
         "fig-ch01-learning-speed",
     ),
     "book/ch02_unrolled_rnn.html": ("fig-ch02-unrolled", "fig-ch02-lags"),
-    "book/ch03_powers_of_w.html": ("fig-ch03-transient", "fig-ch03-norm-vs-lag"),
+    "book/ch03_powers_of_w.html": (
+        "fig-ch03-transient",
+        "fig-ch03-eigenvector-bound",
+        "fig-ch03-norm-vs-lag",
+        "fig-ch03-order-chaos",
+    ),
     "book/ch04_activations.html": (
         "fig-ch04-activations",
         "fig-ch04-saturation",

@@ -219,3 +219,25 @@ def test_bad_names_for_the_table():
         latex_table("relu")
     with pytest.raises(TypeError, match="^names"):
         latex_table([math.pi])
+
+
+def test_gelu_derivative_minimum_and_zero():
+    from vanishing.activations import get_activation
+    from vanishing.symbolic.activations import derivative_min, derivative_zero
+
+    m = derivative_min("gelu")
+    assert m.argmin == -sp.sqrt(2)
+    assert float(m.min) == pytest.approx(-0.128904145, abs=1e-8)
+    z = np.linspace(-6.0, 6.0, 120_001)
+    gelu_prime = get_activation("gelu").phi_prime(z)
+    assert gelu_prime.min() == pytest.approx(float(m.min), abs=1e-8)
+    assert z[np.argmin(gelu_prime)] == pytest.approx(-np.sqrt(2), abs=1e-3)
+    root = derivative_zero("gelu", -1.0)
+    assert root == pytest.approx(-0.7518, abs=1e-4)
+    assert get_activation("gelu").phi_prime(np.array([root - 1e-3, root + 1e-3])) @ [1, -1] < 0
+    with pytest.raises(ArithmeticError):
+        derivative_min("sigmoid")  # inf sigma' = 0 is only approached at +-infinity
+    with pytest.raises(ArithmeticError):
+        derivative_min("relu")
+    with pytest.raises(TypeError, match="^guess"):
+        derivative_zero("gelu", "x")

@@ -331,3 +331,28 @@ def test_bad_layer_index_raises_naming_l(L, l):
         sigma_prime_count(L, l)
     with pytest.raises((TypeError, ValueError), match="l must"):
         sigmoid_chain(L).latex_display(l)
+
+
+# --------------------------------------------------------------------------- derived, not typed
+
+
+@pytest.mark.parametrize("L", [1, 2, 3, 4, 5, 6])
+@pytest.mark.parametrize("widths", [None, "non-square"])
+def test_sympy_derives_exactly_the_backprop_formula(L, widths):
+    # grads come from sympy.diff of the loss; eq. (1.2) is typed independently in the module.
+    widths = NON_SQUARE_WIDTHS.get(L) if widths == "non-square" else None
+    net = linear_net_gradients(L, widths)
+    for derived, typed in zip(net.grads, net.backprop_formula, strict=True):
+        assert derived == typed  # the same expression tree, not merely equal values
+        assert derived.shape == typed.shape
+
+
+@pytest.mark.parametrize("L", [1, 2, 3, 4, 5, 6])
+def test_equal_weights_derivation_matches_the_general_pattern(L):
+    # For L = 1..6 SymPy differentiates the L-layer loss and ties the weights; the display's
+    # "any L" line is the pattern, and it must reproduce every derived case.
+    eq = equal_weights_gradient(L)
+    (depth,) = eq.general.free_symbols - {eq.W, eq.x, eq.y} - eq.W.shape[0].free_symbols
+    assert eq.general.subs(depth, L).doit() == eq.grad
+    backward = [sp.MatPow(eq.W.T, L - 1).doit()] if L > 1 else []
+    assert eq.grad == sp.MatMul(*backward, sp.MatPow(eq.W, L).doit() * eq.x - eq.y, eq.x.T)

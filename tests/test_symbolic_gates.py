@@ -89,19 +89,19 @@ def _lstm_numpy(cell: ScalarLSTM, point, c_prev, h_prev):
 
 def _gru_map(cell: ScalarGRU):
     p, x, h = cell.params, cell.x, cell.h_prev
-    z = _sig(p["w_z"] * h + p["u_z"] * x + p["b_z"])
+    u = _sig(p["w_u"] * h + p["u_u"] * x + p["b_u"])
     r = _sig(p["w_r"] * h + p["u_r"] * x + p["b_r"])
-    ht = sp.tanh(p["w_h"] * r * h + p["u_h"] * x + p["b_h"])
-    return (1 - z) * h + z * ht if cell.convention == "z_candidate" else z * h + (1 - z) * ht
+    ht = sp.tanh(p["w_htilde"] * r * h + p["u_htilde"] * x + p["b_htilde"])
+    return (1 - u) * h + u * ht if cell.convention == "u_candidate" else u * h + (1 - u) * ht
 
 
 def _gru_numpy(cell: ScalarGRU, point, h):
     v = {name: point[s] for name, s in cell.params.items()}
     x = point[cell.x]
-    z = _np_sig(v["w_z"] * h + v["u_z"] * x + v["b_z"])
+    u = _np_sig(v["w_u"] * h + v["u_u"] * x + v["b_u"])
     r = _np_sig(v["w_r"] * h + v["u_r"] * x + v["b_r"])
-    ht = np.tanh(v["w_h"] * r * h + v["u_h"] * x + v["b_h"])
-    return (1 - z) * h + z * ht if cell.convention == "z_candidate" else z * h + (1 - z) * ht
+    ht = np.tanh(v["w_htilde"] * r * h + v["u_htilde"] * x + v["b_htilde"])
+    return (1 - u) * h + u * ht if cell.convention == "u_candidate" else u * h + (1 - u) * ht
 
 
 def _central(f, x0, eps=1e-6):
@@ -292,9 +292,9 @@ def test_gru_derivative_by_diff_chain_rule_display_and_finite_differences(conven
 def test_gru_conventions_are_the_same_cell_with_z_replaced_by_one_minus_z():
     """sigma(-a) = 1 - sigma(a): negating the z-gate parameters turns one convention into the
     other, so the derivatives agree there."""
-    ours, other = scalar_gru("z_candidate"), scalar_gru("z_previous")
+    ours, other = scalar_gru("u_candidate"), scalar_gru("u_previous")
     assert ours.params == other.params
-    flip = {ours.params[k]: -ours.params[k] for k in ("w_z", "u_z", "b_z")}
+    flip = {ours.params[k]: -ours.params[k] for k in ("w_u", "u_u", "b_u")}
     flipped = _compile(ours, other.jacobian.xreplace(flip))
     jacobian = _compile(ours, ours.jacobian)
     rng = np.random.default_rng(7)
@@ -303,32 +303,32 @@ def test_gru_conventions_are_the_same_cell_with_z_replaced_by_one_minus_z():
         np.testing.assert_allclose(flipped(point), jacobian(point), rtol=1e-12, atol=1e-14)
 
 
-@pytest.mark.parametrize(("convention", "gate"), [("z_candidate", 0), ("z_previous", 1)])
+@pytest.mark.parametrize(("convention", "gate"), [("u_candidate", 0), ("u_previous", 1)])
 def test_gru_identity_path(convention, gate):
     cell = scalar_gru(convention)
     assert cell.identity_gate == gate
-    z = cell.symbols["z"]
+    z = cell.symbols["u"]
     assert cell.jacobian_gates.xreplace({z: gate}) == 1
     assert cell.display_expanded.rhs.xreplace({z: gate}) == 1
     # the composed cell with a saturated update gate: dh_t/dh_{t-1} -> 1
     point = _point(cell, np.random.default_rng(8))
-    point[cell.params["b_z"]] = -40.0 if gate == 0 else 40.0
+    point[cell.params["b_u"]] = -40.0 if gate == 0 else 40.0
     assert _compile(cell, cell.jacobian)(point) == pytest.approx(1.0, abs=1e-12)
 
 
 def test_gru_latex():
     ours = scalar_gru()
-    assert ours.convention == "z_candidate"
+    assert ours.convention == "u_candidate"
     assert ours.latex_display() == (
-        r"\frac{\partial h_{t}}{\partial h_{t-1}} = \left(1 - z_{t}\right) + "
-        r"\left(\tilde{h}_{t} - h_{t-1}\right) \frac{\partial z_{t}}{\partial h_{t-1}} + "
-        r"z_{t} \frac{\partial \tilde{h}_{t}}{\partial h_{t-1}}"
+        r"\frac{\partial h_{t}}{\partial h_{t-1}} = \left(1 - u_{t}\right) + "
+        r"\left(\tilde{h}_{t} - h_{t-1}\right) \frac{\partial u_{t}}{\partial h_{t-1}} + "
+        r"u_{t} \frac{\partial \tilde{h}_{t}}{\partial h_{t-1}}"
     )
-    assert r"w_{z} z_{t} \left(1 - z_{t}\right)" in ours.latex_display(expanded=True)
-    assert scalar_gru("z_previous").latex_display() == (
-        r"\frac{\partial h_{t}}{\partial h_{t-1}} = z_{t} + "
-        r"\left(h_{t-1} - \tilde{h}_{t}\right) \frac{\partial z_{t}}{\partial h_{t-1}} + "
-        r"\left(1 - z_{t}\right) \frac{\partial \tilde{h}_{t}}{\partial h_{t-1}}"
+    assert r"w_{u} u_{t} \left(1 - u_{t}\right)" in ours.latex_display(expanded=True)
+    assert scalar_gru("u_previous").latex_display() == (
+        r"\frac{\partial h_{t}}{\partial h_{t-1}} = u_{t} + "
+        r"\left(h_{t-1} - \tilde{h}_{t}\right) \frac{\partial u_{t}}{\partial h_{t-1}} + "
+        r"\left(1 - u_{t}\right) \frac{\partial \tilde{h}_{t}}{\partial h_{t-1}}"
     )
 
 

@@ -20,15 +20,24 @@ from vanishing.symbolic import (
     phi_prime,
     xavier,
 )
+from vanishing.symbolic.variance import tanh_variance_map
 
 # --------------------------------------------------------------------------- forward
 
 
-def test_forward_formula():
+def test_typed_forward_formula_is_what_the_expansion_gives_for_every_n():
+    """The general formula is typed; SymPy checks it against the explicit expansion."""
     f = forward_variance()
     assert isinstance(f, ForwardVariance)
-    assert f.variance == f.n_in * f.v * f.m
-    assert f.equation == sp.Eq(Var(sp.Symbol("z", real=True)), f.n_in * f.v * f.m)
+    assert f.equation.lhs == Var(sp.Symbol("z", real=True)) and f.equation.rhs == f.variance
+    for n in range(1, 7):
+        assert f.variance.subs(f.n_in, n) == forward_variance(n).second_moment_explicit
+
+
+def test_forward_explicit_latex_is_the_expansion():
+    assert forward_variance(3).latex_explicit() == (
+        r"\mathbb{E}\left[\left(a_{1} w_{1} + a_{2} w_{2} + a_{3} w_{3}\right)^{2}\right] = 3 m v"
+    )
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 5])
@@ -73,14 +82,25 @@ def test_forward_latex():
 # --------------------------------------------------------------------------- backward
 
 
-def test_backward_formula_and_linear_regime():
+def test_typed_backward_formula_is_what_the_expansion_gives_for_every_n():
     b = backward_variance()
     assert isinstance(b, BackwardVariance)
     z = sp.Symbol("z", real=True)
-    assert b.phi_prime_sq == Expect(phi_prime(z) ** 2)
-    assert b.variance == b.n_out * b.v * b.var_out * b.phi_prime_sq
-    assert b.linear == b.n_out * b.v * b.var_out
-    assert b.equation.rhs == b.variance
+    assert b.phi_prime_sq == Expect(phi_prime(z) ** 2) and b.equation.rhs == b.variance
+    for n in range(1, 7):
+        assert b.variance.subs(b.n_out, n) == backward_variance(n).second_moment_explicit
+    assert b.linear == b.variance.subs(b.phi_prime_sq, 1)
+
+
+def test_backward_monte_carlo_linear():
+    """phi' = 1: Var[delta_in] = n_out v Var[delta_out], the linear regime of the text."""
+    rng = np.random.default_rng(7)
+    n_out, v, q, samples = 12, 0.4, 2.0, 200_000
+    w = rng.normal(0.0, np.sqrt(v), (samples, n_out))
+    d = rng.normal(0.0, np.sqrt(q), (samples, n_out))
+    b = backward_variance()
+    expected = float(b.linear.subs({b.n_out: n_out, b.v: v, b.var_out: q}))
+    assert np.var(np.sum(w * d, axis=1)) == pytest.approx(expected, rel=0.02)
 
 
 @pytest.mark.parametrize("n", [1, 3, 4])
@@ -127,6 +147,15 @@ def test_xavier_conditions_and_compromise():
     assert x.forward_condition.subs(x.v, x.variance).subs(x.n_out, 2 * x.n_in) == sp.false
 
 
+def test_xavier_compromise_is_the_average_of_the_two_conditions():
+    x = xavier()
+    assert (
+        sp.simplify(x.compromise.lhs - (x.forward_condition.lhs + x.backward_condition.lhs) / 2)
+        == 0
+    )
+    assert sp.simplify(x.compromise.lhs.subs(x.v, x.variance) - 1) == 0
+
+
 def test_uniform_moments_are_the_closed_forms():
     x = xavier()
     assert x.uniform_mean == 0
@@ -148,8 +177,10 @@ def test_uniform_variance_monte_carlo():
 def test_xavier_matches_init(n_in, n_out):
     x = xavier()
     values = {x.n_in: n_in, x.n_out: n_out}
-    assert float(x.variance.subs(values)) == pytest.approx(weight_variance(n_in, n_out, "xavier"))
-    W = init_weight(n_in, n_out, "xavier_uniform", np.random.default_rng(4))
+    assert float(x.variance.subs(values)) == pytest.approx(
+        weight_variance(n_out, n_in, scheme="xavier")
+    )
+    W = init_weight(n_out, n_in, scheme="xavier_uniform", rng=np.random.default_rng(4))
     bound = float(x.bound.subs(values))
     assert np.max(np.abs(W)) <= bound
     assert np.max(np.abs(W)) == pytest.approx(bound, rel=0.01)  # the samples fill [-a, a]
@@ -159,7 +190,10 @@ def test_xavier_matches_init(n_in, n_out):
 def test_xavier_latex():
     tex = xavier().latex_display()
     assert tex.startswith(r"\begin{aligned}") and tex.endswith(r"\end{aligned}")
-    assert r"v &= \frac{2}{n_{in} + n_{out}}" in tex
+    assert (
+        r"\frac{n_{in} v}{2} + \frac{n_{out} v}{2} = 1 &\implies v = \frac{2}{n_{in} + n_{out}}"
+        in tex
+    )
     assert r"\int\limits_{- a}^{a} \frac{x^{2}}{2 a}\, dx = \frac{a^{2}}{3}" in tex
     assert r"a &= \frac{\sqrt{6}}{\sqrt{n_{in} + n_{out}}}" in tex
 
@@ -184,7 +218,9 @@ def test_he_variance_and_decay():
     assert h.second_moment_decay.subs(h.L, 3) == sp.Rational(1, 8)
     assert h.norm_decay == 2 ** (-h.L / 2)
     for n in (10, 256):
-        assert float(h.variance.subs(h.n_in, n)) == pytest.approx(weight_variance(n, n, "he"))
+        assert float(h.variance.subs(h.n_in, n)) == pytest.approx(
+            weight_variance(n, n, scheme="he")
+        )
 
 
 @pytest.mark.parametrize("s", [0.3, 1.0, 2.5])
@@ -251,3 +287,30 @@ def test_bad_n(build):
         build(2.0)
     with pytest.raises(TypeError, match="^n"):
         build(True)
+
+
+# --------------------------------------------------------------------------- tanh map
+
+
+def test_tanh_variance_map_series_matches_quadrature():
+    m = tanh_variance_map()
+    assert m.series == m.q - 2 * m.q**2 + sp.Rational(17, 3) * m.q**3
+    nodes, weights = np.polynomial.hermite_e.hermegauss(80)
+    weights = weights / weights.sum()
+    f = sp.lambdify(m.q, m.series)
+    for q in (1e-3, 1e-2, 3e-2):
+        exact = float(weights @ np.tanh(np.sqrt(q) * nodes) ** 2)
+        assert abs(exact - f(q)) < 30 * q**4  # the O(q^4) remainder
+    assert m.decay == 1 / (2 * m.l)
+    assert "O\\bigl(q_{\\ell}^{4}\\bigr)" in m.latex_display()
+
+
+def test_tanh_variance_map_power_law_holds_when_iterated():
+    """q_l l -> 1/2: iterate the exact map (quadrature) from q_1 = 1."""
+    nodes, weights = np.polynomial.hermite_e.hermegauss(80)
+    weights = weights / weights.sum()
+    q = 1.0
+    for l in range(1, 2001):
+        if l in (200, 2000):
+            assert q * l == pytest.approx(0.5, rel=0.05 if l == 200 else 0.01)
+        q = float(weights @ np.tanh(np.sqrt(q) * nodes) ** 2)

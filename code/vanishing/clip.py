@@ -6,7 +6,8 @@ Bengio (2013): if ||g|| >= threshold, g <- (threshold / ||g||) g, one factor for
 the direction of the update is kept. ``clip_by_value`` and ``clip_per_parameter`` are shown in
 the chapter as the common alternatives that change the direction.
 
-Every function returns new float64 arrays and never modifies its input.
+Every rule returns a ``ClipResult`` (the new float64 arrays and what the rule did) and never
+modifies its input.
 """
 
 from __future__ import annotations
@@ -30,12 +31,14 @@ __all__ = [
 
 @dataclass(frozen=True)
 class ClipResult:
-    """Chapter 5, the outcome of global-norm clipping: the (possibly) rescaled gradient."""
+    """Chapter 5, the outcome of a clipping rule: the (possibly) changed gradient."""
 
     grads: tuple  # new float64 arrays, shapes as given
-    norm: float  # ||g|| before clipping
-    scale: float  # factor applied to every array: threshold / ||g||, or 1.0 if not clipped
-    clipped: bool  # ||g|| >= threshold
+    norm: float  # global ||g|| before clipping
+    clipped: bool  # the rule changed the gradient (global rule: ||g|| >= threshold)
+    # the one factor applied to every array, threshold / ||g|| or 1.0 if not clipped (global
+    # rule); None for the rules that change the direction (no single factor describes them)
+    scale: float | None = None
 
 
 # --------------------------------------------------------------------------- input checks
@@ -120,11 +123,11 @@ def clip_by_global_norm(grads, threshold) -> ClipResult:
     clipped = norm >= threshold
     scale = threshold / norm if clipped else 1.0
     return ClipResult(
-        grads=tuple(a * scale for a in arrays), norm=norm, scale=scale, clipped=clipped
+        grads=tuple(a * scale for a in arrays), norm=norm, clipped=clipped, scale=scale
     )
 
 
-def clip_by_value(grads, threshold) -> tuple[np.ndarray, ...]:
+def clip_by_value(grads, threshold) -> ClipResult:
     """Chapter 5, elementwise clip to [-threshold, threshold]: bounded, but the direction changes.
 
     +-inf entries become +-threshold; NaN entries raise (there is no value to clip them to).
@@ -136,18 +139,21 @@ def clip_by_value(grads, threshold) -> tuple[np.ndarray, ...]:
             "grads contains NaN entries: the gradient overflowed, so clipping cannot bound it; "
             "lower the learning rate or check the loss for overflow"
         )
-    return tuple(np.clip(a, -threshold, threshold) for a in arrays)
+    clipped = any(np.any(np.abs(a) > threshold) for a in arrays)
+    out = tuple(np.clip(a, -threshold, threshold) for a in arrays)
+    return ClipResult(grads=out, norm=_norm(arrays), clipped=bool(clipped))
 
 
-def clip_per_parameter(grads, threshold) -> tuple[np.ndarray, ...]:
+def clip_per_parameter(grads, threshold) -> ClipResult:
     """Chapter 5, the common mistake: each array rescaled to norm <= threshold on its own, so
     the arrays shrink by different factors and the direction of the whole gradient changes."""
     arrays = _check_grads(grads)
     threshold = _check_threshold(threshold)
-    out = []
+    out, clipped = [], False
     for i, a in enumerate(arrays):
         norm = _norm([a])
         if not math.isfinite(norm):
             raise _overflow_error(norm, f"grads[{i}]")
+        clipped |= norm >= threshold
         out.append(a * (threshold / norm) if norm >= threshold else a.copy())
-    return tuple(out)
+    return ClipResult(grads=tuple(out), norm=_norm(arrays), clipped=bool(clipped))

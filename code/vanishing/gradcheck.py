@@ -32,5 +32,9 @@ def central_difference(
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     """Normwise relative error ||a - b|| / max(||a||, ||b||), 0 when both are zero."""
-    scale = max(np.linalg.norm(a), np.linalg.norm(b))
-    return 0.0 if scale == 0 else float(np.linalg.norm(a - b) / scale)
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    top = max(np.max(np.abs(a), initial=0.0), np.max(np.abs(b), initial=0.0))
+    if top == 0:
+        return 0.0
+    a, b = a / top, b / top  # scaled first: the squares in the norms cannot underflow to 0
+    return float(np.linalg.norm(a - b) / max(np.linalg.norm(a), np.linalg.norm(b)))

@@ -1,6 +1,18 @@
 """Weight initialisation schemes (ch. 1 uses "lecun"; ch. 5 compares them all).
 
-A weight matrix W^(l) has shape (n_out, n_in) = (n_l, n_{l-1}), so z = W a + b.
+A weight matrix W^(l) has shape (n_out, n_in) = (n_l, n_{l-1}), so z = W a + b; the functions
+take the sizes in that order, (n_out, n_in), as the shape they return (and as PyTorch's
+nn.Linear stores its weight). The scheme and the generator are keyword-only.
+
+Each model's default, and why:
+- ``mlp.init_mlp``: "lecun", N(0, 1/n_in): keeps the variance of a tanh or linear layer's
+  pre-activation (ch. 1's baseline; ch. 5 compares the others);
+- ``residual.init_residual``: "he", N(0, 2/n_in): the branches are ReLU (ch. 5); the linear
+  read-out takes "lecun";
+- ``rnn.init_rnn``: "xavier" for W_xh and W_hy, "orthogonal" for W_hh: all singular values of
+  W_hh are 1, so the product of Jacobians starts neither vanishing nor exploding (ch. 3, 5);
+- ``lstm.init_lstm``, ``gru.init_gru``: "uniform", U(+-1/sqrt(n_h)) for every weight, as
+  PyTorch's nn.LSTM and nn.GRU draw them, so the book's gated models start like the library's.
 """
 
 from __future__ import annotations
@@ -21,7 +33,7 @@ INIT_SCHEMES: tuple[str, ...] = (
 )
 
 
-def weight_variance(n_in: int, n_out: int, scheme: str) -> float:
+def weight_variance(n_out: int, n_in: int, *, scheme: str) -> float:
     """Var(W_ij) implied by `scheme` for a (n_out, n_in) matrix (ch. 5 variance formulas)."""
     n_in, n_out = check_size(n_in, "n_in"), check_size(n_out, "n_out")
     scheme = check_choice(scheme, "scheme", INIT_SCHEMES, kind="scheme")
@@ -47,8 +59,11 @@ def _orthogonal(n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray:
     return Q if n_out >= n_in else Q.T  # (n_out, n_in)
 
 
-def init_weight(n_in: int, n_out: int, scheme: str, rng: np.random.Generator) -> np.ndarray:
-    """Draw W (n_out, n_in) from `scheme` (ch. 1, ch. 5); rng is a Generator or an int seed."""
+def init_weight(n_out: int, n_in: int, *, scheme: str, rng=0) -> np.ndarray:
+    """Draw W (n_out, n_in) from `scheme` (ch. 1, ch. 5); rng is a Generator or an int seed.
+
+    The draws are those of the (n_out, n_in) array, whatever the argument names.
+    """
     n_in, n_out = check_size(n_in, "n_in"), check_size(n_out, "n_out")
     scheme = check_choice(scheme, "scheme", INIT_SCHEMES, kind="scheme")
     rng = as_generator(rng, name="rng")
@@ -61,5 +76,5 @@ def init_weight(n_in: int, n_out: int, scheme: str, rng: np.random.Generator) ->
         return rng.uniform(-c, c, size=shape)
     if scheme == "orthogonal":
         return _orthogonal(n_in, n_out, rng)
-    std = np.sqrt(weight_variance(n_in, n_out, scheme))  # lecun, xavier, he, normal
+    std = np.sqrt(weight_variance(n_out, n_in, scheme=scheme))  # lecun, xavier, he, normal
     return std * rng.standard_normal(shape)

@@ -8,13 +8,13 @@ Hidden layers use `activation`; layer L uses `output_activation`.
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
 from vanishing.activations import Activation, get_activation
 from vanishing.init import init_weight
+from vanishing.params import Parametrised
 from vanishing.validate import as_generator, check_activation, check_array, is_int
 
 # validation helpers ---------------------------------------------------------------------------
@@ -38,8 +38,9 @@ def _check_model(model) -> MLP:
 
 
 @dataclass
-class MLP:
-    """A depth-L perceptron (ch. 1): weights[l-1] = W^(l) (n_l, n_{l-1}), biases[l-1] = b^(l)."""
+class MLP(Parametrised):
+    """A depth-L perceptron (ch. 1): weights[l-1] = W^(l) (n_l, n_{l-1}), biases[l-1] = b^(l).
+    Its parameters are named W1, b1, ..., WL, bL (``params()``, ``with_params()``)."""
 
     weights: list[np.ndarray]
     biases: list[np.ndarray]
@@ -76,10 +77,35 @@ class MLP:
         """Layer widths (n_0, n_1, ..., n_L)."""
         return (self.weights[0].shape[1],) + tuple(W.shape[0] for W in self.weights)
 
+    def params(self) -> dict[str, np.ndarray]:
+        """{"W1": W^(1), "b1": b^(1), ..., "WL": W^(L), "bL": b^(L)}."""
+        return layer_params(self.weights, self.biases)
+
+    def _replaced(self, new: dict[str, np.ndarray]) -> MLP:
+        weights, biases = replaced_layers(self.weights, self.biases, new)
+        return MLP(weights, biases, self.activation, self.output_activation)
+
     def layer_activation(self, l: int) -> Activation:
         """The activation of layer l in 1..L (output_activation for l = L)."""
         l = _check_layer(self, l)
         return get_activation(self.output_activation if l == self.L else self.activation)
+
+
+def layer_params(weights, biases) -> dict[str, np.ndarray]:
+    """Ch. 1, 5 {"W1": weights[0], "b1": biases[0], ...}: the names of layer-list parameters."""
+    return {
+        k: v
+        for l, (W, b) in enumerate(zip(weights, biases, strict=True), 1)
+        for k, v in ((f"W{l}", W), (f"b{l}", b))
+    }
+
+
+def replaced_layers(weights, biases, new: dict) -> tuple[list, list]:
+    """Ch. 1, 5 the lists with the arrays named in ``new`` (W1, b1, ...) replaced."""
+    return (
+        [new.get(f"W{l}", W) for l, W in enumerate(weights, 1)],
+        [new.get(f"b{l}", b) for l, b in enumerate(biases, 1)],
+    )
 
 
 def _check_layer(model: MLP, l) -> int:
@@ -91,7 +117,7 @@ def _check_layer(model: MLP, l) -> int:
 
 
 def init_mlp(
-    sizes, activation: str, *, scheme: str = "lecun", rng=0, output_activation: str = "identity"
+    sizes, *, activation: str, scheme: str = "lecun", rng=0, output_activation: str = "identity"
 ) -> MLP:
     """Ch. 1 network with widths sizes = (n_0, ..., n_L), W^(l) from `scheme`, b^(l) = 0."""
     if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
@@ -107,7 +133,7 @@ def init_mlp(
     check_activation(output_activation, "output_activation")
     rng = as_generator(rng, name="rng")
     pairs = list(zip(sizes[:-1], sizes[1:], strict=True))
-    weights = [init_weight(int(n_in), int(n_out), scheme, rng) for n_in, n_out in pairs]
+    weights = [init_weight(n_out, n_in, scheme=scheme, rng=rng) for n_in, n_out in pairs]
     biases = [np.zeros(int(n_out)) for _, n_out in pairs]
     return MLP(weights, biases, activation, output_activation)
 
@@ -161,6 +187,11 @@ class Grads:
     b: list[np.ndarray]  # dL/db^(l), l = 1..L, each (n_l,)
     a: list[np.ndarray]  # dL/da^(l), l = 0..L, each (B, n_l)
 
+    @property
+    def params(self) -> dict[str, np.ndarray]:
+        """{"W1": dL/dW^(1), "b1": dL/db^(1), ...}, the names of ``MLP.params()``."""
+        return layer_params(self.W, self.b)
+
 
 def _check_cache(model: MLP, cache) -> Cache:
     if not isinstance(cache, Cache):
@@ -207,27 +238,6 @@ def layer_grad_norms(grads: Grads) -> np.ndarray:
     if not isinstance(grads, Grads):
         raise TypeError(f"grads must be a Grads, got {type(grads).__name__}")
     return np.array([np.linalg.norm(dW) for dW in grads.W], dtype=np.float64)
-
-
-def sgd_step(model: MLP, grads: Grads, lr: float) -> MLP:
-    """Ch. 1 gradient step W <- W - lr dL/dW, b <- b - lr dL/db; returns a new MLP."""
-    model = _check_model(model)
-    if not isinstance(grads, Grads):
-        raise TypeError(f"grads must be a Grads, got {type(grads).__name__}")
-    if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
-        raise TypeError(f"lr must be a real number, got {type(lr).__name__}")
-    if not (np.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr must be positive and finite, got {lr}")
-    if len(grads.W) != model.L or len(grads.b) != model.L:
-        raise ValueError(f"grads must have {model.L} layers to match model")
-    for i in range(model.L):
-        if np.shape(grads.W[i]) != model.weights[i].shape:
-            raise ValueError(f"grads.W[{i}] must have shape {model.weights[i].shape}")
-        if np.shape(grads.b[i]) != model.biases[i].shape:
-            raise ValueError(f"grads.b[{i}] must have shape {model.biases[i].shape}")
-    weights = [W - lr * dW for W, dW in zip(model.weights, grads.W, strict=True)]
-    biases = [b - lr * db for b, db in zip(model.biases, grads.b, strict=True)]
-    return MLP(weights, biases, model.activation, model.output_activation)
 
 
 def layer_jacobian(model: MLP, cache: Cache, l: int, b: int = 0) -> np.ndarray:

@@ -1,11 +1,11 @@
-"""Chapter 6: optimisers (SGD, Adam) and a training loop, generic over dataclass models.
+"""Chapter 1-6: one optimiser family (SGD, Adam) and one training loop, for every model.
 
-A *model* is a dataclass whose parameters are its np.ndarray fields (``vanishing.rnn.RNN``, and
-the LSTM and GRU models, which follow the same convention). A *gradient* is a dataclass with a
-field of the same name and shape for every parameter; extra gradient fields with no parameter
-counterpart (``h0``, ``c0``: gradients w.r.t. initial states) are ignored. Non-array model fields
-(``activation``) are passed through. Optimisers return a new model (``dataclasses.replace``) and
-never modify the model or the gradient they are given.
+They see a model only through the parameter protocol of ``vanishing.params``: ``model.params()``
+lists its trainable arrays by name, ``model.with_params(...)`` returns a copy with new ones, and
+a gradient's ``params`` holds dL/d(array) under the same names. Every parameter needs its
+gradient and every gradient its parameter, so nothing is skipped silently (a gradient from
+``bptt`` alone, which has no read-out part, is refused). Optimisers return a new model and never
+modify the model or the gradient they are given.
 
 ``clip`` (optional, both optimisers): the gradient is first clipped by its global norm over all
 parameter arrays together (``vanishing.clip.clip_by_global_norm``, Pascanu et al. 2013), then
@@ -20,15 +20,15 @@ theta <- theta - lr * m_hat / (sqrt(v_hat) + eps), m_hat = m/(1 - beta1^t), v_ha
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import numbers
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from vanishing.clip import clip_by_global_norm, global_norm
+from vanishing.params import AttributeView
 from vanishing.validate import check_size
 
 __all__ = [
@@ -59,40 +59,49 @@ def _check_clip(clip) -> float | None:
     return None if clip is None else _check_real(clip, "clip", low=0.0)
 
 
-def _check_dataclass(value, name: str) -> None:
-    if not dataclasses.is_dataclass(value) or isinstance(value, type):
-        raise TypeError(f"{name} must be a dataclass instance, got {type(value).__name__}")
+def _check_model(model) -> dict[str, np.ndarray]:
+    """The model's {name: parameter}; TypeError naming ``model`` if it has no parameter protocol."""
+    if not callable(getattr(model, "params", None)) or not callable(
+        getattr(model, "with_params", None)
+    ):
+        raise TypeError(
+            "model must follow the parameter protocol (params(), with_params()), got "
+            f"{type(model).__name__}"
+        )
+    return model.params()
 
 
 def parameter_gradients(model, grads) -> dict[str, np.ndarray]:
-    """Chapter 6, {name: gradient} for every np.ndarray field of ``model``, in field order.
-
-    Gradient fields without a model counterpart (e.g. ``h0``) are skipped; a parameter without a
-    gradient field, a shape mismatch or a non-finite gradient raises (naming ``grads``).
-    """
-    _check_dataclass(model, "model")
-    _check_dataclass(grads, "grads")
+    """Chapter 1-6, {name: gradient} for every parameter of ``model``, in ``model.params()``
+    order. A parameter without a gradient, a gradient without a parameter, a shape mismatch or a
+    non-numeric gradient raises (naming ``grads``); the model's ``inputs`` (h0, ...) are not
+    parameters and are not looked at."""
+    theta = _check_model(model)
+    g = getattr(grads, "params", None)
+    if not isinstance(g, Mapping):
+        raise TypeError(
+            f"grads must be a gradient with a params mapping, got {type(grads).__name__}"
+        )
+    kind = type(model).__name__
+    missing = [k for k in theta if k not in g]
+    if missing:
+        raise ValueError(
+            f"grads has no gradient for the parameter(s) {missing} of the {kind} (a gradient "
+            "from bptt alone has no read-out part: use loss_and_grads)"
+        )
+    extra = [k for k in g if k not in theta]
+    if extra:
+        raise ValueError(f"grads has gradients {extra} for which the {kind} has no parameter")
     out = {}
-    for field in dataclasses.fields(model):
-        param = getattr(model, field.name)
-        if not isinstance(param, np.ndarray):
-            continue
-        if not hasattr(grads, field.name):
+    for name, param in theta.items():
+        d = np.asarray(g[name])
+        if d.dtype.kind not in "biuf":
+            raise TypeError(f"grads.{name} must be a real numeric array, got {d.dtype}")
+        if d.shape != param.shape:
             raise ValueError(
-                f"grads has no field {field.name!r} for the model parameter of that name "
-                f"({type(grads).__name__} does not match {type(model).__name__})"
+                f"grads.{name} must have the shape of the parameter {param.shape}, got {d.shape}"
             )
-        g = np.asarray(getattr(grads, field.name))
-        if g.dtype.kind not in "biuf":
-            raise TypeError(f"grads.{field.name} must be a real numeric array, got {g.dtype}")
-        if g.shape != param.shape:
-            raise ValueError(
-                f"grads.{field.name} must have the shape of the parameter {param.shape}, "
-                f"got {g.shape}"
-            )
-        out[field.name] = g.astype(np.float64, copy=False)
-    if not out:
-        raise ValueError(f"model has no np.ndarray fields to train ({type(model).__name__})")
+        out[name] = d.astype(np.float64, copy=False)
     return out
 
 
@@ -128,16 +137,14 @@ class SGD:
 
     def step(self, model, grads):
         """Return a new model with every parameter moved by -lr * (clipped) gradient."""
-        g = _prepared(model, grads, self.clip)
-        return dataclasses.replace(
-            model, **{name: getattr(model, name) - self.lr * g[name] for name in g}
-        )
+        g, theta = _prepared(model, grads, self.clip), model.params()
+        return model.with_params({name: theta[name] - self.lr * g[name] for name in g})
 
 
 class Adam:
     """Chapter 6, Adam (Kingma & Ba 2015) with bias correction and optional global-norm clip.
 
-    State: ``t`` (updates taken), ``m`` and ``v`` ({field name: array}, first and second
+    State: ``t`` (updates taken), ``m`` and ``v`` ({parameter name: array}, first and second
     moments), created at the first ``step``; later models must have the same parameter fields
     and shapes. ``reset()`` forgets the state.
     """
@@ -172,7 +179,7 @@ class Adam:
 
     def step(self, model, grads):
         """Return a new model after one Adam update; updates this optimiser's moments."""
-        g = _prepared(model, grads, self.clip)
+        g, theta = _prepared(model, grads, self.clip), model.params()
         if self.t == 0:
             self.m = {name: np.zeros_like(a) for name, a in g.items()}
             self.v = {name: np.zeros_like(a) for name, a in g.items()}
@@ -186,11 +193,8 @@ class Adam:
         m = {k: self.beta1 * self.m[k] + (1 - self.beta1) * g[k] for k in g}
         v = {k: self.beta2 * self.v[k] + (1 - self.beta2) * g[k] ** 2 for k in g}
         c1, c2 = 1 - self.beta1**t, 1 - self.beta2**t
-        new = {
-            k: getattr(model, k) - self.lr * (m[k] / c1) / (np.sqrt(v[k] / c2) + self.eps)
-            for k in g
-        }
-        updated = dataclasses.replace(model, **new)  # may raise (e.g. a model's own checks)
+        new = {k: theta[k] - self.lr * (m[k] / c1) / (np.sqrt(v[k] / c2) + self.eps) for k in g}
+        updated = model.with_params(new)  # may raise (e.g. a model's own checks)
         self.t, self.m, self.v = t, m, v  # commit the state only after a successful update
         return updated
 
@@ -199,11 +203,13 @@ class Adam:
 
 
 @dataclass(frozen=True)
-class TrainHistory:
-    """Chapter 6, per-step record of ``train``; arrays have one entry per step run.
+class TrainHistory(AttributeView):
+    """Chapter 1-6, per-step record of ``train``; arrays have one entry per step run.
 
     loss[s] is the mini-batch loss before update s; ema[s] its bias-corrected exponential moving
-    average; grad_norm[s] the global norm of the parameter gradients before clipping.
+    average; grad_norm[s] the global norm of the parameter gradients before clipping;
+    records[key][s] what ``record(grads)`` returned under key at step s (also read as an
+    attribute, ``history.key``).
     If ``diverged``, the last entry is the step whose loss (or gradient) was non-finite; that
     step made no update and training stopped there.
     """
@@ -212,6 +218,8 @@ class TrainHistory:
     ema: np.ndarray  # (steps_run,)
     grad_norm: np.ndarray  # (steps_run,)
     diverged: bool
+    records: dict[str, np.ndarray] = field(default_factory=dict)
+    _VIEWED = ("records",)
 
     @property
     def steps(self) -> int:
@@ -227,16 +235,20 @@ def train(
     *,
     steps: int,
     ema: float = 0.98,
+    record: Callable | None = None,
 ):
-    """Chapter 6, ``steps`` updates of ``optimizer`` on ``loss_and_grads(model, x, y)``.
+    """Chapter 1-6, ``steps`` updates of ``optimizer`` on ``loss_and_grads(model, x, y)``, for
+    any model with the parameter protocol.
 
     ``batches(step)`` returns (x, y) for step = 0, 1, ...; ``optimizer`` has ``step(model,
-    grads) -> model`` (SGD, Adam). Returns (model, TrainHistory). The moving average is
+    grads) -> model`` (SGD, Adam); ``record(grads)``, if given, returns {key: array} to keep for
+    each step (e.g. per-layer gradient norms), stacked in ``history.records[key]``.
+    Returns (model, TrainHistory). The moving average is
     ema_s = sum_{r<=s} (1 - a) a^{s-r} loss_r / (1 - a^{s+1}) with a = ``ema`` (0: no smoothing).
     A non-finite loss or gradient norm stops training early with ``diverged=True``; the model
     returned is the last finite one (the one that produced that loss).
     """
-    _check_dataclass(model, "model")
+    _check_model(model)
     if not callable(loss_and_grads):
         raise TypeError(f"loss_and_grads must be callable, got {type(loss_and_grads).__name__}")
     if not callable(batches):
@@ -245,10 +257,14 @@ def train(
         raise TypeError(
             f"optimizer must have a step(model, grads) method, got {type(optimizer).__name__}"
         )
+    if record is not None and not callable(record):
+        raise TypeError(
+            f"record must be callable (grads -> dict) or None, got {type(record).__name__}"
+        )
     steps = check_size(steps, "steps")
     a = _check_real(ema, "ema", low=0.0, high=1.0, closed_low=True)
 
-    losses, emas, norms = [], [], []
+    losses, emas, norms, records = [], [], [], []
     average, weight, diverged = 0.0, 0.0, False
     for s in range(steps):
         x, y = batches(s)
@@ -261,11 +277,17 @@ def train(
         losses.append(loss)
         emas.append(average / weight)
         norms.append(norm)
+        if record is not None:
+            records.append(record(grads))
         if not (math.isfinite(loss) and math.isfinite(norm)):
             diverged = True
             break
         model = optimizer.step(model, grads)
     history = TrainHistory(
-        loss=np.array(losses), ema=np.array(emas), grad_norm=np.array(norms), diverged=diverged
+        loss=np.array(losses),
+        ema=np.array(emas),
+        grad_norm=np.array(norms),
+        diverged=diverged,
+        records={key: np.array([r[key] for r in records]) for key in (records or [{}])[0]},
     )
     return model, history

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from vanishing.init import init_weight
-from vanishing.mlp import mse_loss
+from vanishing.mlp import layer_params, mse_loss, replaced_layers
+from vanishing.params import Parametrised
 from vanishing.validate import (
     as_generator,
     check_activation,
@@ -54,9 +55,10 @@ def _check_index(value, name: str, low: int, high: int, what: str) -> int:
 
 
 @dataclass
-class ResidualMLP:
+class ResidualMLP(Parametrised):
     """Ch. 5 residual MLP: weights[l-1] = W^(l) (n, n), biases[l-1] = b^(l) (n,), a read-out
-    W_out (n_out, n), b_out (n_out,), and the branch scale alpha."""
+    W_out (n_out, n), b_out (n_out,), and the branch scale alpha. Its parameters are named
+    W1, b1, ..., WL, bL, W_out, b_out (``params()``, ``with_params()``)."""
 
     weights: list[np.ndarray]
     biases: list[np.ndarray]
@@ -85,6 +87,15 @@ class ResidualMLP:
             )
         self.b_out = check_shape(self.b_out, "b_out", (self.W_out.shape[0],))
 
+    def params(self) -> dict[str, np.ndarray]:
+        """{"W1": W^(1), "b1": b^(1), ..., "bL": b^(L), "W_out": W_out, "b_out": b_out}."""
+        return layer_params(self.weights, self.biases) | {"W_out": self.W_out, "b_out": self.b_out}
+
+    def _replaced(self, new: dict[str, np.ndarray]) -> ResidualMLP:
+        weights, biases = replaced_layers(self.weights, self.biases, new)
+        W_out, b_out = new.get("W_out", self.W_out), new.get("b_out", self.b_out)
+        return ResidualMLP(weights, biases, W_out, b_out, self.activation, self.alpha)
+
     @property
     def L(self) -> int:
         """Number of residual blocks L."""
@@ -105,8 +116,8 @@ def init_residual(
     n: int,
     L: int,
     n_out: int,
-    activation: str = "relu",
     *,
+    activation: str = "relu",
     scheme: str = "he",
     alpha: float = 1.0,
     rng=0,
@@ -119,8 +130,8 @@ def init_residual(
     check_activation(activation, "activation")
     alpha = _check_alpha(alpha)
     rng = as_generator(rng, name="rng")
-    weights = [init_weight(n, n, scheme, rng) for _ in range(L)]  # L x (n, n)
-    W_out = init_weight(n, n_out, "lecun", rng)  # (n_out, n)
+    weights = [init_weight(n, n, scheme=scheme, rng=rng) for _ in range(L)]  # L x (n, n)
+    W_out = init_weight(n_out, n, scheme="lecun", rng=rng)  # (n_out, n)
     biases = [np.zeros(n) for _ in range(L)]
     return ResidualMLP(weights, biases, W_out, np.zeros(n_out), activation, alpha)
 
@@ -187,6 +198,11 @@ class ResidualGrads:
     W_out: np.ndarray  # (n_out, n)
     b_out: np.ndarray  # (n_out,)
     a: list[np.ndarray]  # dL/da^(l), l = 0..L, each (B, n)
+
+    @property
+    def params(self) -> dict[str, np.ndarray]:
+        """{"W1": dL/dW^(1), ..., "W_out": dL/dW_out, "b_out": dL/db_out}, as ``ResidualMLP``."""
+        return layer_params(self.W, self.b) | {"W_out": self.W_out, "b_out": self.b_out}
 
 
 def backward(model: ResidualMLP, cache: ResidualCache, grad_out: np.ndarray) -> ResidualGrads:

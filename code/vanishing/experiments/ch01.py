@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..init import as_generator
-from ..mlp import MLP, forward, init_mlp, layer_grad_norms, loss_and_grads, mse_loss
-from ..train import MLPHistory, train_mlp_sgd
+from ..mlp import MLP, backward, forward, init_mlp, layer_grad_norms, loss_and_grads, mse_loss
+from ..optim import SGD, TrainHistory, train
+from ..validate import check_choice, check_size
 
 
 @dataclass(frozen=True)
@@ -38,21 +39,61 @@ def power_table(
     )
 
 
+FLOAT_TYPES = ("float16", "float32", "float64")
+
+
+def underflow_depth(base: float = 0.25, dtype: str = "float32", n_max: int = 5000) -> int:
+    """Chapter 1: the first n at which multiplying n factors `base` in `dtype` gives exactly 0."""
+    if not (isinstance(base, float | int) and 0 < base < 1):
+        raise ValueError(f"base must be a number in (0, 1), got {base!r}")
+    dtype = check_choice(dtype, "dtype", FLOAT_TYPES, kind="dtype")
+    n_max = check_size(n_max, "n_max")
+    kind = np.dtype(dtype).type
+    factor, product = kind(base), kind(1.0)
+    for n in range(1, n_max + 1):
+        product = kind(product * factor)
+        if product == 0:
+            return n
+    raise ValueError(f"n_max = {n_max} factors of {base} do not underflow in {dtype}")
+
+
 @dataclass(frozen=True)
 class InitGradNorms:
-    """Per-layer gradient norms of freshly initialised deep MLPs, one row per activation."""
+    """Per-layer gradient sizes of freshly initialised deep MLPs, one row per activation.
+
+    Sizes are per example: the root mean square over the batch of the norm of the gradient of one
+    example's loss 1/2 ||y_hat_b - y_b||^2. ``grad_W_batch`` is the gradient of the batch's mean
+    loss instead.
+    """
 
     activations: tuple[str, ...]
     depth: int
     width: int
     scheme: str
-    grad_W: np.ndarray  # (n_act, L) ||dL/dW^(l)||_F, layer 1 first
-    grad_a: np.ndarray  # (n_act, L) ||dL/da^(l-1)||_F: the signal arriving at layer l's input
+    grad_W: np.ndarray  # (n_act, L) per-example RMS ||dl_b/dW^(l)||_F, layer 1 first
+    grad_a: np.ndarray  # (n_act, L) per-example RMS ||grad_{a^(l)} l_b||: signal from above
+    act: np.ndarray  # (n_act, L) per-example RMS ||a^(l-1)||: the input of layer l
+    grad_W_batch: np.ndarray  # (n_act, L) ||dL/dW^(l)||_F of the batch-mean loss
 
     @property
     def first_over_last(self) -> np.ndarray:
-        """(n_act,) ||dL/dW^(1)|| / ||dL/dW^(L)||: below 1 means the early layers get less."""
+        """(n_act,) per-example ||dl/dW^(1)|| / ||dl/dW^(L)||: below 1, early layers get less."""
         return self.grad_W[:, 0] / self.grad_W[:, -1]
+
+    @property
+    def first_over_last_batch(self) -> np.ndarray:
+        """(n_act,) the same ratio for the gradient of the batch-mean loss."""
+        return self.grad_W_batch[:, 0] / self.grad_W_batch[:, -1]
+
+    @property
+    def max_over_min(self) -> np.ndarray:
+        """(n_act,) largest over smallest per-layer gradient: 1 for a perfectly flat profile."""
+        return self.grad_W.max(axis=1) / self.grad_W.min(axis=1)
+
+
+def _rms_norm(rows: np.ndarray) -> float:
+    """Root mean square over the batch of the per-row Euclidean norm; rows: (B, n)."""
+    return float(np.sqrt(np.mean(np.sum(rows * rows, axis=1))))
 
 
 def gradient_norms_at_init(
@@ -64,31 +105,47 @@ def gradient_norms_at_init(
     scheme: str = "lecun",
     seed: int = 0,
 ) -> InitGradNorms:
-    """Experiment 1: ||dL/dW^(l)|| at initialisation for each activation, same data and seed."""
-    rng = as_generator(seed)
+    """Experiment 1: per-layer gradient sizes at initialisation for each activation, same data."""
+    depth, width, batch = (
+        check_size(v, n) for v, n in ((depth, "depth"), (width, "width"), (batch, "batch"))
+    )
+    rng = as_generator(seed, name="seed")
     x = rng.standard_normal((batch, width))  # (B, n_0)
     y = rng.standard_normal((batch, width))  # (B, n_L)
     sizes = [width] * (depth + 1)
-    grad_W = np.empty((len(activations), depth))
-    grad_a = np.empty((len(activations), depth))
+    shape = (len(activations), depth)
+    grad_W, grad_a, act, grad_W_batch = (np.empty(shape) for _ in range(4))
     for i, name in enumerate(activations):
-        model = init_mlp(sizes, name, scheme=scheme, rng=seed + 1)
-        _, grads = loss_and_grads(model, x, y)
-        grad_W[i] = layer_grad_norms(grads)
-        grad_a[i] = [np.linalg.norm(g) for g in grads.a[:-1]]
-    return InitGradNorms(tuple(activations), depth, width, scheme, grad_W, grad_a)
+        model = init_mlp(sizes, activation=name, scheme=scheme, rng=seed + 1)
+        cache = forward(model, x)
+        _, grad_mean = mse_loss(cache.a[-1], y)  # (B, n_L): gradient of the batch-mean loss
+        grads = backward(model, cache, grad_mean * batch)  # row b: gradient of example b's loss
+        for l in range(1, depth + 1):
+            delta = model.layer_activation(l).phi_prime(cache.z[l - 1]) * grads.a[l]  # (B, n_l)
+            # dl_b/dW^(l) = delta_b a_b^T is rank one: its norm is ||delta_b|| ||a^(l-1)_b||
+            per_example = np.linalg.norm(delta, axis=1) * np.linalg.norm(cache.a[l - 1], axis=1)
+            grad_W[i, l - 1] = float(np.sqrt(np.mean(per_example**2)))
+            grad_a[i, l - 1] = _rms_norm(grads.a[l])
+            act[i, l - 1] = _rms_norm(cache.a[l - 1])
+            grad_W_batch[i, l - 1] = np.linalg.norm(grads.W[l - 1]) / batch
+    return InitGradNorms(
+        tuple(activations), depth, width, scheme, grad_W, grad_a, act, grad_W_batch
+    )
 
 
 @dataclass(frozen=True)
 class LearningSpeed:
-    """Experiment 2: a deep sigmoid MLP trained by SGD, with per-layer learning speed over time."""
+    """Experiment 2: a deep sigmoid MLP trained by SGD: per-layer gradient sizes and movement."""
 
     activation: str
     sizes: tuple[int, ...]
     scheme: str
     lr: float
-    history: MLPHistory
+    seed: int
+    history: TrainHistory  # also grad_W, grad_b (steps, L): ||dL/dW^(l)||_F, ||dL/db^(l)||_2
     rel_change: np.ndarray  # (L,) ||W_final - W_init||_F / ||W_init||_F per layer
+    rel_path: np.ndarray  # (L,) lr * sum_t ||dL/dW^(l)||_F / ||W_init||_F: the path's length
+    forward_std: np.ndarray  # (L-1,) std over test inputs of each hidden unit at init, mean
     test_loss: tuple[float, float]  # held-out loss before and after training
     test_baseline: float  # held-out loss of always predicting the training mean
 
@@ -96,6 +153,26 @@ class LearningSpeed:
     def hidden_speed(self) -> np.ndarray:
         """(L-1,) median over training steps of ||dL/db^(l)||, hidden layers l = 1..L-1."""
         return np.median(self.history.grad_b[:, :-1], axis=0)
+
+    @property
+    def speed_ratio(self) -> float:
+        """Last hidden layer's median ||dL/db|| over the first's (Nielsen's speed ratio)."""
+        return float(self.hidden_speed[-1] / self.hidden_speed[0])
+
+    @property
+    def straightness(self) -> np.ndarray:
+        """(L,) distance moved over path length: 1 if every step pointed the same way."""
+        return self.rel_change / self.rel_path
+
+    def ordered_fraction(self, smooth: int = 1) -> float:
+        """Share of steps at which ||dL/db^(l)|| (moving average over `smooth`) rises with l."""
+        smooth = check_size(smooth, "smooth")
+        grad_b = self.history.grad_b[:, :-1]  # (steps, L-1)
+        if smooth > grad_b.shape[0]:
+            raise ValueError(f"smooth must be at most the number of steps {grad_b.shape[0]}")
+        kernel = np.ones(smooth) / smooth
+        curves = np.array([np.convolve(g, kernel, mode="valid") for g in grad_b.T])  # (L-1, T')
+        return float(np.mean(np.all(np.diff(curves, axis=0) > 0, axis=0)))
 
 
 def _teacher_data(n: int, d_in: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -119,29 +196,38 @@ def learning_speed(
     n_train: int = 1024,
     seed: int = 0,
 ) -> LearningSpeed:
-    """Train one deep MLP and record how fast each layer learns (gradient norms, weight change)."""
-    rng = as_generator(seed)
+    """Experiment 2: train one deep MLP; record per-layer gradient sizes and how far W moved."""
+    rng = as_generator(seed, name="seed")
     x, y = _teacher_data(n_train + 512, d_in, rng)
     x_train, y_train, x_test, y_test = x[:n_train], y[:n_train], x[n_train:], y[n_train:]
     sizes = (d_in, *([width] * (depth - 1)), 1)
-    model0 = init_mlp(sizes, activation, scheme=scheme, rng=seed + 1)
-    model, history = train_mlp_sgd(
-        model0, x_train, y_train, steps=steps, lr=lr, batch_size=batch, rng=seed + 2
+    model0 = init_mlp(sizes, activation=activation, scheme=scheme, rng=seed + 1)
+    batch_rng = as_generator(seed + 2)
+
+    def batches(step: int) -> tuple[np.ndarray, np.ndarray]:
+        idx = batch_rng.choice(n_train, size=batch, replace=False)  # (B,)
+        return x_train[idx], y_train[idx]
+
+    def record(grads) -> dict[str, np.ndarray]:  # Nielsen's "speed of learning" of each layer
+        return {"grad_W": layer_grad_norms(grads), "grad_b": [np.linalg.norm(g) for g in grads.b]}
+
+    model, history = train(model0, loss_and_grads, batches, SGD(lr), steps=steps, record=record)
+    norm0 = np.array([np.linalg.norm(W0) for W0 in model0.weights])
+    moved = np.array(
+        [np.linalg.norm(W1 - W0) for W0, W1 in zip(model0.weights, model.weights, strict=True)]
     )
-    rel = np.array(
-        [
-            np.linalg.norm(W1 - W0) / np.linalg.norm(W0)
-            for W0, W1 in zip(model0.weights, model.weights, strict=True)
-        ]
-    )
+    hidden = forward(model0, x_test).a[1:-1]  # a^(1..L-1) at initialisation, each (N, width)
     baseline = mse_loss(np.broadcast_to(y_train.mean(axis=0), y_test.shape), y_test)[0]
     return LearningSpeed(
         activation,
         sizes,
         scheme,
         lr,
+        seed,
         history,
-        rel,
+        moved / norm0,
+        lr * history.grad_W.sum(axis=0) / norm0,
+        np.array([a.std(axis=0).mean() for a in hidden]),
         (_loss(model0, x_test, y_test), _loss(model, x_test, y_test)),
         float(baseline),
     )
@@ -150,3 +236,44 @@ def learning_speed(
 def _loss(model: MLP, x: np.ndarray, y: np.ndarray) -> float:
     """Held-out mean loss."""
     return mse_loss(forward(model, x).a[-1], y)[0]
+
+
+@dataclass(frozen=True)
+class LinearBalance:
+    """Chapter 1: ||dL/dW^(1)||_F / ||dL/dW^(3)||_F in a 3-layer linear net, and what moves it."""
+
+    c: float
+    ratio: float  # random Gaussian layers W^(1), W^(2), W^(3)
+    ratio_rescaled: float  # the same net with W^(1) * c and W^(3) / c: the same function
+    output_change: float  # max |y_hat_rescaled - y_hat|: zero up to rounding
+    ratio_orthogonal: float  # every layer alpha times an orthogonal matrix
+
+
+def _linear_first_over_last(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> float:
+    """||dL/dW^(1)||_F / ||dL/dW^(L)||_F for y_hat = W^(L)...W^(1) x, by eq. (1.2)."""
+    model = MLP(weights, [np.zeros(W.shape[0]) for W in weights], "identity")
+    _, grads = loss_and_grads(model, x, y)
+    return float(np.linalg.norm(grads.W[0]) / np.linalg.norm(grads.W[-1]))
+
+
+def linear_gradient_balance(
+    *, width: int = 4, c: float = 0.2, alpha: float = 1.5, seed: int = 0
+) -> LinearBalance:
+    """Chapter 1: a linear net's first/last gradient ratio is not a property of its function."""
+    width = check_size(width, "width")
+    if not (isinstance(c, float | int) and np.isfinite(c) and c > 0):
+        raise ValueError(f"c must be a positive finite number, got {c!r}")
+    rng = as_generator(seed, name="seed")
+    weights = [rng.standard_normal((width, width)) / np.sqrt(width) for _ in range(3)]
+    x, y = rng.standard_normal((1, width)), rng.standard_normal((1, width))  # one example
+    rescaled = [weights[0] * c, weights[1], weights[2] / c]
+    y_hat = x @ (weights[2] @ weights[1] @ weights[0]).T
+    y_hat_rescaled = x @ (rescaled[2] @ rescaled[1] @ rescaled[0]).T
+    orthogonal = [alpha * np.linalg.qr(rng.standard_normal((width, width)))[0] for _ in range(3)]
+    return LinearBalance(
+        float(c),
+        _linear_first_over_last(weights, x, y),
+        _linear_first_over_last(rescaled, x, y),
+        float(np.abs(y_hat_rescaled - y_hat).max()),
+        _linear_first_over_last(orthogonal, x, y),
+    )

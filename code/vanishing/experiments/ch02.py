@@ -9,7 +9,7 @@ import numpy as np
 from ..activations import get_activation
 from ..init import as_generator
 from ..linalg import random_matrix
-from ..rnn import forward, gradient_by_lag, init_rnn
+from ..rnn import W_hh_grad_by_lag, forward, init_rnn
 from ..validate import check_int, check_real, check_size
 
 SEEDS = (0, 1, 2, 3, 4)
@@ -66,9 +66,9 @@ def gradient_by_lag_experiment(
         g_T = rng.standard_normal((batch, n_h)) / np.sqrt(n_h)  # (B, n_h): dL/dh_T of some loss
         for i, rho in enumerate(rhos):
             W_hh = random_matrix(n_h, rho=rho, kind="orthogonal", rng=seed + 1)
-            model = init_rnn(n_x, n_h, 1, activation, W_hh=W_hh, rng=seed + 2)
+            model = init_rnn(n_x, n_h, 1, activation=activation, W_hh=W_hh, rng=seed + 2)
             cache = forward(model, x)
-            norms[s, i] = gradient_by_lag(model, cache, g_T)
+            norms[s, i] = W_hh_grad_by_lag(model, cache, g_T)
             mean_phi_prime[s, i] = get_activation(activation).phi_prime(cache.z).mean()
     return LagContributions(
         rhos, activation, input_scale, n_h, seeds, np.arange(T), norms, mean_phi_prime

@@ -8,7 +8,8 @@ import numpy as np
 
 from ..activations import get_activation
 from ..linalg import random_matrix, sigma_max, spectral_radius
-from ..mlp import MLP, backward, forward, init_mlp, loss_and_grads, mse_loss, sgd_step
+from ..mlp import MLP, backward, forward, init_mlp, loss_and_grads, mse_loss
+from ..optim import SGD
 from ..rnn import forward as rnn_forward
 from ..rnn import init_rnn, jacobian_products
 from ..validate import (
@@ -238,11 +239,13 @@ def dying_relu(
     stuck_shift, zero_grad_shift = np.empty((A, S, depth)), np.empty((A, S, depth))
     loss_lr, loss_init = np.empty((A, R)), np.empty(A)
     for a, name in enumerate(activations):
-        model0 = init_mlp(sizes, name, scheme="he", rng=seed + 1)  # same weights for each a
+        model0 = init_mlp(
+            sizes, activation=name, scheme="he", rng=seed + 1
+        )  # same weights for each a
         loss_init[a] = mse_loss(forward(model0, x_test).a[-1], y_test)[0]
         _, grads = loss_and_grads(model0, x_train, y_train)
         for r, lr in enumerate(lrs):
-            model = sgd_step(model0, grads, float(lr))
+            model = SGD(float(lr)).step(model0, grads)
             stuck_lr[a, r], zero_grad_lr[a, r], loss_lr[a, r] = _stuck_and_zero_grad(
                 model, x_test, y_test
             )
@@ -300,6 +303,15 @@ class PascanuCheck:
         """(C, M) True where ||dh_T/dh_0|| > 1."""
         return self.norms > 1.0
 
+    def first_above_one(self, condition: str) -> float:
+        """The smallest gamma sigma_max on the grid at which `condition`'s product exceeds 1 and
+        stays above 1 for every larger value (nan if it never does)."""
+        check_choice(condition, "condition", self.conditions, kind="condition")
+        c = self.conditions.index(condition)
+        below = np.flatnonzero(~self.exploded[c])
+        start = 0 if below.size == 0 else below[-1] + 1
+        return float(self.gamma_sigma[start]) if start < self.gamma_sigma.size else float("nan")
+
 
 def _norm2(M: np.ndarray) -> float:
     """Spectral norm, inf for a matrix that overflowed."""
@@ -311,8 +323,8 @@ def pascanu_check(
     *,
     n: int = 32,
     T: int = 60,
-    n_matrices: int = 40,
-    gs_range: tuple[float, float] = (0.5, 1.5),
+    n_matrices: int = 56,
+    gs_range: tuple[float, float] = (0.5, 6.0),
     conditions: tuple[str, ...] = tuple(CONDITIONS),
     vanish_tol: float = 1e-3,
     seed: int = 0,
@@ -321,7 +333,9 @@ def pascanu_check(
     for exploding: ||dh_T/dh_0|| of RNNs whose W_hh has gamma sigma_max on a grid over gs_range.
 
     For each grid value one random W_hh of each kind is drawn, rescaled to that sigma_max;
-    W_xh ~ N(0, 1), one input channel, h_0 = 0, biases 0, and the input is 0 or N(0, 1).
+    W_xh ~ N(0, 1), one input channel, h_0 = 0, biases 0, and the input is 0 or N(0, 1). For tanh
+    with zero input the state never leaves the fixed point h = 0, so the product is exactly the
+    T-th power of W_hh.
     """
     act = check_activation(activation, "activation")
     n, T, M = check_size(n, "n"), check_size(T, "T"), check_size(n_matrices, "n_matrices")
@@ -349,7 +363,9 @@ def pascanu_check(
             bound[m] = gamma_sigma[m] ** T
         for c, name in enumerate(conditions):
             kind, x_std = CONDITIONS[name]
-            model = init_rnn(1, n, 1, act.name, W_hh=W[kind], scheme="normal", rng=seed + 1)
+            model = init_rnn(
+                1, n, 1, activation=act.name, W_hh=W[kind], scheme="normal", rng=seed + 1
+            )
             P = jacobian_products(model, rnn_forward(model, x_std * x_base))[0, 0]  # (n, n)
             with np.errstate(over="ignore", invalid="ignore"):
                 norms[c, m] = _norm2(P)

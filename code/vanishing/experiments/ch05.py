@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import mlp, residual, rnn
+from .. import mlp, resblock, residual, rnn
+from ..activations import get_activation
 from ..clip import clip_by_global_norm
 from ..gradcheck import relative_error
 from ..init import INIT_SCHEMES, init_weight
@@ -149,6 +150,19 @@ class Cliff:
     threshold: float
     plain: GDPath
     clipped: GDPath
+    bounded_loss_after: float  # Pascanu et al.'s (sigmoid(x_T) - 0.7)^2 where the plain jump lands
+    bounded_grad_after: float  # ||gradient|| of that bounded loss there (central differences)
+
+    @property
+    def jump(self) -> int:
+        """Index of the plain run's longest step (the jump off the cliff)."""
+        return int(np.argmax(self.plain.step_length))
+
+
+def _bounded_loss(w: float, b: float, T: int, x0: float) -> float:
+    """Pascanu et al. (2013)'s loss (sigmoid(x_T) - 0.7)^2 of the one-unit RNN."""
+    x_T = float(one_unit_rnn(np.array(w), np.array(b), T=T, x0=x0)[-1])
+    return (0.5 + 0.5 * math.tanh(0.5 * x_T) - 0.7) ** 2
 
 
 def _descend(start, *, T, x0, target, lr, steps, threshold) -> tuple[GDPath, GDPath]:
@@ -198,7 +212,101 @@ def cliff(
     plain, clipped = _descend(
         start, T=T, x0=x0, target=target, lr=lr, steps=steps, threshold=threshold
     )
-    return Cliff(w, b, loss, T, x0, target, start, lr, threshold, plain, clipped)
+    w_j, b_j = plain.params[int(np.argmax(plain.step_length)) + 1]  # where the jump lands
+    eps = 1e-6
+    grad = [
+        (_bounded_loss(w_j + dw, b_j + db, T, x0) - _bounded_loss(w_j - dw, b_j - db, T, x0))
+        / (2 * eps)
+        for dw, db in ((eps, 0.0), (0.0, eps))
+    ]
+    return Cliff(
+        w,
+        b,
+        loss,
+        T,
+        x0,
+        target,
+        start,
+        lr,
+        threshold,
+        plain,
+        clipped,
+        _bounded_loss(w_j, b_j, T, x0),
+        float(np.hypot(*grad)),
+    )
+
+
+CLIFF_STARTS: tuple[tuple[float, float], ...] = (
+    (6.0, -4.0),
+    (5.5, -4.0),
+    (6.5, -4.0),
+    (6.0, -3.5),
+    (6.0, -4.5),
+    (5.0, -3.0),
+    (7.0, -5.0),
+)
+
+
+@dataclass(frozen=True)
+class CliffSweep:
+    """Plain and clipped gradient descent on the one-unit RNN from several starts and learning
+    rates; one row per (lr, start) pair, lr varying slowest."""
+
+    lrs: np.ndarray  # (R,)
+    starts: np.ndarray  # (S, 2)
+    threshold: float
+    start_loss: np.ndarray  # (R*S,)
+    plain_end: np.ndarray  # (R*S,) loss after `steps` plain steps
+    clipped_end: np.ndarray  # (R*S,)
+    plain_max_step: np.ndarray  # (R*S,) longest plain step in (w, b)
+    clipped_max_step: np.ndarray  # (R*S,)
+
+    def thrown_off(self, length: float = 10.0) -> tuple[int, int]:
+        """(plain, clipped) number of runs with a step longer than `length`."""
+        return int(np.sum(self.plain_max_step > length)), int(
+            np.sum(self.clipped_max_step > length)
+        )
+
+
+def cliff_sweep(
+    lrs=(0.005, 0.01, 0.02),
+    starts=CLIFF_STARTS,
+    *,
+    T: int = 50,
+    target: float = -2.0,
+    steps: int = 300,
+    threshold: float = 5.0,
+    x0: float = 0.5,
+) -> CliffSweep:
+    """Ch. 5 the cliff experiment from every (lr, start): plain and norm-clipped descent, all
+    runs side by side (one_unit_loss_and_grad is elementwise); clipping as in Algorithm 1."""
+    lrs = np.array([check_real(v, "lrs", positive=True) for v in lrs])
+    starts = np.array([_check_pair(v, "starts") for v in starts])  # (S, 2)
+    if lrs.size == 0 or starts.size == 0:
+        raise ValueError("lrs and starts must not be empty")
+    steps = check_size(steps, "steps")
+    threshold = check_real(threshold, "threshold", positive=True)
+    lr = np.repeat(lrs, len(starts))  # (N,)
+    P = np.tile(starts, (len(lrs), 1))  # (N, 2)
+    P = np.stack([P, P])  # (2, N, 2): plain, clipped
+    start_loss = None
+    max_step = np.zeros((2, len(lr)))
+    for k in range(steps + 1):
+        L, dw, db = one_unit_loss_and_grad(P[..., 0], P[..., 1], T=T, x0=x0, target=target)
+        if k == 0:
+            start_loss = L[0].copy()
+        if k == steps:
+            break
+        G = np.stack([dw, db], axis=-1)  # (2, N, 2)
+        with np.errstate(over="ignore", invalid="ignore"):
+            norm = np.hypot(dw[1], db[1])  # (N,)
+            scale = np.where(norm >= threshold, threshold / norm, 1.0)
+            G[1] *= scale[:, None]
+            step = lr[None, :, None] * G
+        step = np.where(np.isfinite(step), step, 0.0)  # an overflowed run stops moving
+        max_step = np.maximum(max_step, np.linalg.norm(step, axis=-1))
+        P = P - step
+    return CliffSweep(lrs, starts, threshold, start_loss, L[0], L[1], max_step[0], max_step[1])
 
 
 # b. clipping rescales every lag alike -----------------------------------------------------------
@@ -253,7 +361,9 @@ def clipping_rescales_only(
     if far_lag >= T:
         raise ValueError(f"far_lag must be below T = {T}, got {far_lag}")
     rng = as_generator(seed, name="seed")
-    model = rnn.init_rnn(n_x, n_h, 1, "tanh", scheme="xavier", scheme_hh="lecun", rng=rng)
+    model = rnn.init_rnn(
+        n_x, n_h, 1, activation="tanh", scheme="xavier", scheme_hh="lecun", rng=rng
+    )
     x = rng.standard_normal((batch, T, n_x))  # (B, T, n_x)
     y = rng.standard_normal((batch, 1))  # (B, n_y): a target for y_hat_T only
     _, grads = rnn.loss_and_grads(model, x, y, loss_at="last")
@@ -262,10 +372,10 @@ def clipping_rescales_only(
     cache = rnn.forward(model, x)
     r = (cache.y_hat[:, -1] - y) / batch  # dL/dy_hat_T, (B, n_y)
     g_T = r @ model.W_hy  # dL/dh_T, (B, n_h)
-    before = rnn.gradient_by_lag(model, cache, g_T)  # (T,)
+    before = rnn.W_hh_grad_by_lag(model, cache, g_T)  # (T,)
     # The lag terms sum to dL/dW_hh and are linear in g_T, so the clipped gradient is BPTT run
     # from scale * g_T (checked below) and clipping's one factor reaches every term.
-    after = rnn.gradient_by_lag(model, cache, result.scale * g_T)  # (T,)
+    after = rnn.W_hh_grad_by_lag(model, cache, result.scale * g_T)  # (T,)
     dL_dh = np.zeros((batch, T, n_h))  # (B, T, n_h): only h_T feeds the loss directly
     dL_dh[:, -1] = result.scale * g_T
     check = relative_error(rnn.bptt(model, cache, dL_dh).W_hh, result.grads[1])
@@ -291,6 +401,12 @@ class GlorotBengio:
     act_hist: np.ndarray  # (S, H, K) counts
     grad_bins: np.ndarray  # (K+1,) edges shared by every gradient histogram
     grad_hist: np.ndarray  # (S, H, K) counts; values beyond the edges go to the end bins
+    jacobian_sv: np.ndarray  # (S, H) mean singular value of da^(l)/da^(l-1), over n_jacobian items
+
+    @property
+    def mean_jacobian_sv(self) -> np.ndarray:
+        """(S,) mean singular value of the layer Jacobians, averaged over the layers."""
+        return self.jacobian_sv.mean(axis=1)
 
 
 def glorot_bengio(
@@ -301,19 +417,30 @@ def glorot_bengio(
     activation: str = "tanh",
     seed: int = 0,
     bins: int = 50,
+    n_jacobian: int = 1,
 ) -> GlorotBengio:
     """Glorot & Bengio (2010) at initialisation: `hidden` tanh layers of `width`, a linear
-    read-out; per-layer spread of a^(l) and of dL/dz^(l), random linear regression target."""
-    width, hidden, batch, bins = (
+    read-out; per-layer spread of a^(l) and of dL/dz^(l), random linear regression target, and
+    the mean singular value of each layer Jacobian diag(phi'(z^(l))) W^(l) (first n_jacobian
+    examples of the batch)."""
+    width, hidden, batch, bins, n_jacobian = (
         check_size(v, k)
-        for v, k in ((width, "width"), (hidden, "hidden"), (batch, "batch"), (bins, "bins"))
+        for v, k in (
+            (width, "width"),
+            (hidden, "hidden"),
+            (batch, "batch"),
+            (bins, "bins"),
+            (n_jacobian, "n_jacobian"),
+        )
     )
+    if n_jacobian > batch:
+        raise ValueError(f"n_jacobian must be at most batch = {batch}, got {n_jacobian}")
     schemes = _check_schemes(schemes)
     x, y = _regression_data(as_generator(seed, name="seed"), batch, width)
     sizes = [width] * (hidden + 1) + [N_OUT]
-    acts, deltas, weight_grad_std = [], [], []
+    acts, deltas, weight_grad_std, jacobian_sv = [], [], [], []
     for s, scheme in enumerate(schemes):
-        model = mlp.init_mlp(sizes, activation, scheme=scheme, rng=seed + 1 + s)
+        model = mlp.init_mlp(sizes, activation=activation, scheme=scheme, rng=seed + 1 + s)
         cache = mlp.forward(model, x)
         _, r = mlp.mse_loss(cache.a[-1], y)
         grads = mlp.backward(model, cache, r)
@@ -321,6 +448,17 @@ def glorot_bengio(
         acts.append(cache.a[1 : hidden + 1])  # a^(1..H), each (B, width)
         deltas.append([phi_prime(cache.z[l]) * grads.a[l + 1] for l in range(hidden)])  # dL/dz
         weight_grad_std.append([np.std(dW) for dW in grads.W[:hidden]])
+        jacobian_sv.append(
+            [
+                np.mean(
+                    [
+                        np.linalg.svd(d[:, None] * model.weights[l], compute_uv=False).mean()
+                        for d in phi_prime(cache.z[l][:n_jacobian])  # (n,) each
+                    ]
+                )
+                for l in range(hidden)
+            ]
+        )
     act_std = np.array([[np.std(a) for a in row] for row in acts])  # (S, H)
     grad_std = np.array([[np.std(d) for d in row] for row in deltas])  # (S, H)
     tanh = activation == "tanh"  # tanh: the edges are its range [-1, 1]; else the data's range
@@ -344,6 +482,7 @@ def glorot_bengio(
         act_hist,
         grad_bins,
         grad_hist,
+        np.array(jacobian_sv),
     )
 
 
@@ -396,7 +535,7 @@ def he_decay(
     grad_a = np.empty((len(schemes), depth + 1))
     grad_W = np.empty((len(schemes), depth))
     for s, scheme in enumerate(schemes):
-        model = mlp.init_mlp(sizes, "relu", scheme=scheme, rng=seed + 1 + s)
+        model = mlp.init_mlp(sizes, activation="relu", scheme=scheme, rng=seed + 1 + s)
         cache = mlp.forward(model, x)
         _, r = mlp.mse_loss(cache.a[-1], y)
         grads = mlp.backward(model, cache, r)
@@ -413,7 +552,8 @@ RNN_VARIANTS: tuple[str, ...] = (
     "tanh, Gaussian W",  # W_hh ~ N(0, 1/n)
     "tanh, orthogonal W",
     "ReLU, identity W (IRNN)",  # Le, Jaitly & Hinton (2015)
-    "ReLU, Gaussian W",  # W_hh ~ N(0, 1/n)
+    "ReLU, Gaussian W, 1/n",  # W_hh ~ N(0, 1/n): Xavier's variance, too small for ReLU
+    "ReLU, Gaussian W, 2/n (He)",  # W_hh ~ N(0, 2/n), He et al. (2015)
 )
 
 
@@ -452,21 +592,106 @@ def rnn_init_lags(
     x = rng.standard_normal((batch, T, n_x))  # (B, T, n_x)
     g_T = rng.standard_normal((batch, n))  # (B, n)
     g_T /= np.linalg.norm(g_T, axis=1, keepdims=True)  # unit ||dL/dh_T|| per sequence
-    gaussian = init_weight(n, n, "lecun", seed + 1)  # N(0, 1/n), shared by two variants
+    gaussian = init_weight(
+        n, n, scheme="lecun", rng=seed + 1
+    )  # N(0, 1/n), shared by three variants
     recurrent = {
         "tanh, Gaussian W": ("tanh", gaussian),
-        "tanh, orthogonal W": ("tanh", init_weight(n, n, "orthogonal", seed + 2)),
+        "tanh, orthogonal W": ("tanh", init_weight(n, n, scheme="orthogonal", rng=seed + 2)),
         "ReLU, identity W (IRNN)": ("relu", np.eye(n)),
-        "ReLU, Gaussian W": ("relu", gaussian),
+        "ReLU, Gaussian W, 1/n": ("relu", gaussian),
+        "ReLU, Gaussian W, 2/n (He)": ("relu", np.sqrt(2.0) * gaussian),  # N(0, 2/n)
     }
     norms = np.empty((len(input_stds), len(RNN_VARIANTS), T + 1))
     for v, name in enumerate(RNN_VARIANTS):
         activation, W_hh = recurrent[name]
-        model = rnn.init_rnn(n_x, n, 1, activation, W_hh=W_hh, scheme="xavier", rng=seed + 3)
+        model = rnn.init_rnn(
+            n_x, n, 1, activation=activation, W_hh=W_hh, scheme="xavier", rng=seed + 3
+        )
         for i, std in enumerate(input_stds):
             cache = rnn.forward(model, std * x)
             norms[i, v] = rnn.state_gradient_norms(model, cache, g_T)[::-1]  # index = lag
     return RNNInitLags(input_stds, RNN_VARIANTS, np.arange(T + 1), norms)
+
+
+def rnn_init_spread(
+    m: int = 50,
+    seeds=range(5),
+    *,
+    T: int = 100,
+    n: int = 64,
+    input_stds: tuple[float, ...] = (0.01, 1.0),
+) -> np.ndarray:
+    """(seeds, S, V) ||dL/dh_{T-m}|| at lag m of rnn_init_lags(T, n, seed) for each seed."""
+    T = check_size(T, "T")
+    m = check_int(m, "m", minimum=0)
+    if m > T:
+        raise ValueError(f"m must be at most T = {T}, got {m}")
+    seeds = [check_int(s_, "seeds") for s_ in seeds]
+    if not seeds:
+        raise ValueError("seeds must not be empty")
+    return np.stack(
+        [rnn_init_lags(T=T, n=n, seed=s_, input_stds=input_stds).at_lag(m) for s_ in seeds]
+    )
+
+
+# f'. mean field: the infinitely wide limit ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeanField:
+    """Ch. 5 infinitely wide, zero-bias network with weight variance sigma_w2/n: the
+    pre-activation variance q_l per layer, and chi_l = sigma_w2 E[phi'(z)^2], z ~ N(0, q_l)."""
+
+    activation: str
+    sigma_w2: float
+    q: np.ndarray  # (depth,) q_1..q_depth, q_1 = sigma_w2 * input second moment
+    act_std: np.ndarray  # (depth,) sqrt(E[phi(z)^2]) of layers 1..depth
+    chi: np.ndarray  # (depth,) backward factor per layer, sigma_w2 E[phi'(z)^2]
+    q_star: float  # the fixed point the map reaches after `settle` more layers
+    chi_star: float  # chi_1 at q_star: > 1 chaotic (gradients grow), < 1 ordered, = 1 critical
+
+
+def mean_field(
+    activation: str = "tanh",
+    sigma_w2: float = 1.0,
+    *,
+    input_second_moment: float = 1.0,
+    depth: int = 5,
+    settle: int = 2000,
+    order: int = 101,
+) -> MeanField:
+    """Ch. 5 variance map q_{l+1} = sigma_w2 E[phi(sqrt(q_l) xi)^2], xi ~ N(0, 1), by
+    Gauss-Hermite quadrature of `order` nodes (Poole et al. 2016; Schoenholz et al. 2017)."""
+    # smooth activations only: quadrature is inaccurate across ReLU's kink (E[relu'^2] = 1/2)
+    act = check_choice(activation, "activation", ("tanh", "sigmoid"), kind="activation")
+    phi = get_activation(act)
+    sigma_w2 = check_real(sigma_w2, "sigma_w2", positive=True)
+    m0 = check_real(input_second_moment, "input_second_moment", positive=True)
+    depth, settle = check_size(depth, "depth"), check_int(settle, "settle")
+    order = check_size(order, "order")
+    nodes, weights = np.polynomial.hermite_e.hermegauss(order)  # for weight e^{-x^2/2}
+    weights = weights / weights.sum()  # E[f(xi)] = sum w_i f(x_i)
+
+    def second(q: float) -> float:
+        return float(weights @ phi.phi(math.sqrt(q) * nodes) ** 2)
+
+    def chi(q: float) -> float:
+        return sigma_w2 * float(weights @ phi.phi_prime(math.sqrt(q) * nodes) ** 2)
+
+    q = [sigma_w2 * m0]
+    for _ in range(depth - 1 + settle):
+        q.append(sigma_w2 * second(q[-1]))
+    qs = np.array(q[:depth])
+    return MeanField(
+        act,
+        sigma_w2,
+        qs,
+        np.sqrt([second(v) for v in qs]),
+        np.array([chi(v) for v in qs]),
+        q[-1],
+        chi(q[-1]),
+    )
 
 
 # f. residual vs plain ---------------------------------------------------------------------------
@@ -474,38 +699,39 @@ def rnn_init_lags(
 
 @dataclass(frozen=True)
 class ResidualVsPlain:
-    """Per-layer forward std and gradient norms of a plain ReLU MLP and two residual stacks."""
+    """Per-layer forward std and gradient norms of a plain ReLU MLP and two residual stacks
+    a + alpha W2 relu(W1 a) (zero-mean branches), alpha = 1 and 1/sqrt(L)."""
 
     variants: tuple[str, ...]
     depth: int
     act_std: np.ndarray  # (V, depth+1) std of a^(l), l = 0..depth
-    grad_W: np.ndarray  # (V, depth) ||dL/dW^(l)||_F
+    grad_W: np.ndarray  # (V, depth) ||dL/dW^(l)||_F (residual: both matrices of block l)
     grad_a: np.ndarray  # (V, depth+1) ||dL/da^(l)||_F
 
 
 def _plain_and_residual(depth, width, x, y, seed):
     """(name, per-layer std of a^(0..L), ||dL/dW^(l)||, ||dL/da^(l)||) for the three nets."""
     out = []
-    model = mlp.init_mlp([width] * (depth + 1) + [N_OUT], "relu", scheme="he", rng=seed)
+    model = mlp.init_mlp([width] * (depth + 1) + [N_OUT], activation="relu", scheme="he", rng=seed)
     cache = mlp.forward(model, x)
     grads = mlp.backward(model, cache, mlp.mse_loss(cache.a[-1], y)[1])
     a, ga = cache.a[: depth + 1], grads.a[: depth + 1]
     out.append(("plain ReLU, He", a, mlp.layer_grad_norms(grads)[:depth], ga))
     for name, alpha in (("residual, α = 1", 1.0), ("residual, α = 1/√L", 1 / math.sqrt(depth))):
-        res = residual.init_residual(
-            width, depth, N_OUT, "relu", scheme="he", alpha=alpha, rng=seed
+        res = resblock.init_branch_residual(
+            width, depth, N_OUT, activation="relu", alpha=alpha, rng=seed
         )
-        _, grads = residual.loss_and_grads(res, x, y)
-        cache = residual.forward(res, x)
-        out.append((name, cache.a, residual.layer_grad_norms(grads), grads.a))
+        cache = resblock.forward(res, x)
+        grads = resblock.backward(res, cache, mlp.mse_loss(cache.y_hat, y)[1])
+        out.append((name, cache.a, resblock.layer_grad_norms(grads), grads.a))
     return out
 
 
 def residual_vs_plain(
     depth: int = 50, width: int = 64, batch: int = 128, seed: int = 0
 ) -> ResidualVsPlain:
-    """He-initialised ReLU: plain MLP vs residual blocks a + alpha relu(W a + b), alpha = 1 and
-    1/sqrt(L); forward std of a^(l), ||dL/dW^(l)|| and ||dL/da^(l)|| per layer."""
+    """He-initialised ReLU: plain MLP vs residual blocks a + alpha W2 relu(W1 a + b), alpha = 1
+    and 1/sqrt(L); forward std of a^(l), ||dL/dW^(l)|| and ||dL/da^(l)|| per layer."""
     depth, width, batch = (
         check_size(v, k) for v, k in ((depth, "depth"), (width, "width"), (batch, "batch"))
     )
@@ -520,6 +746,49 @@ def residual_vs_plain(
     )
 
 
+RESIDUAL_BRANCHES: tuple[str, ...] = (
+    "branch W2 relu(W1 a), α = 1/√L",
+    "branch relu(W a), α = 1/√L",
+    "branch relu(W a), α = 1/L",
+)
+
+
+@dataclass(frozen=True)
+class ResidualDepthSweep:
+    """Std of the last trunk a^(L) at initialisation against the depth L, per branch type."""
+
+    branches: tuple[str, ...]
+    depths: np.ndarray  # (D,)
+    width: int
+    final_std: np.ndarray  # (V, D) std of a^(L) over batch and units
+    final_mean: np.ndarray  # (V, D) mean of a^(L)
+
+
+def residual_depth_sweep(
+    depths=(10, 30, 100, 300, 800), width: int = 32, batch: int = 32, seed: int = 0
+) -> ResidualDepthSweep:
+    """Forward std of a^(L) for residual stacks of depth L: the zero-mean branch
+    a + W2 relu(W1 a)/sqrt(L) and the positive-mean branch a + alpha relu(W a) (He init) with
+    alpha = 1/sqrt(L) and 1/L; x ~ N(0, 1)."""
+    if isinstance(depths, (str, bytes)) or not hasattr(depths, "__len__") or len(depths) == 0:
+        raise TypeError(f"depths must be a non-empty sequence of ints, got {depths!r}")
+    depths = np.array([check_size(d, "depths") for d in depths])
+    width, batch = check_size(width, "width"), check_size(batch, "batch")
+    x = as_generator(seed, name="seed").standard_normal((batch, width))  # (B, n)
+    final = np.empty((2, len(RESIDUAL_BRANCHES), len(depths)))
+    for k, L in enumerate(depths):
+        L = int(L)
+        zero_mean = resblock.init_branch_residual(width, L, 1, alpha=L**-0.5, rng=seed + 1)
+        outs = [resblock.forward(zero_mean, x).a[-1]]
+        for alpha in (L**-0.5, 1.0 / L):
+            res = residual.init_residual(
+                width, L, 1, activation="relu", scheme="he", alpha=alpha, rng=seed + 1
+            )
+            outs.append(residual.forward(res, x).a[-1])
+        final[:, :, k] = [[np.std(a) for a in outs], [np.mean(a) for a in outs]]
+    return ResidualDepthSweep(RESIDUAL_BRANCHES, depths, width, final[0], final[1])
+
+
 # g. summary of remedies -------------------------------------------------------------------------
 
 
@@ -527,7 +796,7 @@ REMEDIES: tuple[str, ...] = (
     "sigmoid, standard init",
     "tanh, Xavier init",
     "ReLU, He init",
-    "residual ReLU, α = 1/√L",
+    "residual ReLU, W2 relu(W1 a), α = 1/√L",
     "sigmoid, standard init, clipped",
 )
 
@@ -562,15 +831,15 @@ def remedies_summary(
     rows = []
     for activation, scheme in (("sigmoid", "standard"), ("tanh", "xavier"), ("relu", "he")):
         _, grads = mlp.loss_and_grads(
-            mlp.init_mlp(sizes, activation, scheme=scheme, rng=seed + 1), x, y
+            mlp.init_mlp(sizes, activation=activation, scheme=scheme, rng=seed + 1), x, y
         )
         rows.append(mlp.layer_grad_norms(grads)[:depth])
         if activation == "sigmoid":
             baseline = grads
-    res = residual.init_residual(
-        width, depth, N_OUT, "relu", scheme="he", alpha=1 / math.sqrt(depth), rng=seed + 1
+    res = resblock.init_branch_residual(
+        width, depth, N_OUT, activation="relu", alpha=1 / math.sqrt(depth), rng=seed + 1
     )
-    rows.append(residual.layer_grad_norms(residual.loss_and_grads(res, x, y)[1]))
+    rows.append(resblock.layer_grad_norms(resblock.loss_and_grads(res, x, y)[1]))
     clipped = clip_by_global_norm(baseline.W + baseline.b, threshold)
     rows.append(np.array([np.linalg.norm(g) for g in clipped.grads[:depth]]))
     return RemediesSummary(REMEDIES, depth, np.array(rows), clipped.scale, threshold)

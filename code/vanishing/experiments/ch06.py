@@ -98,16 +98,18 @@ def gradient_vs_distance(
     x = rng.standard_normal((batch, T, n_x))  # (B, T, n_x)
     g_T = rng.standard_normal((batch, n_h))  # dL/dh_T, (B, n_h)
     init = int(rng.integers(2**31))  # one weight seed: both LSTMs differ only in b_f
-    tanh_rnn = rnn.init_rnn(n_x, n_h, 1, "tanh", scheme="standard", scheme_hh="standard", rng=init)
+    tanh_rnn = rnn.init_rnn(
+        n_x, n_h, 1, activation="tanh", scheme="standard", scheme_hh="standard", rng=init
+    )
     norms = [rnn.state_gradient_norms(tanh_rnn, rnn.forward(tanh_rnn, x), g_T)[::-1]]
     forget_means = {}
     for name, forget_bias in zip(VARIANTS[1:3], (0.0, 1.0), strict=True):
         model = lstm.init_lstm(n_x, n_h, 1, forget_bias=forget_bias, rng=init)
         cache = lstm.forward(model, x)
-        norms.append(lstm.gradient_norm_by_lag(model, cache, g_T))
+        norms.append(lstm.state_gradient_norms(model, cache, g_T)[::-1])
         forget_means[name] = float(cache.f.mean())
     model = gru.init_gru(n_x, n_h, 1, rng=init)
-    norms.append(gru.gradient_norm_by_lag(model, gru.forward(model, x), g_T))
+    norms.append(gru.state_gradient_norms(model, gru.forward(model, x), g_T)[::-1])
     norms = np.array(norms)  # (V, T+1), index = lag
     return GradientVsDistance(VARIANTS, np.arange(T + 1), norms / norms[:, :1], forget_means)
 
@@ -119,7 +121,7 @@ def _init_model(model: str, n_h: int, rng: np.random.Generator):
     """Ch. 6 initial weights for the sweep: the RNN with init_rnn's defaults (Xavier W_xh, W_hy,
     orthogonal W_hh: ch. 5's advice), the LSTM with forget bias 1, the GRU with init_gru's."""
     if model == "rnn":
-        return rnn.init_rnn(2, n_h, 1, "tanh", rng=rng)
+        return rnn.init_rnn(2, n_h, 1, activation="tanh", rng=rng)
     if model == "lstm":
         return lstm.init_lstm(2, n_h, 1, forget_bias=1.0, rng=rng)
     return gru.init_gru(2, n_h, 1, rng=rng)

@@ -34,11 +34,11 @@ FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
         lambda: ch01.repeated_factors(ex01.power_table()),
     ),
     "ch01-init-gradient-norms": (
-        "per-layer gradient norms of a 20-layer MLP at initialisation (chapter 1)",
+        "back-propagated signal and weight gradient per layer of a 20-layer MLP (chapter 1)",
         lambda: ch01.init_gradient_norms(ex01.gradient_norms_at_init()),
     ),
     "ch01-learning-speed": (
-        "per-layer learning speed of a deep sigmoid MLP during training (chapter 1)",
+        "per-layer gradient size and distance moved of a deep sigmoid MLP (chapter 1)",
         lambda: ch01.learning_speed(ex01.learning_speed()),
     ),
     "ch02-unrolled-rnn": (
@@ -55,9 +55,19 @@ FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
         "norms of powers of a non-normal 2x2 matrix (chapter 3)",
         lambda: ch03.transient_growth(ex03.transient_growth()),
     ),
+    "ch03-eigenvector-bound": (
+        "powers of diagonalisable non-normal matrices against kappa_2(V) rho^k (chapter 3)",
+        lambda: ch03.eigenvector_bound(ex03.eigenvector_bound(), ex03.gaussian_powers()),
+    ),
     "ch03-norm-vs-lag": (
         "Jacobian-product norm against lag for spectral radius 0.5..1.5 (chapter 3)",
         lambda: ch03.norm_vs_lag(ex03.norm_vs_lag()),
+    ),
+    "ch03-order-chaos": (
+        "tanh Jacobian products over spectral radius x input scale, five seeds (chapter 3)",
+        lambda: ch03.order_chaos(
+            ex03.order_chaos(), ex03.order_chaos(ex03.CURVE_RHOS, widths=(64, 128))
+        ),
     ),
     "ch04-activations": (
         "six activation functions and their derivatives (chapter 4)",
@@ -97,12 +107,16 @@ FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
         lambda: ch05.he_decay(ex05.he_decay()),
     ),
     "ch05-rnn-init-lags": (
-        "gradient against lag for four recurrent initialisations (chapter 5)",
+        "gradient against lag for five recurrent initialisations (chapter 5)",
         lambda: ch05.rnn_init_lags(ex05.rnn_init_lags()),
     ),
     "ch05-residual": (
         "plain vs residual stacks, with and without branch scaling (chapter 5)",
         lambda: ch05.residual_vs_plain(ex05.residual_vs_plain()),
+    ),
+    "ch05-residual-depth": (
+        "last-layer spread of residual stacks against depth, per branch type (chapter 5)",
+        lambda: ch05.residual_depth_sweep(ex05.residual_depth_sweep()),
     ),
     "ch05-remedies-summary": (
         "per-layer gradient norms under each remedy (chapter 5)",

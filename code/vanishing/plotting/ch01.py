@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from ..experiments.ch01 import InitGradNorms, LearningSpeed, PowerTable
 from .style import ACTIVATION_COLOURS, CYCLE, GREY, PALETTE, new_figure
@@ -27,28 +28,45 @@ def repeated_factors(table: PowerTable, n_max: int = 300) -> Figure:
 
 
 def init_gradient_norms(result: InitGradNorms) -> Figure:
-    """||dL/dW^(l)|| against layer l at initialisation, one line per activation (experiment 1)."""
-    fig = new_figure(6.4, 3.8)
-    ax = fig.add_subplot()
+    """Back-propagated signal and weight gradient against layer l at initialisation (exp. 1)."""
+    fig = new_figure(7.2, 3.6)
+    ax_a, ax_W = fig.subplots(1, 2, sharey=True)
     layers = np.arange(1, result.depth + 1)
-    for name, norms in zip(result.activations, result.grad_W, strict=True):
-        ax.semilogy(
-            layers, norms, marker="o", ms=3.5, color=ACTIVATION_COLOURS.get(name), label=name
-        )
-    ax.set_xlabel("layer $\\ell$ (1 = next to the input)")
-    ax.set_ylabel("$\\|\\partial\\mathcal{L}/\\partial\\mathbf{W}^{(\\ell)}\\|_F$")
-    ax.set_xticks(layers[:: max(1, result.depth // 10)])
-    ax.legend(title="activation", frameon=False, loc="lower right")
-    ax.set_title(
+    panels = (
+        (
+            ax_a,
+            result.grad_a,
+            r"$\|\nabla_{\mathbf{a}^{(\ell)}}\mathcal{L}\|$",
+            "Signal from above",
+        ),
+        (
+            ax_W,
+            result.grad_W,
+            r"$\|\partial\mathcal{L}/\partial\mathbf{W}^{(\ell)}\|_F$",
+            "Weight gradient",
+        ),
+    )
+    for ax, values, ylabel, title in panels:
+        for name, norms in zip(result.activations, values, strict=True):
+            ax.semilogy(
+                layers, norms, marker="o", ms=3, color=ACTIVATION_COLOURS.get(name), label=name
+            )
+        ax.set_xlabel("layer $\\ell$ (1 = next to the input)")
+        ax.set_ylabel(ylabel + ", one example")
+        ax.set_xticks(sorted({1, *range(5, result.depth + 1, 5), result.depth}))
+        ax.set_title(title)
+    ax_W.legend(title="activation", frameon=False, loc="lower right")
+    ax_W.tick_params(labelleft=True)
+    fig.suptitle(
         f"{result.depth} layers of {result.width} units at initialisation ({result.scheme} weights)"
     )
     return fig
 
 
 def learning_speed(result: LearningSpeed, smooth: int = 20) -> Figure:
-    """Per-layer ||dL/db^(l)|| over training, and the loss against the mean baseline (exp. 2)."""
+    """Per-layer ||dL/db^(l)|| over training, and how far each layer's weights moved (exp. 2)."""
     fig = new_figure(7.2, 3.6)
-    ax_speed, ax_loss = fig.subplots(1, 2, width_ratios=[1.5, 1])
+    ax_speed, ax_move = fig.subplots(1, 2, width_ratios=[1.4, 1])
     grad_b = result.history.grad_b[:, :-1]  # (steps, L-1): hidden layers only
     n_hidden = grad_b.shape[1]
     kernel = np.ones(smooth) / smooth
@@ -61,23 +79,25 @@ def learning_speed(result: LearningSpeed, smooth: int = 20) -> Figure:
     ax_speed.set_ylabel(r"$\|\partial\mathcal{L}/\partial\mathbf{b}^{(\ell)}\|$ (moving avg.)")
     ax_speed.legend(frameon=False, fontsize=8.5, ncol=3, loc="upper right")
     ax_speed.set_ylim(top=ax_speed.get_ylim()[1] * 8)  # headroom for the legend
-    ax_speed.set_title("Speed of learning, per hidden layer")
-    loss = np.convolve(result.history.loss, kernel, mode="valid")
-    ax_loss.semilogy(steps, loss, color=GREY, label="training loss")
-    ax_loss.axhline(result.test_baseline, color=PALETTE["vermillion"], ls="--", lw=1.2)
-    ax_loss.annotate(
-        "predict the mean",
-        (steps[-1], result.test_baseline),
-        xytext=(0, 4),
-        textcoords="offset points",
-        ha="right",
-        va="bottom",
-        fontsize=9,
+    ax_speed.set_title("Gradient size, per hidden layer")
+    layers = np.arange(1, n_hidden + 1)
+    ax_move.semilogy(layers, result.rel_path[:-1], marker="s", color=GREY, label="path length")
+    ax_move.semilogy(
+        layers,
+        result.rel_change[:-1],
+        marker="o",
         color=PALETTE["vermillion"],
+        label="distance moved",
     )
-    ax_loss.set_xlabel("training step")
-    ax_loss.set_ylabel("loss (moving average)")
-    ax_loss.set_title("The network does learn")
+    ax_move.set_xticks(layers)
+    ax_move.set_xlabel("hidden layer $\\ell$")
+    ax_move.set_ylabel(r"relative to $\|\mathbf{W}^{(\ell)}_0\|_F$")
+    ax_move.legend(frameon=False, fontsize=8.5, loc="upper left")
+    ax_move.set_ylim(top=ax_move.get_ylim()[1] * 2.5)  # headroom for the legend
+    ax_move.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax_move.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax_move.yaxis.set_minor_formatter(NullFormatter())
+    ax_move.set_title("How far the weights went")
     return fig
 
 

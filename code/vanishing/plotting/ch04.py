@@ -146,18 +146,31 @@ def pascanu(result: PascanuCheck) -> Figure:
         )
     ax.axhline(1.0, color=GREY, lw=0.6, ls=":")
     ax.text(
-        0.02,
+        0.01,
         0.97,
-        "vanishing guaranteed",
+        "part 1:\nvanishing\nguaranteed",
         transform=ax.transAxes,
         va="top",
         color=PALETTE["green"],
-        fontsize=9,
+        fontsize=8.5,
+    )
+    ax.text(
+        1.05,
+        0.97,
+        "part 2: explosion possible, not certain",
+        transform=ax.get_xaxis_transform(),
+        va="top",
+        color=GREY,
+        fontsize=8.5,
     )
     ax.set_xlabel(r"$\gamma\,\sigma_{\max}(\mathbf{W}_{hh})$")
     ax.set_ylabel(rf"$\|\partial\mathbf{{h}}_{{{result.T}}}/\partial\mathbf{{h}}_0\|_2$")
-    ax.legend(frameon=False, fontsize=8.5, loc="lower right")
-    ax.set_title(f"{result.activation} RNN: the condition is sufficient, not necessary")
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    ax.set_title(
+        f"{result.activation} RNN, T = {result.T}: "
+        r"$\gamma\sigma_{\max} < 1$ suffices for vanishing; $> 1$ is only necessary for exploding",
+        fontsize=9.5,
+    )
     return fig
 
 

@@ -13,6 +13,7 @@ from ..experiments.ch05 import (
     GlorotBengio,
     HeDecay,
     RemediesSummary,
+    ResidualDepthSweep,
     ResidualVsPlain,
     RNNInitLags,
 )
@@ -192,7 +193,7 @@ def rnn_init_lags(result: RNNInitLags) -> Figure:
         ax.set_ylabel(r"$\|\partial\mathcal{L}/\partial\mathbf{h}_{T-m}\|$ (batch mean)")
         ax.set_title(rf"inputs ${std:g}\,\mathcal{{N}}(0, 1)$", fontsize=10)
         ax.set_ylim(1e-12, 1e3)
-    axes[0].legend(frameon=False, fontsize=8.5, loc="lower left")
+    axes[0].legend(frameon=False, fontsize=8, loc="lower left")
     return fig
 
 
@@ -212,6 +213,20 @@ def residual_vs_plain(result: ResidualVsPlain) -> Figure:
     ax_g.set_xlabel(r"layer $\ell$")
     ax_g.set_ylabel(GRAD_W)
     ax_g.set_title("Backward: weight gradients")
+    return fig
+
+
+def residual_depth_sweep(result: ResidualDepthSweep) -> Figure:
+    """Std of the last trunk a^(L) against the depth L, one line per residual branch type."""
+    fig = new_figure(6.4, 3.8)
+    ax = fig.add_subplot()
+    for colour, name, std in zip(CYCLE[2:], result.branches, result.final_std, strict=False):
+        ax.loglog(result.depths, std, color=colour, marker="o", ms=4, label=name)
+    ax.axhline(1.0, color=GREY, lw=0.8, ls=":")
+    ax.set_xlabel("depth $L$ (number of residual blocks)")
+    ax.set_ylabel(r"std of $\mathbf{a}^{(L)}$ at initialisation")
+    ax.legend(frameon=False, fontsize=8.5, loc="upper left")
+    ax.set_title(f"Residual stacks of width {result.width}: does the trunk stay bounded?")
     return fig
 
 

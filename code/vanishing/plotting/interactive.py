@@ -18,6 +18,7 @@ from .style import CYCLE, GREY
 
 WIDTH, HEIGHT = 640, 340
 LEFT, RIGHT, TOP, BOTTOM = 70, 20, 20, 50  # plot-area margins in SVG pixels
+_ENTRY = "margin-right:1.2em;white-space:nowrap"  # a legend entry: swatch and text stay together
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class SliderCurves:
     y_label: str
     y_range: tuple[float, float]  # log axis limits, e.g. (1e-6, 1e6)
     readouts: tuple[tuple[str, ...], ...] = ()  # per value, extra text shown beside the slider
+    reference: np.ndarray | None = None  # (P, N) a dashed grey reference curve per value
+    reference_label: str = ""  # its legend text
 
 
 def _points(x: np.ndarray, y: np.ndarray, x_range, y_range) -> str:
@@ -81,6 +84,10 @@ def slider_figure(curves: SliderCurves, *, initial: int, caption: str, alt: str)
     P, C, N = curves.y.shape
     if curves.values.shape != (P,) or curves.x.shape != (N,) or len(curves.labels) != C:
         raise ValueError("curves: values, x, y and labels have inconsistent shapes")
+    if curves.reference is not None and np.shape(curves.reference) != (P, N):
+        raise ValueError(f"curves: reference must have shape {(P, N)}")
+    if not isinstance(caption, str) or not isinstance(alt, str) or not alt:
+        raise TypeError("caption must be a str and alt a non-empty str")
     if not 0 <= initial < P:
         raise ValueError(f"initial must index curves.values (0..{P - 1}), got {initial}")
     x_range = (float(curves.x[0]), float(curves.x[-1]))
@@ -89,7 +96,19 @@ def slider_figure(curves: SliderCurves, *, initial: int, caption: str, alt: str)
         for p in range(P)
     ]
     readouts = [list(r) for r in curves.readouts] if curves.readouts else [[] for _ in range(P)]
-    payload = json.dumps({"v": [f"{v:.2f}" for v in curves.values], "p": points, "r": readouts})
+    data = {"v": [f"{v:.2f}" for v in curves.values], "p": points, "r": readouts}
+    reference, reference_legend = "", ""
+    if curves.reference is not None:
+        data["q"] = [_points(curves.x, row, x_range, curves.y_range) for row in curves.reference]
+        reference = (
+            f'<polyline id="{{uid}}-ref" fill="none" stroke="{GREY}" stroke-width="1.5" '
+            f'stroke-dasharray="5,4" points="{data["q"][initial]}"/>'
+        )
+        reference_legend = (
+            f'<span style="{_ENTRY}"><span style="color:{GREY}">&#9476;&#9476;</span> '
+            f"{escape(curves.reference_label)}</span>"
+        )
+    payload = json.dumps(data)
     uid = "vg" + hashlib.sha256(payload.encode()).hexdigest()[:10]
     lines = "\n".join(
         f'<polyline id="{uid}-c{c}" fill="none" stroke="{CYCLE[c]}" stroke-width="2" '
@@ -97,13 +116,15 @@ def slider_figure(curves: SliderCurves, *, initial: int, caption: str, alt: str)
         for c in range(C)
     )
     legend = "".join(
-        f'<span style="margin-right:1.2em"><span style="color:{CYCLE[c]}">&#9472;&#9472;</span> '
+        f'<span style="{_ENTRY}"><span style="color:{CYCLE[c]}">&#9472;&#9472;</span> '
         f"{escape(label)}</span>"
         for c, label in enumerate(curves.labels)
     )
+    reference = reference.replace("{uid}", uid)
     readout = " ".join(readouts[initial])
+    figcaption = f"<figcaption>{caption}</figcaption>" if caption else ""
     return f"""<figure class="vg-interactive" id="{uid}" style="margin:1em 0">
-<div style="background:white;color:#111;padding:8px 10px;border-radius:4px;
+<div class="vg-card" style="background:white;color:#111;padding:8px 10px;border-radius:4px;
  max-width:{WIDTH + 20}px">
 <label for="{uid}-s" style="font-size:0.95em">{curves.param_name} =
 <output id="{uid}-o">{curves.values[initial]:.2f}</output></label>
@@ -113,11 +134,12 @@ def slider_figure(curves: SliderCurves, *, initial: int, caption: str, alt: str)
 <svg viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" aria-label="{escape(alt)}"
  style="font-family:sans-serif;font-size:12px;display:block">
 {_axes(x_range, curves.y_range, curves.x_label, curves.y_label)}
+{reference}
 {lines}
 </svg>
-<div style="font-size:0.85em">{legend}</div>
+<div style="font-size:0.85em">{legend}{reference_legend}</div>
 </div>
-<figcaption>{caption}</figcaption>
+{figcaption}
 <script>
 (function () {{
   const d = {payload};
@@ -129,7 +151,20 @@ def slider_figure(curves: SliderCurves, *, initial: int, caption: str, alt: str)
     d.p[i].forEach(function (pts, c) {{
       document.getElementById("{uid}-c" + c).setAttribute("points", pts);
     }});
+    if (d.q) document.getElementById("{uid}-ref").setAttribute("points", d.q[i]);
   }});
 }})();
 </script>
 </figure>"""
+
+
+@dataclass(frozen=True)
+class WithFallback:
+    """An interactive figure's HTML with a Markdown stand-in for formats without JavaScript (the
+    PDF): Jupyter and myst-nb pick whichever their output format can show."""
+
+    html: str
+    markdown: str
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
+        return {"text/html": self.html, "text/markdown": self.markdown}

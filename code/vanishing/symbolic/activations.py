@@ -24,8 +24,11 @@ from vanishing.validate import check_activation
 __all__ = [
     "ActivationDerivative",
     "DerivativeMax",
+    "DerivativeMin",
     "derivative",
     "derivative_max",
+    "derivative_min",
+    "derivative_zero",
     "latex_table",
     "sympy_activation",
 ]
@@ -209,6 +212,48 @@ def derivative_max(name: str) -> DerivativeMax:
     relu / leaky_relu (z > 0, 1), elu (z >= 0, 1), identity (all z, 1) and gelu
     (sqrt 2, (1 + erf 1)/2 + e^{-1}/sqrt(pi) ~ 1.1289)."""
     return _derivative_max(_canonical(name))
+
+
+class DerivativeMin(NamedTuple):
+    """Chapter 4, min_z phi'(z) of a smooth activation and where it is attained (exact)."""
+
+    argmin: sp.Expr
+    min: sp.Expr
+
+
+@cache
+def _derivative_min(key: str) -> DerivativeMin:
+    d = _derivative(key)
+    if isinstance(d.phi_prime, sp.Piecewise) or sp.diff(d.phi_prime, d.z).is_zero:
+        raise ArithmeticError(f"derivative_min is for smooth, non-linear activations, not {key}")
+    points = _stationary_points(d.phi_prime, d.z, sp.S.Reals)
+    values = [d.phi_prime.subs(d.z, p) for p in points]
+    best = min(range(len(points)), key=lambda i: float(values[i]))
+    argmin, value = points[best], values[best]
+    if not bool(sp.diff(d.phi_prime, d.z, 2).subs(d.z, argmin) > 0):
+        raise ArithmeticError(f"the stationary point z = {argmin} of phi' is not a minimum")
+    for end in (sp.oo, -sp.oo):
+        if bool(_limit(d.phi_prime, d.z, end) < value):
+            raise ArithmeticError(f"inf phi' is approached as z -> {end}, not attained")
+    return DerivativeMin(argmin=argmin, min=value)
+
+
+def derivative_min(name: str) -> DerivativeMin:
+    """Chapter 4, (argmin, min_z phi'(z)) for a smooth activation whose phi' attains its
+    infimum: gelu (-sqrt 2, (1 - erf 1)/2 - e^{-1}/sqrt(pi) ~ -0.1289). Raises ArithmeticError
+    when the infimum is only approached at +-infinity (sigmoid, tanh) or phi is piecewise."""
+    return _derivative_min(_canonical(name))
+
+
+def derivative_zero(name: str, guess: float) -> float:
+    """Chapter 4, a root of phi'(z) = 0 near `guess`, found numerically (sympy.nsolve, 30 digits);
+    for gelu near -1 it is z ~ -0.7518, where GELU's derivative changes sign."""
+    d = derivative(name)
+    if isinstance(guess, bool) or not isinstance(guess, (int, float)):
+        raise TypeError(f"guess must be a real number, got {type(guess).__name__}")
+    if isinstance(d.phi_prime, sp.Piecewise) or not d.phi_prime.has(d.z):
+        raise ArithmeticError(f"derivative_zero needs a smooth, non-constant phi', not {d.name}")
+    return float(sp.nsolve(d.phi_prime, d.z, guess, prec=30))
 
 
 # --------------------------------------------------------------------------- table

@@ -90,20 +90,36 @@ class LinearNetGradients:
     y: sp.Basic
     y_hat: sp.Basic  # W^(L) ... W^(1) x
     loss: sp.Basic  # 1/2 (y_hat - y)^T (y_hat - y); a scalar Expr in the explicit variant
-    grads: tuple  # dL/dW^(l) = (W^(L)...W^(l+1))^T (y_hat - y) (W^(l-1)...W^(1) x)^T
+    grads: tuple  # dL/dW^(l) by SymPy's matrix calculus (sympy.diff of ``loss``)
     grads_display: tuple  # the same with the symbol \hat{y} standing for y_hat
+    backprop_formula: tuple  # eq. (1.2) typed: (W^(L)...W^(l+1))^T (y_hat - y) (a^(l-1))^T
 
 
 def _layer_gradient(weights, x, error, l: int):
-    """Chapter 1, dL/dW^(l) = (W^(L)...W^(l+1))^T error (W^(l-1)...W^(1) x)^T."""
+    """Chapter 1, eq. (1.2) typed: dL/dW^(l) = (W^(L)...W^(l+1))^T error (W^(l-1)...W^(1) x)^T."""
     upper = weights[l:][::-1]  # W^(L), ..., W^(l+1); empty for l = L
     lower = weights[: l - 1][::-1]  # W^(l-1), ..., W^(1); empty for l = 1
     backward = [sp.Transpose(sp.MatMul(*upper))] if upper else []
     return sp.MatMul(*backward, error, sp.Transpose(sp.MatMul(*lower, x))).doit()
 
 
+def _derived_gradients(L: int) -> tuple:
+    """dL/dW^(l), l = 1..L, by sympy.diff of 1/2 e^T e on n x n matrix symbols (SymPy derives).
+
+    SymPy's matrix calculus is reliable on square symbolic shapes; the result is a product of
+    matrices whose form does not depend on the shapes, so callers substitute their own symbols.
+    """
+    n = sp.Symbol("n", integer=True, positive=True)
+    weights = tuple(_TeXMatrixSymbol(f"W{l}", n, n) for l in range(1, L + 1))
+    x, y = _TeXMatrixSymbol("x", n, 1), _TeXMatrixSymbol("y", n, 1)
+    error = sp.MatMul(*weights[::-1], x) - y
+    squared = sp.MatMul(sp.Transpose(error), error)  # 2 L; differentiated, then halved
+    grads = tuple(sp.MatMul(sp.S.Half, squared.diff(W)).doit() for W in weights)
+    return weights, x, y, grads
+
+
 def linear_net_gradients(L: int, widths: Sequence[int] | None = None) -> LinearNetGradients:
-    """Chapter 1, deep linear net: dL/dW^(l) = (W^(L)...W^(l+1))^T (y_hat - y) (a^(l-1))^T."""
+    """Chapter 1, deep linear net: dL/dW^(l) derived by sympy.diff, with eq. (1.2) to compare."""
     L = _check_positive_int(L, "L")
     if widths is None:
         n = sp.Symbol("n", integer=True, positive=True)
@@ -116,6 +132,9 @@ def linear_net_gradients(L: int, widths: Sequence[int] | None = None) -> LinearN
     y_hat_symbol = _TeXMatrixSymbol("hat_y", sizes[L], 1)
     y_hat = sp.MatMul(*weights[::-1], x)
     error = y_hat - y
+    square_weights, square_x, square_y, derived = _derived_gradients(L)
+    ours = dict(zip(square_weights, weights, strict=True)) | {square_x: x, square_y: y}
+    grads = tuple(g.xreplace(ours) for g in derived)
     return LinearNetGradients(
         L=L,
         weights=weights,
@@ -123,10 +142,9 @@ def linear_net_gradients(L: int, widths: Sequence[int] | None = None) -> LinearN
         y=y,
         y_hat=y_hat,
         loss=sp.MatMul(sp.S.Half, sp.Transpose(error), error),
-        grads=tuple(_layer_gradient(weights, x, error, l) for l in range(1, L + 1)),
-        grads_display=tuple(
-            _layer_gradient(weights, x, y_hat_symbol - y, l) for l in range(1, L + 1)
-        ),
+        grads=grads,
+        grads_display=tuple(g.xreplace({y_hat: y_hat_symbol}) for g in grads),
+        backprop_formula=tuple(_layer_gradient(weights, x, error, l) for l in range(1, L + 1)),
     )
 
 
@@ -169,6 +187,7 @@ def linear_net_gradients_explicit(
         loss=(error.T * error)[0, 0] / 2,
         grads=tuple(substitute(g) for g in net.grads),
         grads_display=net.grads_display,
+        backprop_formula=tuple(substitute(g) for g in net.backprop_formula),
     )
 
 
@@ -180,31 +199,34 @@ class EqualWeightsGradient:
     W: sp.MatrixSymbol
     x: sp.MatrixSymbol
     y: sp.MatrixSymbol
-    grad: sp.MatrixExpr  # (W^T)^(L-1) (W^L x - y) x^T
+    grad: sp.MatrixExpr  # (W^T)^(L-1) (W^L x - y) x^T: derived by sympy.diff, then W^(l) = W
     backward_factor: sp.MatrixExpr  # (W^T)^(L-1): what multiplies the error
     error: sp.MatrixExpr  # W^L x - y: the forward pass lives inside the error
     backward_power: int  # L - 1
     forward_power: int  # L
-    general: sp.MatrixExpr  # (W^T)^(L-1) (W^L x - y) x^T with L a SymPy symbol, for display
+    general: sp.MatrixExpr  # typed pattern (W^T)^(L-1) (W^L x - y) x^T, L a symbol; see tests
 
 
 def equal_weights_gradient(L: int) -> EqualWeightsGradient:
-    """Chapter 1, equal weights: dL/dW^(1) = (W^T)^(L-1) (W^L x - y) x^T, error times W^(L-1)."""
+    """Chapter 1, equal weights: dL/dW^(1) = (W^T)^(L-1) (W^L x - y) x^T, error times W^(L-1).
+
+    ``grad`` is derived: sympy.diff of the L-layer loss with respect to W^(1), with every W^(l)
+    then set to W. ``general`` is the pattern for symbolic L, which the tests match against the
+    derived L = 1..6.
+    """
     L = _check_positive_int(L, "L")
-    n = sp.Symbol("n", integer=True, positive=True)
+    square_weights, x, y, derived = _derived_gradients(L)
+    n = x.shape[0]
     W = _TeXMatrixSymbol("W", n, n)
-    x = _TeXMatrixSymbol("x", n, 1)
-    y = _TeXMatrixSymbol("y", n, 1)
     depth = sp.Symbol("L", integer=True, positive=True)
     error = sp.MatPow(W, L).doit() * x - y
     backward_factor = sp.MatPow(W.T, L - 1).doit() if L > 1 else sp.Identity(n)
-    backward = [backward_factor] if L > 1 else []
     return EqualWeightsGradient(
         L=L,
         W=W,
         x=x,
         y=y,
-        grad=sp.MatMul(*backward, error, x.T),
+        grad=derived[0].xreplace(dict.fromkeys(square_weights, W)).doit(),
         backward_factor=backward_factor,
         error=error,
         backward_power=L - 1,

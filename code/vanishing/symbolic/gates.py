@@ -22,15 +22,16 @@ GRU (scalar), the reset gate multiplying h_{t-1} (as in Cho et al. 2014; for one
 matter whether r_t acts before or after w_h, and we put no bias inside the reset product, as some
 implementations do):
 
-    z_t = sigma(w_z h_{t-1} + u_z x_t + b_z),  r_t = sigma(w_r h_{t-1} + u_r x_t + b_r),
-    h~_t = tanh(w_h r_t h_{t-1} + u_h x_t + b_h).
+    u_t = sigma(w_u h_{t-1} + u_u x_t + b_u),  r_t = sigma(w_r h_{t-1} + u_r x_t + b_r),
+    h~_t = tanh(w_h~ r_t h_{t-1} + u_h~ x_t + b_h~)   (in code w_htilde, u_htilde, b_htilde).
 
-Our convention ("z_candidate") is h_t = (1 - z_t) h_{t-1} + z_t h~_t, so z_t = 0 copies the state:
+The update gate is u_t (Cho et al. 2014 call it z_t; the book keeps z for pre-activations).
+Our convention ("u_candidate") is h_t = (1 - u_t) h_{t-1} + u_t h~_t, so u_t = 0 copies the state:
 
-    dh_t/dh_{t-1} = (1 - z_t) + (h~_t - h_{t-1}) dz_t/dh_{t-1} + z_t dh~_t/dh_{t-1}.
+    dh_t/dh_{t-1} = (1 - u_t) + (h~_t - h_{t-1}) du_t/dh_{t-1} + u_t dh~_t/dh_{t-1}.
 
-The other convention ("z_previous": h_t = z_t h_{t-1} + (1 - z_t) h~_t, as in Cho et al. 2014
-and PyTorch's ``nn.GRU``) swaps the roles: z_t = 1 copies the state.
+The other convention ("u_previous": h_t = u_t h_{t-1} + (1 - u_t) h~_t, as in Cho et al. 2014
+and PyTorch's ``nn.GRU``) swaps the roles: u_t = 1 copies the state.
 
 Every Jacobian is computed twice: by ``sympy.diff`` of the composed one-step map (``jacobian``)
 and by the chain rule written out in gate symbols (``*_gates``; ``gate_values`` maps the gate
@@ -57,7 +58,7 @@ __all__ = [
     "scalar_lstm",
 ]
 
-GRU_CONVENTIONS: tuple[str, ...] = ("z_candidate", "z_previous")
+GRU_CONVENTIONS: tuple[str, ...] = ("u_candidate", "u_previous")
 
 
 # --------------------------------------------------------------------------- display operators
@@ -303,22 +304,22 @@ def constant_error_carousel() -> ScalarLSTM:
 class ScalarGRU:
     """Chapter 6, one step of a scalar GRU and dh_t/dh_{t-1}, in either convention.
 
-    Keys of ``gates`` and ``symbols``: "z", "r", "h_tilde".
+    Keys of ``gates`` and ``symbols``: "u", "r", "h_tilde" (u_t is the update gate).
     """
 
-    convention: str  # "z_candidate": (1 - z) h_{t-1} + z h~; "z_previous": z h_{t-1} + (1 - z) h~
-    identity_gate: int  # the value of z_t that copies the state: 0 or 1
+    convention: str  # "u_candidate": (1 - u) h_{t-1} + u h~; "u_previous": u h_{t-1} + (1 - u) h~
+    identity_gate: int  # the value of u_t that copies the state: 0 or 1
     x: sp.Symbol  # x_t
     h_prev: sp.Symbol  # h_{t-1}
-    params: dict  # name -> Symbol: w_g, u_g, b_g for g in z, r, h
-    gates: dict  # composed z_t, r_t, h~_t
+    params: dict  # name -> Symbol: w_g, u_g, b_g for g in u, r, htilde
+    gates: dict  # composed u_t, r_t, h~_t
     h: sp.Expr  # composed h_t
     jacobian: sp.Expr  # dh_t/dh_{t-1} by sympy.diff
-    symbols: dict  # gate symbols z_t, r_t, h~_t
+    symbols: dict  # gate symbols u_t, r_t, h~_t
     gate_values: dict  # gate symbol -> composed expression
     gate_partials: dict  # Partial(gate symbol, h_{t-1}) -> its derivative in gate symbols
     jacobian_gates: sp.Expr  # dh_t/dh_{t-1} by the chain rule, in gate symbols (evaluated)
-    display: sp.Eq  # dh_t/dh_{t-1} = (1 - z_t) + (h~_t - h_{t-1}) dz_t/dh_{t-1} + ..., unevaluated
+    display: sp.Eq  # dh_t/dh_{t-1} = (1 - u_t) + (h~_t - h_{t-1}) dz_t/dh_{t-1} + ..., unevaluated
     display_expanded: sp.Eq  # the same with the gate derivatives written out
 
     def latex_display(self, expanded: bool = False) -> str:
@@ -327,47 +328,49 @@ class ScalarGRU:
         return sp.latex(eq, order="none")
 
 
-def scalar_gru(convention: str = "z_candidate") -> ScalarGRU:
+def scalar_gru(convention: str = "u_candidate") -> ScalarGRU:
     """Chapter 6, scalar GRU: dh_t/dh_{t-1} by sympy.diff and as copy path + gate paths."""
     if not isinstance(convention, str) or convention not in GRU_CONVENTIONS:
         raise ValueError(f"convention must be one of {GRU_CONVENTIONS}, got {convention!r}")
     x, h_prev = sp.symbols("x_t h_{t-1}", real=True)
-    params = {f"{p}_{g}": sp.Symbol(f"{p}_{g}", real=True) for g in ("z", "r", "h") for p in "wub"}
-    z = sigmoid(params["w_z"] * h_prev + params["u_z"] * x + params["b_z"])
+    params = {
+        f"{p}_{g}": sp.Symbol(f"{p}_{g}", real=True) for g in ("u", "r", "htilde") for p in "wub"
+    }
+    u = sigmoid(params["w_u"] * h_prev + params["u_u"] * x + params["b_u"])
     r = sigmoid(params["w_r"] * h_prev + params["u_r"] * x + params["b_r"])
-    ht = sp.tanh(params["w_h"] * r * h_prev + params["u_h"] * x + params["b_h"])
-    candidate = convention == "z_candidate"
-    h = (1 - z) * h_prev + z * ht if candidate else z * h_prev + (1 - z) * ht
+    ht = sp.tanh(params["w_htilde"] * r * h_prev + params["u_htilde"] * x + params["b_htilde"])
+    candidate = convention == "u_candidate"
+    h = (1 - u) * h_prev + u * ht if candidate else u * h_prev + (1 - u) * ht
 
-    z_t, r_t, ht_t = sp.symbols("z_t r_t htilde_t", real=True)
-    d_z = _prod(params["w_z"], z_t, 1 - z_t)
+    u_t, r_t, ht_t = sp.symbols("u_t r_t htilde_t", real=True)
+    d_u = _prod(params["w_u"], u_t, 1 - u_t)
     d_r = _prod(params["w_r"], r_t, 1 - r_t)
-    d_ht = _prod(params["w_h"], 1 - ht_t**2, sp.Add(r_t, _prod(h_prev, d_r), evaluate=False))
-    de_z = params["w_z"] * z_t * (1 - z_t)
-    de_ht = params["w_h"] * (1 - ht_t**2) * (r_t + h_prev * params["w_r"] * r_t * (1 - r_t))
-    P_z, P_ht = Partial(z_t, h_prev), Partial(ht_t, h_prev)
-    if candidate:  # (1 - z) + (h~ - h) dz/dh + z dh~/dh
-        keep, move, gain = 1 - z_t, ht_t - h_prev, z_t
-    else:  # z + (h - h~) dz/dh + (1 - z) dh~/dh
-        keep, move, gain = z_t, h_prev - ht_t, 1 - z_t
+    d_ht = _prod(params["w_htilde"], 1 - ht_t**2, sp.Add(r_t, _prod(h_prev, d_r), evaluate=False))
+    de_u = params["w_u"] * u_t * (1 - u_t)
+    de_ht = params["w_htilde"] * (1 - ht_t**2) * (r_t + h_prev * params["w_r"] * r_t * (1 - r_t))
+    P_u, P_ht = Partial(u_t, h_prev), Partial(ht_t, h_prev)
+    if candidate:  # (1 - u) + (h~ - h) du/dh + u dh~/dh
+        keep, move, gain = 1 - u_t, ht_t - h_prev, u_t
+    else:  # u + (h - h~) du/dh + (1 - u) dh~/dh
+        keep, move, gain = u_t, h_prev - ht_t, 1 - u_t
     ends = (ht_t, -h_prev) if candidate else (h_prev, -ht_t)
     move_display = sp.Add(*ends, evaluate=False)
     lhs = Partial(sp.Symbol("h_t", real=True), h_prev)
-    compact = sp.Add(keep, _prod(move_display, P_z), _prod(gain, P_ht), evaluate=False)
-    expanded = sp.Add(keep, _prod(move_display, d_z), _prod(gain, d_ht), evaluate=False)
+    compact = sp.Add(keep, _prod(move_display, P_u), _prod(gain, P_ht), evaluate=False)
+    expanded = sp.Add(keep, _prod(move_display, d_u), _prod(gain, d_ht), evaluate=False)
     return ScalarGRU(
         convention=convention,
         identity_gate=0 if candidate else 1,
         x=x,
         h_prev=h_prev,
         params=params,
-        gates={"z": z, "r": r, "h_tilde": ht},
+        gates={"u": u, "r": r, "h_tilde": ht},
         h=h,
         jacobian=sp.diff(h, h_prev),
-        symbols={"z": z_t, "r": r_t, "h_tilde": ht_t},
-        gate_values={z_t: z, r_t: r, ht_t: ht},
-        gate_partials={P_z: d_z, Partial(r_t, h_prev): d_r, P_ht: d_ht},
-        jacobian_gates=keep + move * de_z + gain * de_ht,
+        symbols={"u": u_t, "r": r_t, "h_tilde": ht_t},
+        gate_values={u_t: u, r_t: r, ht_t: ht},
+        gate_partials={P_u: d_u, Partial(r_t, h_prev): d_r, P_ht: d_ht},
+        jacobian_gates=keep + move * de_u + gain * de_ht,
         display=sp.Eq(lhs, compact, evaluate=False),
         display_expanded=sp.Eq(lhs, expanded, evaluate=False),
     )

@@ -116,7 +116,8 @@ def power_by_eigendecomposition(M=None) -> EigenPower:
 
 @dataclass(frozen=True)
 class JordanPower:
-    """Chapter 3, J = [[lam, 1], [0, lam]]: J^k = [[lam^k, k lam^(k-1)], [0, lam^k]]."""
+    """Chapter 3, J = [[lam, 1], [0, lam]] and its typed closed form J^k = [[lam^k, k lam^(k-1)],
+    [0, lam^k]], which ``holds_by_induction`` checks (SymPy does not derive it)."""
 
     lam: sp.Symbol
     k: sp.Symbol
@@ -140,7 +141,7 @@ class JordanPower:
 
 
 def jordan_power() -> JordanPower:
-    """Chapter 3, the power of a 2x2 Jordan block, with symbolic lam and k."""
+    """Chapter 3, the typed closed form of a 2x2 Jordan block's power, symbolic lam and k."""
     lam = sp.Symbol("lambda")
     k = sp.Symbol("k", integer=True, positive=True)
     return JordanPower(

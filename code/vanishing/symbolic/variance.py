@@ -24,6 +24,7 @@ from .rnn import phi_prime
 
 __all__ = [
     "BackwardVariance",
+    "TanhVarianceMap",
     "Expect",
     "ForwardVariance",
     "HeVariance",
@@ -32,6 +33,7 @@ __all__ = [
     "backward_variance",
     "forward_variance",
     "he",
+    "tanh_variance_map",
     "xavier",
 ]
 
@@ -124,6 +126,13 @@ class ForwardVariance:
         return (
             f"{sp.latex(self.equation.lhs)} = {sp.latex(terms, order='none')} "
             f"= {sp.latex(self.variance)}"
+        )
+
+    def latex_explicit(self) -> str:
+        """Chapter 5, LaTeX of E[z^2] for the explicit n-input layer, as SymPy expanded it."""
+        return (
+            rf"\mathbb{{E}}\left[\left({sp.latex(self.z_explicit)}\right)^{{2}}\right] "
+            f"= {sp.latex(self.second_moment_explicit)}"
         )
 
 
@@ -236,7 +245,8 @@ class XavierVariance:
     forward_condition: sp.Eq  # n_in v = 1: forward variance preserved (linear regime)
     backward_condition: sp.Eq  # n_out v = 1: backward variance preserved
     both_iff: sp.Eq  # both conditions can hold (for some v) only if n_out = n_in
-    variance: sp.Expr  # the compromise 2/(n_in + n_out): (n_in + n_out)/2 v = 1
+    compromise: sp.Eq  # Glorot & Bengio's choice: the average of the two conditions
+    variance: sp.Expr  # its solution 2/(n_in + n_out)
     a: sp.Symbol  # half-width of U(-a, a)
     uniform_mean: sp.Expr  # int_{-a}^{a} x/(2a) dx = 0
     uniform_variance: sp.Expr  # int_{-a}^{a} x^2/(2a) dx = a^2/3
@@ -249,7 +259,8 @@ class XavierVariance:
         lines = [
             rf"{sp.latex(self.forward_condition)} \quad\text{{and}}\quad "
             rf"{sp.latex(self.backward_condition)} &\implies {sp.latex(self.both_iff)}",
-            rf"{sp.latex(self.v)} &= {sp.latex(self.variance)}",
+            rf"{sp.latex(self.compromise)} &\implies {sp.latex(self.v)} = "
+            rf"{sp.latex(self.variance)}",
             rf"\operatorname{{Var}}\left[U(-a, a)\right] &= {sp.latex(integral)} "
             rf"= {sp.latex(self.uniform_variance)}",
             rf"{sp.latex(self.a)} &= {sp.latex(self.bound)}",
@@ -266,7 +277,8 @@ def _xavier() -> XavierVariance:
     (v_forward,) = sp.solve(forward, v)  # 1/n_in
     (v_backward,) = sp.solve(backward, v)  # 1/n_out
     (n_out_both,) = sp.solve(sp.Eq(v_forward, v_backward), n_out)  # n_in
-    (variance,) = sp.solve(sp.Eq((n_in + n_out) / 2 * v, 1), v)  # average of the conditions
+    compromise = sp.Eq((forward.lhs + backward.lhs) / 2, 1)  # average of the two conditions
+    (variance,) = sp.solve(compromise, v)
     density = 1 / (2 * a)
     uniform_variance = sp.integrate(x**2 * density, (x, -a, a))
     (bound,) = sp.solve(sp.Eq(uniform_variance, variance), a)
@@ -277,6 +289,7 @@ def _xavier() -> XavierVariance:
         forward_condition=forward,
         backward_condition=backward,
         both_iff=sp.Eq(n_out, n_out_both),
+        compromise=compromise,
         variance=variance,
         a=a,
         uniform_mean=sp.integrate(x * density, (x, -a, a)),
@@ -366,3 +379,52 @@ def he() -> HeVariance:
     """Chapter 5, E[relu(z)^2] = Var(z)/2 by integrating the Gaussian density, hence v = 2/n_in
     preserves the forward variance and v = 1/n shrinks the activation norm by 2^(-L/2)."""
     return _he()
+
+
+# --------------------------------------------------------------------------- tanh near q = 0
+
+
+@dataclass(frozen=True)
+class TanhVarianceMap:
+    """Chapter 5, q_{l+1} = E[tanh(sqrt(q_l) xi)^2], xi ~ N(0, 1) (weight variance 1/n, no bias),
+    expanded at q = 0: q - 2 q^2 + O(q^3), so q = 0 is a marginal fixed point and q_l ~ 1/(2 l)."""
+
+    q: sp.Symbol
+    series: sp.Expr  # E[tanh(sqrt(q) xi)^2] up to q^order
+    order: int
+    decay: sp.Expr  # q_l ~ 1/(2 l): the solution of dq/dl = -2 q^2 for large l
+    l: sp.Symbol
+
+    def latex_display(self) -> str:
+        """Chapter 5, LaTeX of the map's expansion and the power-law decay it implies."""
+        xi = sp.Symbol(r"\xi")
+        lhs = Expect(sp.tanh(sp.sqrt(self.q) * xi) ** 2)
+        return (
+            rf"q_{{\ell+1}} = {sp.latex(lhs)} = {sp.latex(self.series, order='rev-lex')} "
+            rf"+ O\bigl({sp.latex(self.q ** (self.order + 1))}\bigr)"
+            rf"\quad\implies\quad q_\ell \approx {sp.latex(self.decay)}"
+        )
+
+
+@cache
+def _tanh_variance_map(order: int) -> TanhVarianceMap:
+    q = sp.Symbol("q_{\\ell}", positive=True)
+    x = sp.Symbol("x", real=True)
+    l = sp.Symbol("\\ell", positive=True)
+    poly = sp.series(sp.tanh(x) ** 2, x, 0, 2 * order + 1).removeO()  # even powers of x
+    # E[(sqrt(q) xi)^(2k)] = q^k (2k - 1)!! for xi ~ N(0, 1); odd moments vanish
+    series = sum(
+        (poly.coeff(x, 2 * k) * q**k * sp.factorial2(2 * k - 1) for k in range(1, order + 1)),
+        sp.S.Zero,
+    )
+    lead = series.coeff(q, 2)  # q_{l+1} - q_l ~ lead q^2
+    f = sp.Function("f")
+    solution = sp.dsolve(sp.Eq(f(l).diff(l), lead * f(l) ** 2), f(l)).rhs  # -1/(lead l + C)
+    decay = sp.limit(solution * l, l, sp.oo) / l  # leading term for large l, whatever C is
+    return TanhVarianceMap(q=q, series=sp.expand(series), order=order, decay=decay, l=l)
+
+
+def tanh_variance_map(order: int = 3) -> TanhVarianceMap:
+    """Chapter 5, the tanh variance map at weight variance 1/n, no bias, expanded to q^order by
+    SymPy (series of tanh^2, then Gaussian moments); its q^2 term gives q_l ~ 1/(2 l)."""
+    return _tanh_variance_map(check_size(order, "order"))

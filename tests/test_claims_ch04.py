@@ -1,0 +1,95 @@
+"""Chapter 4's experimental claims, re-run over seeds and the settings a skeptic would vary."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from vanishing.experiments import ch04 as ex
+
+pytestmark = pytest.mark.filterwarnings("error")
+SEEDS = range(5)
+
+
+def _half_scale(sat: ex.Saturation, a: int) -> float:
+    """The chapter's interpolated half-saturation scale (log-scale interpolation)."""
+    return float(np.exp(np.interp(0.5, sat.saturated[a], np.log(sat.scales))))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_saturation_claims_hold_for_every_seed(seed):
+    """'At s = 400 ... binary'; 'half ... at s ~ 2.2 (sigmoid) and 1.1 (tanh)'; std ~ 5.8 s;
+    'at s = 0.1 the mean derivative is ~0.9 of the maximum'."""
+    sat = ex.saturation(seed=seed)
+    assert sat.saturated[:, -1].min() > 0.99 and sat.binary[:, -1].min() > 0.99
+    assert sat.mean_slope[:, -1].max() < 2e-3
+    assert 1.9 < _half_scale(sat, 0) < 2.5 and 0.95 < _half_scale(sat, 1) < 1.25
+    assert sat.z_std[0] / sat.scales[0] == pytest.approx(np.sqrt(100 / 3), rel=0.05)
+    assert sat.mean_slope[0, 0] > 0.85
+
+
+def test_saturation_sets_in_earlier_with_more_inputs():
+    """'it grows like sqrt(n_in), so with more inputs saturation sets in at smaller s'."""
+    half = {n: _half_scale(ex.saturation(n_in=n, seed=1), 0) for n in (25, 100, 400)}
+    assert half[25] > half[100] > half[400]
+    assert half[25] / half[400] == pytest.approx(4.0, rel=0.15)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [50, 100, 200])
+def test_dying_relu_claims_hold_for_every_seed(width):
+    """Units die only with steps that also make the loss blow up; a bias shift kills without
+    a step; leaky units never lose all gradient."""
+    for seed in SEEDS:
+        d = ex.dying_relu(seed=seed, width=width)
+        relu, leaky = d.activations.index("relu"), d.activations.index("leaky_relu")
+        dead = d.dead_vs_lr[relu]  # lrs 0.01, 0.1, 1, 3
+        assert dead[0] < 0.05 and dead[2] > 0.15 and dead[3] > 0.2  # 'a quarter or more'
+        assert d.dead_vs_shift[relu, 0] < 0.05  # 'a few percent ... before any step'
+        # 'the steps that kill a quarter of the units or more also make the network diverge'
+        assert d.loss_lr[relu, 2:].min() > 10 * d.loss_init[relu]  # tenfold or more: diverging
+        assert d.dead_vs_shift[relu, -1] > 0.6
+        assert d.zero_grad_shift[relu, -1].mean() == 1.0  # 'reach 100 percent at minus 2'
+        assert np.all(d.zero_grad_lr[relu] >= d.stuck_lr[relu])  # dashed on or above solid
+        assert d.zero_grad_lr[leaky].max() == 0.0 and d.zero_grad_shift[leaky].max() == 0.0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", SEEDS)
+def test_pascanu_claims_hold_for_every_seed(seed):
+    """The bound; no explosion with input just past the line; first explosions with input at
+    ~1.6 (orthogonal) and ~3.5 (Gaussian); zero-input Gaussian from ~2; chaos at 6."""
+    r = ex.pascanu_check(seed=seed)
+    assert np.all(r.norms <= r.bound * (1 + 1e-9))
+    near = (r.gamma_sigma > 1) & (r.gamma_sigma <= 1.5)
+    driven = [r.conditions.index(f"{k} W, N(0,1) input") for k in ("Gaussian", "orthogonal")]
+    assert r.norms[driven][:, near].max() < 1.0
+    assert 1.4 < r.first_above_one("orthogonal W, N(0,1) input") < 2.0
+    assert 3.0 < r.first_above_one("Gaussian W, N(0,1) input") < 4.0
+    assert 1.5 < r.first_above_one("Gaussian W, zero input") < 2.5
+    assert r.norms[driven[0], -1] > 1e5
+    gauss0 = r.conditions.index("Gaussian W, zero input")  # 'rho only about half sigma_max'
+    assert np.all(
+        (0.4 < r.gamma_rho[gauss0] / r.gamma_sigma) & (r.gamma_rho[gauss0] / r.gamma_sigma < 0.75)
+    )
+    assert np.all(r.norms[driven][:, r.gamma_sigma >= 4.5] > 1.0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n", [16, 64])
+def test_driven_networks_explode_only_well_past_the_line_at_other_widths(n):
+    """'in these driven networks far from sufficient': at widths 16 and 64 too."""
+    conditions = ("Gaussian W, N(0,1) input", "orthogonal W, N(0,1) input")
+    for seed in range(3):
+        r = ex.pascanu_check(n=n, seed=seed, conditions=conditions)
+        assert r.first_above_one(conditions[1]) > 1.4
+        assert r.first_above_one(conditions[0]) > 2.5
+        assert np.all(r.norms <= r.bound * (1 + 1e-9))
+
+
+@pytest.mark.parametrize("delta", [1e-4, 1e-3, 1e-2, -1e-3])
+def test_sigmoid_unit_grows_then_vanishes_from_any_nearby_start(delta):
+    """'started a little off it ... the derivative peaks ... and then falls'."""
+    c = ex.sigmoid_caveat((6.0,), T=60, delta=delta)
+    peak = c.perturbed[0].max()
+    assert peak > 10 and c.perturbed[0, -1] < 1e-2

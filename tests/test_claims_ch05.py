@@ -1,0 +1,150 @@
+"""Chapter 5's experimental claims, re-run over seeds and the settings a skeptic would vary."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from vanishing.experiments import ch05 as ex
+
+SEEDS = range(5)
+
+
+def test_cliff_run_and_bounded_loss():
+    """The plain run jumps with a gradient near 1e5 and lands high; under Pascanu's bounded
+    loss the landing point is a flat plateau at 0.49; the clipped run converges."""
+    c = ex.cliff()
+    assert 1e4 < c.plain.grad_norm[c.jump] < 1e6 and c.plain.step_length[c.jump] > 100
+    assert c.plain.loss[c.jump + 1] > 1e5 * c.plain.loss[c.jump]
+    assert c.plain.loss[-1] > c.plain.loss[0]
+    assert c.clipped.loss[-1] < 1e-3 * c.clipped.loss[0]
+    assert c.clipped.step_length.max() <= c.lr * c.threshold * (1 + 1e-12)
+    assert c.bounded_loss_after == pytest.approx(0.49, abs=1e-6)
+    assert c.bounded_grad_after < 1e-12
+
+
+@pytest.mark.slow
+def test_cliff_sweep_counts_and_matches_the_single_runs():
+    """'2 plain runs thrown off, 0 clipped; every clipped run ends below its start'."""
+    s = ex.cliff_sweep()
+    assert s.thrown_off(10.0) == (2, 0)
+    assert np.all(s.clipped_end < s.start_loss)
+    assert (s.plain_end > s.start_loss).sum() == 3
+    c = ex.cliff()  # the vectorised sweep reproduces the chapter's run (lr 0.01, first start)
+    k = list(s.lrs).index(0.01) * len(s.starts)
+    assert s.plain_end[k] == pytest.approx(c.plain.loss[-1], rel=1e-9)
+    assert s.clipped_end[k] == pytest.approx(c.clipped.loss[-1], rel=1e-6, abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_clipping_leaves_far_share_unchanged_and_tiny(seed):
+    r = ex.clipping_rescales_only(seed=seed)
+    before, after = r.far_share
+    assert after == pytest.approx(before, abs=1e-12) and before < 0.05
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [100, 300])
+def test_glorot_bengio_claims_hold_for_every_seed(width):
+    """Standard: strong decay both ways; Xavier: much less but not none; weight gradients
+    alike across layers; mean Jacobian singular values near 0.46 and 0.69 (theirs 0.5, 0.8);
+    layer 5 closer to 0.8; the infinitely wide prediction matches the activation spread."""
+    mf = ex.mean_field("tanh", 1.0, depth=5)
+    for seed in range(3):
+        gb = ex.glorot_bengio(width=width, seed=seed)
+        (std_a, xav_a), (std_g, xav_g) = gb.act_std, gb.grad_std
+        assert np.all(np.diff(std_a) < 0) and std_a[-1] / std_a[0] < 0.15
+        assert std_g[0] / std_g[-1] < 0.15
+        assert 0.4 < xav_a[-1] / xav_a[0] < 0.6  # 'much of the decay, but not all'
+        assert 0.25 < xav_g[0] / xav_g[-1] < 0.6
+        spread = gb.weight_grad_std.max(axis=1) / gb.weight_grad_std.min(axis=1)
+        assert np.all(spread < 1.35)
+        std_sv, xav_sv = gb.mean_jacobian_sv
+        assert 0.42 < std_sv < 0.5 and 0.62 < xav_sv < 0.75
+        assert gb.jacobian_sv[1, -1] > xav_sv and gb.jacobian_sv[1, -1] > 0.72
+        np.testing.assert_allclose(xav_a, mf.act_std, rtol=0.04)
+
+
+def test_mean_field_exercise_numbers_and_a_wide_network():
+    """Ex. 5.3: q* ~ 1.35, chi ~ 1.24 at sigma_w^2 = 3; a finite wide network agrees."""
+    mf = ex.mean_field("tanh", 3.0)
+    assert mf.q_star == pytest.approx(1.345, abs=2e-3) and mf.chi_star == pytest.approx(
+        1.239, abs=2e-3
+    )
+    rng = np.random.default_rng(0)
+    n = 1000
+    a = rng.standard_normal((64, n))
+    for _ in range(20):
+        z = a @ (rng.standard_normal((n, n)) * math.sqrt(3.0 / n))
+        a = np.tanh(z)
+    assert np.var(z) == pytest.approx(mf.q_star, rel=0.05)
+
+
+@pytest.mark.parametrize("width", [128, 256])
+def test_he_factors_hold_for_every_seed(width):
+    for seed in range(3):
+        r = ex.he_decay(width=width, seed=seed)
+        xavier, he = r.factor
+        assert 0.66 < xavier < 0.77 and 0.95 < he < 1.05
+        assert 0.66 < r.backward_factor[0] < 0.77
+
+
+@pytest.mark.parametrize("n", [32, 64, 128])
+def test_recurrent_init_claims_hold_for_every_seed(n):
+    """1/n ReLU vanishes; He ReLU is erratic (below and above 1, orders of magnitude apart);
+    IRNN steady at ~0.7 and identical at both input scales; orthogonal tanh ~0.9 with small
+    inputs; both tanh curves collapse with N(0,1) inputs."""
+    spread = ex.rnn_init_spread(50, SEEDS, n=n)  # (seed, scale, variant)
+    tg, to, irnn, rg, rhe = range(5)
+    assert spread[:, :, rg].max() < 1e-2
+    assert spread[:, 0, rhe].min() < 1 < spread[:, 0, rhe].max()
+    assert spread[:, 0, rhe].max() / spread[:, 0, rhe].min() > 100
+    assert np.all((0.6 < spread[:, :, irnn]) & (spread[:, :, irnn] < 0.8))
+    np.testing.assert_allclose(spread[:, 1, irnn], spread[:, 0, irnn], rtol=1e-10)
+    assert spread[:, 0, to].min() > 0.8
+    assert spread[:, 1, [tg, to]].max() < 2e-3
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [32, 64])
+def test_residual_depth_claims_hold_for_every_seed(width):
+    """Zero-mean branch, 1/sqrt(L): bounded (~1.6) to depth 800; ReLU-ended branch, 1/sqrt(L):
+    grows without bound (~1e6 at 800); ReLU-ended, 1/L: stays ~1."""
+    for seed in range(3) if width == 64 else SEEDS:
+        s = ex.residual_depth_sweep(width=width, seed=seed)
+        zero_mean, relu_sqrt, relu_lin = s.final_std
+        assert np.all((1.2 < zero_mean) & (zero_mean < 2.2))
+        assert np.all(np.diff(relu_sqrt) > 0) and relu_sqrt[-1] > 1e5
+        assert np.all((0.9 < relu_lin) & (relu_lin < 1.2))
+        assert np.all(s.final_mean[1] > 0) and np.all(np.diff(s.final_mean[1]) > 0)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_residual_vs_plain_claims_hold_for_every_seed(seed):
+    r = ex.residual_vs_plain(seed=seed)
+    plain, res1, scaled = r.act_std
+    assert res1[-1] > 1e5 and np.all(np.diff(res1) > 0)  # 'grows steadily'
+    assert np.all((1.0 - 1e-9 < scaled / scaled[0]) & (scaled < 2.2))  # '1 to below 2'
+    assert np.all((0.1 < plain) & (plain < 1.6)) and plain.min() < 0.6  # 'wanders'
+    assert r.grad_W[1].min() > 1e12
+    assert np.all((1.0 < r.grad_W[0]) & (r.grad_W[0] < 200))  # plain: a few units to ~100
+    assert np.all((1.0 < r.grad_W[2]) & (r.grad_W[2] < 10))  # scaled: a few units
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_remedies_ratios_hold_for_every_seed(seed):
+    """Baseline ~1e-25; the three remedies within an order of magnitude of 1; clipping equal."""
+    s = ex.remedies_summary(seed=seed)
+    ratio = s.first_over_last
+    assert ratio[0] < 1e-20 and np.all((0.1 < ratio[1:4]) & (ratio[1:4] < 10))
+    assert ratio[4] == pytest.approx(ratio[0], rel=1e-12)
+    assert s.grad_W[3, -1] / s.grad_W[3, 0] < 2.0  # 'rises by less than a factor of two'
+
+
+def test_gaussian_tanh_rnn_dips_then_grows_at_width_64():
+    """'The Gaussian tanh curve dips and then grows' (64 units, small inputs), every seed."""
+    for seed in SEEDS:
+        curve = ex.rnn_init_lags(seed=seed).norms[0, 0]  # small inputs, tanh Gaussian W
+        assert curve[1:30].min() < 1.0 and curve[-1] > 5.0
