@@ -146,7 +146,9 @@ LABELS: dict[str, str] = {
     "fig-ch02-unrolled": "ch02-unrolled-rnn",
     "fig-ch02-lags": "ch02-lag-contributions",
     "fig-ch03-transient": "ch03-transient-growth",
+    "fig-ch03-eigenvector-bound": "ch03-eigenvector-bound",
     "fig-ch03-norm-vs-lag": "ch03-norm-vs-lag",
+    "fig-ch03-order-chaos": "ch03-order-chaos",
     "fig-ch04-activations": "ch04-activations",
     "fig-ch04-saturation": "ch04-saturation",
     "fig-ch04-dying": "ch04-dying-relu",
@@ -157,12 +159,17 @@ LABELS: dict[str, str] = {
     "fig-ch05-he": "ch05-he-decay",
     "fig-ch05-rnn-init": "ch05-rnn-init-lags",
     "fig-ch05-residual": "ch05-residual",
+    "fig-ch05-residual-depth": "ch05-residual-depth",
     "fig-ch05-summary": "ch05-remedies-summary",
     "fig-ch06-cell": "ch06-lstm-cell",
     "fig-ch06-distance": "ch06-gradient-vs-distance",
     "fig-ch06-adding": "ch06-adding-sweep",
 }
 NOT_IN_BOOK = "not a figure of the book"
+# Figures of the book that are not drawn by matplotlib, so cannot be written: label -> why.
+NOT_EXPORTED: dict[str, str] = {
+    "fig-ch03-slider": "interactive (SVG and JavaScript): see it in the HTML edition (chapter 3)",
+}
 DEFAULT_DPI = 300
 
 
@@ -226,6 +233,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.all and args.names:
         parser.error("give figure names or --all, not both")
     wanted = list(known) if args.all else list(dict.fromkeys(args.names))
+    for name in wanted:
+        if name in NOT_EXPORTED:
+            parser.error(f"{name} cannot be written: it is {NOT_EXPORTED[name]}")
     unknown = [n for n in wanted if n not in lookup]
     if unknown:
         parser.error(f"unknown figure name(s): {', '.join(unknown)}; see --list")
@@ -241,6 +251,9 @@ def main(argv: list[str] | None = None) -> int:
             key = lookup[name]
             alias = f" [alias {key}]" if key in alias_of and name != key else ""
             print(f"{name:<{width}}  {FIGURES[key][0]}{alias}")
+        if not wanted:
+            for name, why in NOT_EXPORTED.items():
+                print(f"{name:<{width}}  not written: {why}")
         return 0
     if not wanted:
         parser.error("name at least one figure, or use --all or --list")
