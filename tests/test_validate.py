@@ -255,3 +255,21 @@ def test_check_gate_params_converts_every_array_in_place():
     v.check_gate_params(model, ("f", "i"))
     assert model.b_i.dtype == np.float64 and model.b_i.tolist() == [1.0, 2.0, 3.0]
     assert isinstance(model.W_hy, np.ndarray) and model.W_hy.shape == (1, 3)
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [(None, TypeError), ("1", TypeError), (True, TypeError), (-1e-9, ValueError),
+     (float("nan"), ValueError), (float("inf"), ValueError), (1j, TypeError)],
+)  # fmt: skip
+def test_check_nonnegative_rejects_each_bad_class_naming_the_argument(value, error):
+    from vanishing.validate import check_nonnegative
+
+    with pytest.raises(error, match="^alpha"):
+        check_nonnegative(value, "alpha")
+
+
+def test_check_nonnegative_accepts_zero_and_returns_a_float():
+    from vanishing.validate import check_nonnegative
+
+    assert check_nonnegative(0, "alpha") == 0.0 and isinstance(check_nonnegative(2, "a"), float)

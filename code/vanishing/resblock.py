@@ -11,7 +11,6 @@ drifts), the branch W2 phi(W1 a) has zero mean over the draw of W2, as the branc
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,18 +22,10 @@ from vanishing.validate import (
     as_generator,
     check_activation,
     check_array,
+    check_nonnegative,
     check_shape,
     check_size,
 )
-
-
-def _check_alpha(value) -> float:
-    """Return alpha as a finite float >= 0; TypeError/ValueError naming `alpha` otherwise."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"alpha must be a real number, got {type(value).__name__}")
-    if not (np.isfinite(value) and value >= 0):
-        raise ValueError(f"alpha must be finite and >= 0, got {value}")
-    return float(value)
 
 
 @dataclass
@@ -54,7 +45,7 @@ class BranchResidualMLP(Parametrised):
 
     def __post_init__(self):
         check_activation(self.activation, "activation")
-        self.alpha = _check_alpha(self.alpha)
+        self.alpha = check_nonnegative(self.alpha, "alpha")
         if not isinstance(self.W1, (list, tuple)) or len(self.W1) < 1:
             raise ValueError("W1 must be a non-empty list of square matrices (L >= 1)")
         L = len(self.W1)
@@ -121,7 +112,7 @@ def init_branch_residual(
     """
     n, L, n_out = check_size(n, "n"), check_size(L, "L"), check_size(n_out, "n_out")
     check_activation(activation, "activation")
-    alpha = _check_alpha(alpha)
+    alpha = check_nonnegative(alpha, "alpha")
     rng = as_generator(rng, name="rng")
     W1, W2 = [], []
     for _ in range(L):

@@ -7,7 +7,6 @@ Batches are rows, so in code z = a @ W.T + b with a, z: (B, n).
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,21 +18,13 @@ from vanishing.validate import (
     as_generator,
     check_activation,
     check_array,
+    check_nonnegative,
     check_shape,
     check_size,
     is_int,
 )
 
 # validation helpers ---------------------------------------------------------------------------
-
-
-def _check_alpha(value) -> float:
-    """Return alpha as a finite float >= 0; TypeError/ValueError naming `alpha` otherwise."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"alpha must be a real number, got {type(value).__name__}")
-    if not (np.isfinite(value) and value >= 0):
-        raise ValueError(f"alpha must be finite and >= 0, got {value}")
-    return float(value)
 
 
 def _check_model(model) -> ResidualMLP:
@@ -69,7 +60,7 @@ class ResidualMLP(Parametrised):
 
     def __post_init__(self):
         check_activation(self.activation, "activation")
-        self.alpha = _check_alpha(self.alpha)
+        self.alpha = check_nonnegative(self.alpha, "alpha")
         if not isinstance(self.weights, (list, tuple)) or len(self.weights) < 1:
             raise ValueError("weights must be a non-empty list of square matrices (L >= 1)")
         if not isinstance(self.biases, (list, tuple)) or len(self.biases) != len(self.weights):
@@ -128,7 +119,7 @@ def init_residual(
     """
     n, L, n_out = check_size(n, "n"), check_size(L, "L"), check_size(n_out, "n_out")
     check_activation(activation, "activation")
-    alpha = _check_alpha(alpha)
+    alpha = check_nonnegative(alpha, "alpha")
     rng = as_generator(rng, name="rng")
     weights = [init_weight(n, n, scheme=scheme, rng=rng) for _ in range(L)]  # L x (n, n)
     W_out = init_weight(n_out, n, scheme="lecun", rng=rng)  # (n_out, n)

@@ -47,6 +47,16 @@ def check_real(value, name: str, *, positive: bool = False) -> float:
     return float(value)
 
 
+def check_nonnegative(value, name: str) -> float:
+    """Return value as a finite float >= 0 (a branch scale alpha, ch. 5); TypeError/ValueError
+    naming `name` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    if not (np.isfinite(value) and value >= 0):
+        raise ValueError(f"{name} must be finite and >= 0, got {value}")
+    return float(value)
+
+
 def check_choice(value, name: str, choices: tuple[str, ...], *, kind: str) -> str:
     """Return value if it is one of `choices` (each a `kind`); errors name `name`."""
     if not isinstance(value, str):

@@ -115,7 +115,7 @@ def slider_figure(curves: SliderCurves, *, initial: int, caption: str, alt: str)
         f'points="{points[initial][c]}"/>'
         for c in range(C)
     )
-    legend = "".join(
+    legend = " ".join(  # spaces between entries: the line may break there
         f'<span style="{_ENTRY}"><span style="color:{CYCLE[c]}">&#9472;&#9472;</span> '
         f"{escape(label)}</span>"
         for c, label in enumerate(curves.labels)
@@ -137,7 +137,7 @@ def slider_figure(curves: SliderCurves, *, initial: int, caption: str, alt: str)
 {reference}
 {lines}
 </svg>
-<div style="font-size:0.85em">{legend}{reference_legend}</div>
+<div style="font-size:0.85em">{legend} {reference_legend}</div>
 </div>
 {figcaption}
 <script>
