@@ -94,7 +94,7 @@ def test_interactive_slider_redraws_the_curves(built_book, browser):
     page, failed, errors = open_offline(
         browser, (built_book / "book" / "ch03_powers_of_w.html").as_uri()
     )
-    figure = page.locator("figure.vg-interactive")
+    figure = page.locator(".vg-interactive")
     figure.scroll_into_view_if_needed()
     slider = figure.locator("input[type=range]")
     line = figure.locator("polyline").first

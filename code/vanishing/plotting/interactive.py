@@ -122,8 +122,11 @@ def slider_figure(curves: SliderCurves, *, initial: int, caption: str, alt: str)
     )
     reference = reference.replace("{uid}", uid)
     readout = " ".join(readouts[initial])
+    # With a caption it is a figure of its own; without one it goes inside the chapter's numbered
+    # figure (glue:figure), whose caption it then shares: a <div>, not a nested <figure>.
+    tag = "figure" if caption else "div"
     figcaption = f"<figcaption>{caption}</figcaption>" if caption else ""
-    return f"""<figure class="vg-interactive" id="{uid}" style="margin:1em 0">
+    return f"""<{tag} class="vg-interactive" id="{uid}" style="margin:1em 0">
 <div class="vg-card" style="background:white;color:#111;padding:8px 10px;border-radius:4px;
  max-width:{WIDTH + 20}px">
 <label for="{uid}-s" style="font-size:0.95em">{curves.param_name} =
@@ -155,7 +158,7 @@ def slider_figure(curves: SliderCurves, *, initial: int, caption: str, alt: str)
   }});
 }})();
 </script>
-</figure>"""
+</{tag}>"""
 
 
 @dataclass(frozen=True)
