@@ -188,7 +188,7 @@ def order_chaos(grid: OrderChaos, curves: OrderChaos) -> Figure:
     left.annotate(
         "the tanh panel's\nsetting",
         (1.0, 1.5),
-        xytext=(0.12, 0.62),
+        xytext=(0.04, 0.47),
         textcoords="axes fraction",
         fontsize=8.5,
         arrowprops={"arrowstyle": "->", "lw": 0.8},
