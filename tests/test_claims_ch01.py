@@ -85,7 +85,7 @@ def test_batch_mean_cancels_most_at_layer_one(depth, width, batch):
 def test_tanh_and_relu_signal_shrinks_while_weight_gradient_stays_flat(depth, width, batch):
     # "Their back-propagated signal does shrink towards the input ... Yet their weight gradients
     # are flat ... so 'flat on average', with noticeable variation from seed to seed."
-    ratios = []
+    ratios = {"tanh": [], "relu": []}
     for r in _inits(depth, width, batch):
         for name in ("tanh", "relu"):
             i = r.activations.index(name)
@@ -93,10 +93,12 @@ def test_tanh_and_relu_signal_shrinks_while_weight_gradient_stays_flat(depth, wi
             assert signal_ratio < (0.6 if name == "tanh" else 0.05), (name, signal_ratio)
             # flat next to the sigmoid's 1e-12: within a factor of 4 of 1 in every setting
             assert 0.25 < r.first_over_last[i] < 4.0, (name, r.first_over_last[i])
-            ratios.append(r.first_over_last[i])
+            ratios[name].append(r.first_over_last[i])
         # "ReLU's layer 1 gets ... against ... for tanh": far smaller, not merely smaller
         assert r.grad_W[2, 0] < r.grad_W[1, 0] / 10
-    assert np.ptp(ratios) > 0.3  # the seed-to-seed variation the prose mentions is real
+    # the seed-to-seed variation the prose mentions is real, for each activation on its own
+    assert np.ptp(ratios["tanh"]) > 0.05, ratios["tanh"]
+    assert np.ptp(ratios["relu"]) > 0.3, ratios["relu"]
 
 
 def test_tanh_and_relu_spread_quoted_for_the_book_setting():
@@ -170,15 +172,34 @@ def test_late_layers_steps_cancel(setting):
 
 
 @pytest.mark.slow
-def test_by_distance_moved_the_order_is_nearly_reversed_but_not_a_law():
-    # "In this run layer 1's weights moved 6.8 % ... the last hidden layer's 1.3 %: by distance
-    # moved the order is nearly reversed." Over five seeds layer 1 moves the most.
+def test_every_hidden_layer_moves_roughly_the_same_distance():
+    # "the last hidden layer's path is 2.2-5.5 times as long as layer 1's, but the distance it
+    # moves is only 0.4-1.4 times layer 1's. ... ||W_T - W_0||_F is between 0.4 and 1.3 for every
+    # hidden layer and seed, and within a factor 2.7 of each other in every seed."
     for r in _runs(**BOOK):
-        moved = r.rel_change[:-1]
-        assert np.argmax(moved) == 0 and moved[0] > 1.3 * moved[-1], moved
-    # "with a 30-dimensional input, for instance, layer 1 moves least" (of the first and last)
-    for r in _runs(d_in=30):
-        assert r.rel_change[0] < r.rel_change[4], r.rel_change
+        path_ratio, moved_ratio = r.path[4] / r.path[0], r.moved[4] / r.moved[0]
+        assert 2.0 < path_ratio < 6.0 and 0.35 < moved_ratio < 1.5, (path_ratio, moved_ratio)
+        moved = r.moved[:-1]
+        assert np.all((0.35 < moved) & (moved < 1.45)) and moved.max() / moved.min() < 3, moved
+        # "(Divided by the size of the initial weights, layer 1 seems to move most, 2.5-8.6 %
+        # against 1.3-2.7 % ...; layer 1 starts at ||W_0||_F ~ 15, the other layers at ~ 30"
+        assert np.argmax(r.rel_change[:-1]) == 0
+        assert 0.02 < r.rel_change[0] < 0.1 and 0.01 < r.rel_change[4] < 0.03
+        assert 13 < r.norm0[0] < 17 and np.all((27 < r.norm0[1:5]) & (r.norm0[1:5] < 33))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("setting", [*TRAIN_SETTINGS, {"d_in": 30}], ids=str)
+def test_distance_moved_does_not_follow_the_gradient(setting):
+    # In every setting the last hidden layer's distance, relative to layer 1's, is well below
+    # its path, relative to layer 1's: the distance does not follow the gradient size.
+    for r in _runs(**setting):
+        path_ratio, moved_ratio = r.path[4] / r.path[0], r.moved[4] / r.moved[0]
+        assert path_ratio > 1.4 * moved_ratio, (setting, path_ratio, moved_ratio)
+        assert np.all(r.moved <= r.path + 1e-12)  # never further than the path is long
+    if "d_in" in setting:
+        # "With a 30-dimensional input ... layer 1 can move less than the last hidden layer"
+        assert any(r.moved[0] < r.moved[4] for r in _runs(**setting))
 
 
 @pytest.mark.slow
@@ -195,15 +216,16 @@ def test_lecun_start_fails_with_a_collapsing_forward_signal():
 
 
 @pytest.mark.slow
-def test_a_ten_times_larger_rate_rescues_one_seed_of_five():
-    # "with it and 2000 steps, one of five seeds learns and four stay at the mean"
+def test_a_ten_times_larger_rate_rescues_at_most_one_seed_of_five():
+    # "with it and 2000 steps a network rarely learns (at most one of five seeds in our runs);
+    # the others stay at the mean"
     learned = []
     for s in SEEDS:
         r = ex.learning_speed("sigmoid", scheme="lecun", lr=0.5, steps=2000, seed=s)
         learned.append(r.test_loss[1] < 0.5 * r.test_baseline)
         if not learned[-1]:
             assert r.test_loss[1] == pytest.approx(r.test_baseline, rel=0.1)
-    assert sum(learned) == 1
+    assert sum(learned) <= 1
 
 
 # --------------------------------------------------------------------------- section 1.2
@@ -261,9 +283,9 @@ def test_he_initialisation_changes_level_and_shape(depth, width, batch):
         sigmoid, tanh, relu = range(3)
         # ReLU: three to four orders of magnitude at layer 1, most of it 2^(19/2) ~ 700
         assert 7e2 < h.grad_W[relu, 0] / c.grad_W[relu, 0] < 1e4
-        # ... and not flat: highest in the first half, layer 1 about 3-4 times the output layer
+        # ... and not flat: highest in the first half, layer 1 three to six times the output layer
         assert np.argmax(h.grad_W[relu]) < depth // 2
-        assert 2.5 < h.first_over_last[relu] < 4.5
+        assert 2.8 < h.first_over_last[relu] < 6.5
         assert h.max_over_min[relu] > 3
         # tanh: about tenfold, and now growing towards the input
         assert 8 < h.grad_W[tanh, 0] / c.grad_W[tanh, 0] < 16
@@ -272,3 +294,14 @@ def test_he_initialisation_changes_level_and_shape(depth, width, batch):
             assert 3.2 < h.first_over_last[tanh] < 4.0
         # sigmoid still vanishes
         assert h.first_over_last[sigmoid] < 1e-9
+
+
+@pytest.mark.slow
+def test_he_relu_first_over_last_is_three_to_six_over_twenty_seeds():
+    # "layer 1's gradient is three to six times the output layer's. That is systematic, not
+    # luck: over twenty seeds the ratio is never below 2.8."
+    ratios = [
+        ex.gradient_norms_at_init(("relu",), scheme="he", seed=s).first_over_last[0]
+        for s in range(20)
+    ]
+    assert 2.8 < min(ratios) and max(ratios) < 6.5, ratios

@@ -45,17 +45,14 @@ def test_every_entry_shrinks_from_the_second_power_on():
         assert all(powers[k][i] < powers[k - 1][i] for i in range(4)), k
 
 
-def test_entries_below_one_do_not_stop_explosion_but_entries_below_one_over_n_do():
+def test_entries_below_one_do_not_stop_explosion():
+    # the book's example: "the entries of [[0.5, 0.6], [0.6, 0.5]] are all below 1, and its
+    # powers grow without bound"; eigenvalues 1.1 and -0.1 as glued. (That entries below 1/n
+    # force decay is a theorem proved in the text, not a measurement, so it has no claim test.)
     counter = np.array([[0.5, 0.6], [0.6, 0.5]])
     assert sorted(np.linalg.eigvals(counter)) == pytest.approx([-0.1, 1.1])
-    assert power_norms(counter, 60)[-1] > 1e2
-    rng = np.random.default_rng(0)
-    for n in (2, 5, 20):
-        W = rng.uniform(-1, 1, (n, n)) * 0.999 / n  # |entries| < 1/n
-        assert np.abs(W).sum(axis=1).max() < 1  # ||W||_inf < 1
-        norms_inf = [np.abs(np.linalg.matrix_power(W, k)).sum(axis=1).max() for k in range(1, 30)]
-        bound = np.abs(W).sum(axis=1).max() ** np.arange(1, 30)
-        assert np.all(np.array(norms_inf) <= bound + 1e-15)
+    norms = power_norms(counter, 60)
+    assert np.all(np.diff(norms) > 0) and norms[-1] == pytest.approx(1.1**60, rel=1e-9)
 
 
 # 2. the Jordan entry k lambda^(k-1) -----------------------------------------------------------
@@ -97,7 +94,7 @@ def test_transient_example_is_four_times_a_jordan_block():
     assert abs(np.linalg.det(V)) < 1e-8  # a single eigenvector: the columns are parallel
     k_peak, peak = growth.peak
     assert k_peak == 9 and peak == pytest.approx(15.5, abs=0.05)
-    assert peak == pytest.approx(4 * 9 * 0.9**8, abs=0.05)  # four times Exercise 3.3's 3.874
+    assert 0 < peak - 4 * 9 * 0.9**8 < 0.02  # "just above four times Exercise 3.3's 3.874"
     assert growth.norms[-1] == pytest.approx(0.078, abs=5e-4)  # at k = 80
     assert growth.sigma_max == pytest.approx(4.19, abs=5e-3)
     assert np.all(growth.norms <= growth.sigma_max**growth.k * (1 + 1e-12))
@@ -195,9 +192,61 @@ def chaos(request):
 
 
 def test_chapter_setting_is_the_tanh_panel_of_the_lag_figure():
+    # with no burn-in (T = lag = 60) the order/chaos product is exactly the tanh panel's
     tanh = ex.norm_vs_lag(rhos=(1.5,), variants=("tanh, Gaussian W, N(0,1) input",))
-    one = ex.order_chaos((1.5,), (1.0,), seeds=(0,))
+    one = ex.order_chaos((1.5,), (1.0,), seeds=(0,), T=60, lag=60)
     assert one.norms[0, 0, 0, 0] == pytest.approx(tanh.norms[0, 0, -1], rel=1e-9)
+
+
+def test_the_input_term_has_standard_deviation_s():
+    # "one input, n_x = 1, zero biases ... the input term of a unit has standard deviation s"
+    from vanishing.rnn import init_rnn
+
+    W1 = random_matrix(64, rho=1.0, kind="gaussian", rng=1)
+    var = []
+    for seed in SEEDS:  # the order/chaos models: W_xh ~ N(0, 1) (scheme "normal"), rng seed + 2
+        model = init_rnn(1, 64, 1, activation="tanh", W_hh=W1, scheme="normal", rng=seed + 2)
+        assert model.W_xh.shape == (64, 1) and np.all(model.b_h == 0)
+        var.append(model.W_xh.var())
+    assert np.mean(var) == pytest.approx(1.0, rel=0.15), var
+
+
+def test_order_chaos_measures_the_last_60_steps_after_a_burn_in_of_180():
+    # the caption of fig-ch03-order-chaos: "the last 60 Jacobians after a burn-in of 180 steps"
+    grid = ex.order_chaos((1.0,), (1.0,), seeds=(0,))
+    assert (grid.T, grid.lag, ex.BURN_IN) == (240, 60, 180)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_from_h0_zero_a_weak_drive_counts_the_start_up_as_growth(seed):
+    # "a weakly driven state needs about ten steps to grow from zero to its typical size, steps
+    # during which phi' ~ 1": at rho = 1.2, s = 0.01 the product from h_0 = 0 is far larger
+    # than the stationary one (170-1600 against 0.8-7 in the referee's runs)
+    from_zero = ex.order_chaos((1.2,), (0.01,), seeds=(seed,), T=60, lag=60).norms.item()
+    stationary = ex.order_chaos((1.2,), (0.01,), seeds=(seed,)).norms.item()
+    assert from_zero > 20 * stationary, (from_zero, stationary)
+
+
+def test_the_chapter_numbers_of_the_order_chaos_section():
+    # the quoted five-seed ranges at 64 units (burn-in 180, last 60 steps), and at 128 units
+    grid = ex.order_chaos((1.5, 2.0), (0.1, 0.3, 1.0), widths=(64, 128), seeds=SEEDS)
+    assert np.all(grid.at(1.5, 1.0) < 0.01)  # "between 4.4e-4 and 5.5e-3"
+    assert np.all((1.5 < grid.at(2.0, 1.0)) & (grid.at(2.0, 1.0) < 60))  # "1.9 and 43"
+    weak = grid.at(1.5, 0.1)
+    assert np.all((5 < weak) & (weak < 100)), weak  # "6.7 and 85"
+    rate = 100 * (weak ** (1 / 60) - 1)
+    assert np.all((2 < rate) & (rate < 9)), rate  # "3.2 to 7.7 % per step"
+    assert np.all((2 < grid.at(1.5, 0.3)) & (grid.at(1.5, 0.3) < 20))  # "3.0 and 16"
+    assert np.all((3 < grid.at(1.5, 0.3, 128)) & (grid.at(1.5, 0.3, 128) < 600))
+    long = ex.order_chaos((1.5,), (0.1,), seeds=SEEDS, T=ex.BURN_IN + 240, lag=240)
+    assert np.all(long.norms > 3) and long.norms.max() > 1e5  # "5.6 and 5.7e5"
+    rate = 100 * (long.norms ** (1 / 240) - 1)
+    assert np.all((0.5 < rate) & (rate < 7)), rate  # "0.7 to 5.7 % per step"
+    # "one of our seeds does even at rho = 1.8, s = 0.05 (the small dashed island)"
+    island = ex.order_chaos((1.8,), (0.05,), seeds=SEEDS).norms.ravel()
+    assert np.sum(island < 1) == 1 and np.median(island) > 5, island
+    from_zero = ex.order_chaos((1.5,), (1.0,), seeds=SEEDS, T=60, lag=60).norms
+    assert np.all(from_zero < 0.05)  # the tanh panel's setting over five seeds, from h_0 = 0
 
 
 @pytest.mark.slow
@@ -234,25 +283,29 @@ def test_below_rho_one_products_vanish_at_every_input_scale(chaos):
 @pytest.mark.slow
 def test_stronger_input_shrinks_phi_prime(chaos):
     slope2 = np.median(chaos.slope2[0, list(chaos.rhos).index(1.5)], axis=-1)  # (scales,)
-    assert np.all(np.diff(slope2) < 0)  # more drive, smaller phi'^2
+    # more drive, smaller phi'^2: level at weak drive (the network's own saturation), then falling
+    assert np.all(np.diff(slope2) < 0.03)
+    assert slope2[0] > slope2[list(chaos.scales).index(1.0)] > slope2[-1]
     assert slope2[0] < 0.8  # weakest input: already partly saturated, not linear
     assert slope2[list(chaos.scales).index(1.0)] < 0.5
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("T", (60, 120, 240))
-def test_order_and_chaos_persist_over_longer_sequences(width, T):
-    # the product of the last 60 Jacobians, and of all T, after T steps
-    kw = {"widths": (width,), "seeds": SEEDS, "T": T}
-    last60 = ex.order_chaos((1.5, 2.0), (0.1, 0.3, 1.0), lag=60, **kw)
-    for scale in (0.1, 0.3):
-        assert np.all(last60.at(1.5, scale) > 1), scale  # weak drive: growth, every seed
+@pytest.mark.parametrize("burn_in", (120, 180, 360))
+def test_order_and_chaos_persist_with_other_burn_ins(width, burn_in):
+    # the product of the last 60 Jacobians after a shorter or longer burn-in, and of 240
+    kw = {"widths": (width,), "seeds": SEEDS}
+    last60 = ex.order_chaos((1.5, 2.0), (0.1, 0.3, 1.0), T=burn_in + 60, lag=60, **kw)
+    assert np.all(last60.at(1.5, 0.1) > 1)  # weak drive: growth, every seed
+    # s = 0.3, nearer the boundary: growth in the median; "a seed can dip below 1 over some
+    # windows of 60 steps" (seed 1 at 64 units after 360 steps: 0.91)
+    assert np.median(last60.at(1.5, 0.3)) > 2 and np.sum(last60.at(1.5, 0.3) < 1) <= 1
     assert np.all(last60.at(1.5, 1.0) < 1)  # strong drive: decay, every seed
     assert np.all(last60.at(2.0, 1.0) > 1)
-    if T == 240:
-        whole = ex.order_chaos((1.5,), (0.1, 1.0), lag=240, **kw)
-        assert np.all(whole.at(1.5, 0.1) > 100)  # "keeps growing" with the lag
+    if burn_in == 180:
+        whole = ex.order_chaos((1.5,), (0.1, 1.0), T=burn_in + 240, lag=240, **kw)
+        assert np.all(whole.at(1.5, 0.1) > 3)  # still growing over 240 steps
         assert np.all(whole.at(1.5, 1.0) < 1e-6)
 
 

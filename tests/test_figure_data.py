@@ -98,8 +98,9 @@ def test_learning_speed_draws_each_hidden_layer_moving_average_and_how_far_it_mo
         lr=0.1,
         seed=0,
         history=history,
-        rel_change=_distinct(L, low=-2, high=-1, seed=11),
-        rel_path=_distinct(L, low=-1, high=0, seed=12),
+        moved=_distinct(L, low=-2, high=-1, seed=11),
+        path=_distinct(L, low=-1, high=0, seed=12),
+        norm0=_distinct(L, low=0, high=1, seed=15),
         forward_std=np.ones(L - 1),
         test_loss=(1.0, 0.5),
         test_baseline=0.123,
@@ -114,8 +115,8 @@ def test_learning_speed_draws_each_hidden_layer_moving_average_and_how_far_it_mo
         close(line.y, np.convolve(history.grad_b[:, l - 1], kernel, "valid"), rtol=1e-13)
     hidden = np.arange(1, L)
     same(moved.line("distance moved").x, hidden)
-    same(moved.line("distance moved").y, result.rel_change[:-1])
-    same(moved.line("path length").y, result.rel_path[:-1])
+    same(moved.line("distance moved").y, result.moved[:-1])  # absolute, not relative
+    same(moved.line("path length").y, result.path[:-1])
     for panel in (speed, moved):
         assert panel.yscale == "log"
         panel.assert_shows_all_data()
@@ -135,7 +136,7 @@ def _lag_result(input_scale: float, seed: int) -> ex02.LagContributions:
         seeds=(0, 1, 2, 3),
         lags=np.arange(12),
         norms=norms,
-        mean_phi_prime=_distinct(4, 3, low=-1, high=0, seed=seed + 1),
+        rms_phi_prime=_distinct(4, 3, low=-1, high=0, seed=seed + 1),
     )
 
 
@@ -309,7 +310,7 @@ def test_order_chaos_maps_the_median_norm_and_draws_the_curves_per_width():
     (image,) = left.images
     median = np.median(np.log10(grid.norms[0]), axis=-1)  # (R, S): rows rho, columns s
     same(np.asarray(image).reshape(median.shape), np.clip(median, -12, 12))
-    assert left.xscale == "log" and "16 units, 3 seeds" in left.title
+    assert left.xscale == "log" and "16 units, 3 seeds, T = 60" in left.title
     for r, rho in enumerate(curves.rhos):
         for w, width in enumerate(curves.widths):
             line = right.line(rf"$\rho = {rho:g}$, {width} units")

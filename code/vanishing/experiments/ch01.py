@@ -143,8 +143,9 @@ class LearningSpeed:
     lr: float
     seed: int
     history: TrainHistory  # also grad_W, grad_b (steps, L): ||dL/dW^(l)||_F, ||dL/db^(l)||_2
-    rel_change: np.ndarray  # (L,) ||W_final - W_init||_F / ||W_init||_F per layer
-    rel_path: np.ndarray  # (L,) lr * sum_t ||dL/dW^(l)||_F / ||W_init||_F: the path's length
+    moved: np.ndarray  # (L,) ||W_final - W_init||_F per layer: the distance moved
+    path: np.ndarray  # (L,) lr * sum_t ||dL/dW^(l)||_F: the length of the path of steps
+    norm0: np.ndarray  # (L,) ||W_init||_F (layer 1's is smaller: its fan-in is d_in)
     forward_std: np.ndarray  # (L-1,) std over test inputs of each hidden unit at init, mean
     test_loss: tuple[float, float]  # held-out loss before and after training
     test_baseline: float  # held-out loss of always predicting the training mean
@@ -160,9 +161,19 @@ class LearningSpeed:
         return float(self.hidden_speed[-1] / self.hidden_speed[0])
 
     @property
+    def rel_change(self) -> np.ndarray:
+        """(L,) distance moved relative to the initial weights, ||W_T - W_0||_F / ||W_0||_F."""
+        return self.moved / self.norm0
+
+    @property
+    def rel_path(self) -> np.ndarray:
+        """(L,) path length relative to the initial weights."""
+        return self.path / self.norm0
+
+    @property
     def straightness(self) -> np.ndarray:
         """(L,) distance moved over path length: 1 if every step pointed the same way."""
-        return self.rel_change / self.rel_path
+        return self.moved / self.path
 
     def ordered_fraction(self, smooth: int = 1) -> float:
         """Share of steps at which ||dL/db^(l)|| (moving average over `smooth`) rises with l."""
@@ -225,8 +236,9 @@ def learning_speed(
         lr,
         seed,
         history,
-        moved / norm0,
-        lr * history.grad_W.sum(axis=0) / norm0,
+        moved,
+        lr * history.grad_W.sum(axis=0),
+        norm0,
         np.array([a.std(axis=0).mean() for a in hidden]),
         (_loss(model0, x_test, y_test), _loss(model, x_test, y_test)),
         float(baseline),

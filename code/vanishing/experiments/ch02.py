@@ -26,7 +26,7 @@ class LagContributions:
     seeds: tuple[int, ...]
     lags: np.ndarray  # (T,) lag = T - k, 0..T-1
     norms: np.ndarray  # (S, R, T) ||term at lag||_F; the last (k = 1) is 0 because h_0 = 0
-    mean_phi_prime: np.ndarray  # (S, R) phi'(z) averaged over examples, steps and units
+    rms_phi_prime: np.ndarray  # (S, R) sqrt(mean phi'(z)^2) over examples, steps and units
 
     @property
     def relative(self) -> np.ndarray:
@@ -59,7 +59,7 @@ def gradient_by_lag_experiment(
     if not rhos or not seeds:
         raise ValueError("rhos and seeds must not be empty")
     norms = np.empty((len(seeds), len(rhos), T))
-    mean_phi_prime = np.empty((len(seeds), len(rhos)))
+    rms_phi_prime = np.empty((len(seeds), len(rhos)))
     for s, seed in enumerate(seeds):
         rng = as_generator(seed)
         x = input_scale * rng.standard_normal((batch, T, n_x))  # (B, T, n_x)
@@ -69,7 +69,9 @@ def gradient_by_lag_experiment(
             model = init_rnn(n_x, n_h, 1, activation=activation, W_hh=W_hh, rng=seed + 2)
             cache = forward(model, x)
             norms[s, i] = W_hh_grad_by_lag(model, cache, g_T)
-            mean_phi_prime[s, i] = get_activation(activation).phi_prime(cache.z).mean()
+            # the per-step gain of rho Q diag(phi') on a generic vector is about rho * RMS(phi')
+            d = get_activation(activation).phi_prime(cache.z)  # (B, T, n_h)
+            rms_phi_prime[s, i] = np.sqrt(np.mean(d**2))
     return LagContributions(
-        rhos, activation, input_scale, n_h, seeds, np.arange(T), norms, mean_phi_prime
+        rhos, activation, input_scale, n_h, seeds, np.arange(T), norms, rms_phi_prime
     )

@@ -217,6 +217,7 @@ _OPENBLAS_NAMES += (("scipy_openblas_", "64_"),)
 SCALES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0)
 CHAOS_RHOS = tuple(round(0.5 + 0.1 * i, 1) for i in range(21))  # 0.5, 0.6, ..., 2.5
 CURVE_RHOS = (1.2, 1.5)  # the two spectral radii of the order/chaos figure's right panel
+BURN_IN = 180  # steps from h_0 = 0 before the order/chaos products start: stationary state
 
 
 @dataclass(frozen=True)
@@ -225,7 +226,10 @@ class OrderChaos:
 
     The networks of the tanh panel of the lag figure (fig-ch03-norm-vs-lag): Gaussian W_hh scaled
     to rho, W_xh ~ N(0, 1), n_x = 1, one input sequence x_t = s z_t with z_t ~ N(0, 1), h_0 = 0;
-    seed s gives the same W_hh, W_xh and z as ``norm_vs_lag(seed=s)``.
+    seed s gives the same W_hh, W_xh and z as ``norm_vs_lag(seed=s)``. The norm is that of the
+    product of the last ``lag`` Jacobians of T steps; with T > lag the first T - lag steps are a
+    burn-in that lets the state leave h_0 = 0 (from there it needs about ten steps to reach its
+    stationary size, and a weakly driven network is nearly linear meanwhile).
     """
 
     rhos: np.ndarray  # (R,)
@@ -305,10 +309,11 @@ def order_chaos(
     *,
     widths: tuple[int, ...] = (64,),
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4),
-    T: int = 60,
+    T: int = BURN_IN + 60,
     lag: int = 60,
 ) -> OrderChaos:
-    """Ch. 3 where tanh Jacobian products vanish or explode, over (rho, input scale), per seed."""
+    """Ch. 3 where tanh Jacobian products vanish or explode, over (rho, input scale), per seed:
+    by default the product of the last 60 Jacobians after a burn-in of 180 steps."""
     if not widths or not seeds:
         raise ValueError(f"widths and seeds must be non-empty, got {widths} and {seeds}")
     widths = tuple(check_size(w, "widths") for w in widths)

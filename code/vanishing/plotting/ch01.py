@@ -81,17 +81,17 @@ def learning_speed(result: LearningSpeed, smooth: int = 20) -> Figure:
     ax_speed.set_ylim(top=ax_speed.get_ylim()[1] * 8)  # headroom for the legend
     ax_speed.set_title("Gradient size, per hidden layer")
     layers = np.arange(1, n_hidden + 1)
-    ax_move.semilogy(layers, result.rel_path[:-1], marker="s", color=GREY, label="path length")
+    ax_move.semilogy(layers, result.path[:-1], marker="s", color=GREY, label="path length")
     ax_move.semilogy(
         layers,
-        result.rel_change[:-1],
+        result.moved[:-1],
         marker="o",
         color=PALETTE["vermillion"],
         label="distance moved",
     )
     ax_move.set_xticks(layers)
     ax_move.set_xlabel("hidden layer $\\ell$")
-    ax_move.set_ylabel(r"relative to $\|\mathbf{W}^{(\ell)}_0\|_F$")
+    ax_move.set_ylabel(r"Frobenius norm")
     ax_move.legend(frameon=False, fontsize=8.5, loc="upper left")
     ax_move.set_ylim(top=ax_move.get_ylim()[1] * 2.5)  # headroom for the legend
     ax_move.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
