@@ -1,5 +1,6 @@
 """Measure the book's build times: clean forced build, no-change rebuild, one-chapter prose edit,
-a one-line edit of a package module (only the chapters that import it run again), and a clean build that runs one notebook at a time (to show what the parallel execution buys).
+a one-line edit of a package module (only the chapters that import it run again), and a clean
+build that runs one notebook at a time (to show what the parallel execution buys).
 
 Usage: ``python benchmarks/build_time.py [--no-serial]``. Works on copies of the sources in a
 temporary folder, so the repository is never modified. Budget on a 2-core machine: clean <= 60 s,
