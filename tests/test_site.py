@@ -33,7 +33,12 @@ CHAPTER_FIGURES = {
         "fig-ch05-residual",
         "fig-ch05-summary",
     ),
-    "book/ch06_gating.html": ("fig-ch06-cell", "fig-ch06-distance", "fig-ch06-adding"),
+    "book/ch06_gating.html": (
+        "fig-ch06-cell",
+        "fig-ch06-distance",
+        "fig-ch06-explode",
+        "fig-ch06-steps",
+    ),
 }
 
 

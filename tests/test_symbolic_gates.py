@@ -389,7 +389,8 @@ def test_lstm_compact_latex_and_gate_partials():
         r"\frac{\partial c_{t}}{\partial h_{t-1}} = c_{t-1} \frac{\partial f_{t}}{\partial h_{t-1}}"
     )
     partials = cell.latex_gate_partials()
-    assert r"\frac{\partial f_{t}}{\partial h_{t-1}} = w_{f} f_{t} \left(1 - f_{t}\right)" in partials
+    df = r"\frac{\partial f_{t}}{\partial h_{t-1}} = w_{f} f_{t} \left(1 - f_{t}\right)"
+    assert df in partials
     assert r"\frac{\partial h_{t-1}}{\partial c_{t-1}}" not in partials
     cec = constant_error_carousel()
     assert cec.latex_jacobian(compact=True).endswith(

@@ -122,6 +122,56 @@ def gradient_vs_distance(
     return GradientVsDistance(VARIANTS, np.arange(T + 1), norms / norms[:, :1], forget_means)
 
 
+DISTANCE_WIDTHS: tuple[int, ...] = (16, 32, 64)
+DISTANCE_SEEDS: tuple[int, ...] = (0, 1, 2, 3, 4)
+
+
+@dataclass(frozen=True)
+class DistanceSpread:
+    """Ch. 6 `gradient_vs_distance` at one lag over seeds and widths, and the ratios the prose
+    quotes as ranges."""
+
+    widths: tuple[int, ...]
+    seeds: tuple[int, ...]
+    lag: int
+    variants: tuple[str, ...]
+    at_lag: np.ndarray  # (W, S, V) relative gradient at the lag, per width, seed, variant
+    ranges: dict[str, tuple[float, float]]  # quoted ratio -> (min, max)
+
+
+def distance_spread(
+    widths: tuple[int, ...] = DISTANCE_WIDTHS,
+    seeds: tuple[int, ...] = DISTANCE_SEEDS,
+    lag: int = 30,
+    reference_width: int = 32,
+) -> DistanceSpread:
+    """Ch. 6 the gradient `lag` steps back, over `seeds` and `widths`; ranges of the ratios
+    "orth_vs_lstm1" (orthogonal RNN / LSTM forget bias 1, at `reference_width`) and
+    "orth_vs_default" (orthogonal RNN / the larger of LSTM forget bias 0 and GRU, every width)."""
+    widths = _check_tuple(widths, "widths", lambda v: check_size(v, "widths"))
+    seeds = _check_tuple(seeds, "seeds", lambda v: check_int(v, "seeds"))
+    lag = check_size(lag, "lag")
+    reference_width = check_size(reference_width, "reference_width")
+    if reference_width not in widths:
+        raise ValueError(f"reference_width must be one of widths {widths}, got {reference_width}")
+    at = np.array(
+        [
+            [gradient_vs_distance(T=max(60, lag), n_h=n, seed=s).norms[:, lag] for s in seeds]
+            for n in widths
+        ]
+    )  # (W, S, V)
+    v = {name: k for k, name in enumerate(VARIANTS)}
+    orth = at[..., v["tanh RNN, orthogonal W_hh"]]  # (W, S)
+    lstm1 = at[widths.index(reference_width), :, v["LSTM, forget bias 1"]]  # (S,)
+    default = np.maximum(at[..., v["LSTM, forget bias 0"]], at[..., v["GRU"]])  # (W, S)
+    ratios = {
+        "orth_vs_lstm1": orth[widths.index(reference_width)] / lstm1,
+        "orth_vs_default": orth / default,
+    }
+    ranges = {k: (float(r.min()), float(r.max())) for k, r in ratios.items()}
+    return DistanceSpread(widths, seeds, lag, VARIANTS, at, ranges)
+
+
 # 2. LSTM indirect paths can explode -------------------------------------------------------------
 
 EXPLOSION_SETTINGS: tuple[tuple[float, float], ...] = (  # (forget bias, scale of every U_g)
@@ -317,6 +367,12 @@ def _one_blas_thread() -> None:
                 getattr(lib, name)(1)
 
 
+def one_blas_thread() -> None:
+    """Ch. 6 limit OpenBLAS to one thread in this process (for a chapter's kernel: at these
+    matrix sizes a second thread only spins, and on a busy machine it costs up to ten times)."""
+    _one_blas_thread()
+
+
 def _worker_setup() -> None:
     """Ch. 6 worker initializer. One BLAS thread per worker: the (4n, T B) x (T B, n) gradient
     products are big enough for OpenBLAS to thread, and two workers with two spinning threads
@@ -379,7 +435,8 @@ SELECTION_SEEDS: tuple[int, ...] = (100, 101, 102)  # disjoint from the sweep's 
 SELECTION_CAP = 3000  # steps
 # The rate select_lr(model) picks with the defaults above (precomputed, as the selection takes
 # about a minute per model; tests/test_claims_ch06.py re-runs it and checks these values).
-CHOSEN_LR: dict[str, float] = {"rnn": 3e-3, "irnn": 3e-3, "lstm": 3e-2, "gru": 1e-2}
+# The GRU is not in the book's sweep; `rerun_sweep` selects its rate itself.
+CHOSEN_LR: dict[str, float] = {"rnn": 3e-3, "irnn": 1e-2, "lstm": 3e-2}
 
 
 @dataclass(frozen=True)
@@ -495,6 +552,18 @@ class StepsToSolve:
             median = np.median(censored, axis=2)
         return np.where(self.ran, median, np.nan)
 
+    def cell(self, m: int, l: int) -> str:
+        """Ch. 6 table text for model m at length index l: "median (solved/seeds)", the median
+        as "> cap" when most seeds did not solve, "not run" where the model did not run."""
+        m, l = check_int(m, "m"), check_int(l, "l")
+        if m >= len(self.models) or l >= len(self.lengths):
+            raise ValueError(f"m, l must index models and lengths, got {m}, {l}")
+        if not self.ran[m, l]:
+            return "not run"
+        median = self.median_steps[m, l]
+        text = f"> {self.cap:,}" if np.isinf(median) else f"{median:,.0f}"
+        return f"{text} ({self.n_solved[m, l]}/{len(self.seeds)})"
+
     @property
     def runs(self) -> int:
         """Ch. 6 number of training runs."""
@@ -583,9 +652,10 @@ def rerun_sweep(
     cap: int = 20000,
     **kw,
 ) -> StepsToSolve:
-    """Ch. 6 `steps_to_solve` with a reader's budget: the four models (the GRU too) at lengths
-    10 to 200 (the tanh RNN to 120), ten seeds, a cap of 20,000 steps; other keywords go to
-    steps_to_solve. Not run in the book: a few hours on two cores."""
+    """Ch. 6 `steps_to_solve` with a reader's budget: the four models (the GRU too, its rate
+    chosen first by `select_lr`) at lengths 10 to 200 (the tanh RNN to 120), ten seeds, a cap of
+    20,000 steps; other keywords go to steps_to_solve. Not run in the book: a few hours on two
+    cores."""
     if plan is None:
         plan = {
             "rnn": (10, 20, 40, 80, 120),
@@ -593,4 +663,8 @@ def rerun_sweep(
             "lstm": (10, 20, 40, 80, 120, 200),
             "gru": (10, 20, 40, 80, 120, 200),
         }
+    if kw.get("lr") is None:
+        kw["lr"] = dict(CHOSEN_LR)
+        if isinstance(plan, dict) and "gru" in plan:
+            kw["lr"]["gru"] = select_lr("gru", processes=kw.get("processes", 2)).lr
     return steps_to_solve(plan, seeds, cap, **kw)
