@@ -73,3 +73,70 @@ def test_lstm_indirect_paths_explode(n_h, input_scale):
     assert at[k[(1.0, 2.0)]].min() > 1.0
     assert at[k[(1.0, 3.0)]].min() > 100
     assert at[k[(3.0, 1.0)]].min() > 10
+
+
+# The long-range experiment ----------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", sorted(ex.CHOSEN_LR))
+def test_the_stored_learning_rates_are_what_the_selection_rule_picks(model):
+    """'one per model, chosen from the same grid once, at T = 40, by the fewest median steps to
+    solve on the validation set over three selection seeds': re-run the rule (the slowest test
+    of the chapter: up to a minute for the tanh RNN on two free cores)."""
+    selection = ex.select_lr(model, processes=2)
+    assert selection.lr == ex.CHOSEN_LR[model]
+    assert np.isfinite(selection.median_steps[selection.chosen])
+
+
+# The training claims use five seeds the chapter does not use, the chapter's learning rates and
+# cap, and a subset of its lengths that carries each conclusion.
+FRESH = (5, 6, 7, 8, 9)
+
+
+@pytest.fixture(scope="module")
+def vanilla():
+    """The tanh RNN at T = 10, 40, 80 (about 17 s on two free cores)."""
+    return ex.steps_to_solve({"rnn": (10, 40, 80)}, seeds=FRESH, processes=2)
+
+
+@pytest.fixture(scope="module")
+def gated():
+    """The IRNN at T = 20, 80 and the LSTM at T = 20, 80 (about 8 s on two free cores)."""
+    return ex.steps_to_solve({"irnn": (20, 80), "lstm": (20, 80)}, seeds=FRESH, processes=2)
+
+
+def _median(sweep, model, T):
+    return sweep.median_steps[sweep.models.index(model), sweep.lengths.index(T)]
+
+
+def _solved(sweep, model, T):
+    return sweep.n_solved[sweep.models.index(model), sweep.lengths.index(T)]
+
+
+@pytest.mark.slow
+def test_tanh_rnn_cost_grows_steeply_and_it_fails_at_80_within_the_cap(vanilla):
+    """'the tanh RNN's median steps grow faster than the length ... and at T = 80 no seed
+    solves within the cap' (chapter, seeds 0-4: 525, 2,650, 0 of 5; here five other seeds)."""
+    assert _solved(vanilla, "rnn", 10) == 5
+    assert _median(vanilla, "rnn", 40) > 3 * _median(vanilla, "rnn", 10)
+    assert _solved(vanilla, "rnn", 80) == 0
+    rnn, T80 = vanilla.models.index("rnn"), vanilla.lengths.index(80)
+    assert np.all(vanilla.test_loss[rnn, T80] > 0.8 * vanilla.baseline)  # still at the baseline
+
+
+@pytest.mark.slow
+def test_lstm_cost_grows_slowly_and_it_solves_every_seed(gated):
+    """'the LSTM solves every length in every seed, and its median steps grow slowly'
+    (chapter: 275 at T = 20, 425 at T = 80; here five other seeds, less than 2.5 times)."""
+    assert _solved(gated, "lstm", 20) == _solved(gated, "lstm", 80) == 5
+    assert _median(gated, "lstm", 80) < 2.5 * _median(gated, "lstm", 20)
+
+
+@pytest.mark.slow
+def test_irnn_needs_the_fewest_steps(gated, vanilla):
+    """'the IRNN solves every length in every seed in the fewest steps of the three'."""
+    for T in (20, 80):
+        assert _solved(gated, "irnn", T) == 5
+        assert _median(gated, "irnn", T) < _median(gated, "lstm", T)
+    assert _median(gated, "irnn", 80) < _median(vanilla, "rnn", 40)
