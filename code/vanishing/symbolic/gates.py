@@ -153,8 +153,9 @@ class ScalarLSTM:
     display: sp.Eq  # dc_t/dc_{t-1} = f_t + dh_{t-1}/dc_{t-1} (c_{t-1} df/dh + ...), unevaluated
     display_expanded: sp.Eq  # the same with every derivative written out
     display_jacobian: sp.Eq  # d(c_t, h_t)/d(c_{t-1}, h_{t-1}) = [[...]], gate symbols, unevaluated
-    display_jacobian_compact: sp.Eq  # the same with dc_t/dh_{t-1} left as a symbol
+    display_jacobian_compact: sp.Eq  # the same with dc_t/dh_{t-1} and dh_t/dc_t as symbols
     display_dc_dh: sp.Eq  # dc_t/dh_{t-1} = c_{t-1} df_t/dh_{t-1} + ..., unevaluated
+    display_dh_dc: sp.Eq  # dh_t/dc_t = o_t (1 - tanh^2 c_t), unevaluated
 
     def latex_display(self, expanded: bool = False) -> str:
         """Chapter 6, LaTeX of dc_t/dc_{t-1} = f_t + (path through h_{t-1}), terms in order."""
@@ -163,7 +164,7 @@ class ScalarLSTM:
 
     def latex_jacobian(self, compact: bool = False) -> str:
         """Chapter 6, LaTeX of the 2x2 state Jacobian in gate symbols and dgate/dh_{t-1}; with
-        ``compact``, dc_t/dh_{t-1} stays a symbol (see ``latex_dc_dh``)."""
+        ``compact``, dc_t/dh_{t-1} and dh_t/dc_t stay symbols (``latex_dc_dh``, ``latex_dh_dc``)."""
         compact = _check_bool(compact, "compact")
         eq = self.display_jacobian_compact if compact else self.display_jacobian
         return sp.latex(eq, order="none")
@@ -172,15 +173,24 @@ class ScalarLSTM:
         """Chapter 6, LaTeX of dc_t/dh_{t-1}, the entry ``latex_jacobian(compact=True)`` names."""
         return sp.latex(self.display_dc_dh, order="none")
 
-    def latex_gate_partials(self) -> str:
-        """Chapter 6, LaTeX of each gate's dgate/dh_{t-1}, comma-separated (the chain rule in gate
-        symbols that the tests check against sympy.diff)."""
+    def latex_dh_dc(self) -> str:
+        """Chapter 6, LaTeX of dh_t/dc_t = o_t (1 - tanh^2 c_t), named in the compact Jacobian."""
+        return sp.latex(self.display_dh_dc, order="none")
+
+    def latex_gate_partials(self, per_line: int = 4) -> str:
+        """Chapter 6, LaTeX of each gate's dgate/dh_{t-1}, `per_line` to a line (the chain rule in
+        gate symbols that the tests check against sympy.diff)."""
+        if isinstance(per_line, bool) or not isinstance(per_line, int) or per_line < 1:
+            raise ValueError(f"per_line must be a positive int, got {per_line!r}")
         parts = [
             sp.latex(sp.Eq(k, v, evaluate=False), order="none")
             for k, v in self.gate_partials.items()
             if k.args[0] != self.h_prev
         ]
-        return r",\quad ".join(parts)
+        lines = [r",\quad ".join(parts[i : i + per_line]) for i in range(0, len(parts), per_line)]
+        if len(lines) == 1:
+            return lines[0]
+        return r"\begin{gathered}" + r",\\ ".join(lines) + r"\end{gathered}"
 
 
 def scalar_lstm(*, forget_gate: bool = True, recurrent: bool = True) -> ScalarLSTM:
@@ -267,16 +277,16 @@ def scalar_lstm(*, forget_gate: bool = True, recurrent: bool = True) -> ScalarLS
     tanh_prime_display = sp.Add(1, -(sp.tanh(c_t) ** 2), evaluate=False)
     dc_dh_display = _sum(compact)
 
-    def jacobian_display(entry):  # entry: what to show for dc_t/dh_{t-1}
+    def jacobian_display(entry, dh_dc):  # what to show for dc_t/dh_{t-1} and for dh_t/dc_t
         return sp.ImmutableMatrix(
             [
                 [f, entry],
                 [
-                    _prod(o_t, tanh_prime_display, f),
+                    _prod(dh_dc, f),
                     _sum(
                         [
                             _prod(sp.tanh(c_t), Partial(o_t, h_prev)) if d["o"] != 0 else 0,
-                            _prod(o_t, tanh_prime_display, entry),
+                            _prod(dh_dc, entry),
                         ]
                     ),
                 ],
@@ -284,6 +294,8 @@ def scalar_lstm(*, forget_gate: bool = True, recurrent: bool = True) -> ScalarLS
         )
 
     dc_dh_name = Partial(c_t, h_prev) if dc_dh_display != 0 else sp.S.Zero
+    h_t = sp.Symbol("h_t", real=True)
+    dh_dc_display = _prod(o_t, tanh_prime_display)  # dh_t/dc_t = o_t (1 - tanh^2 c_t)
     return ScalarLSTM(
         forget_gate=forget_gate,
         recurrent=recurrent,
@@ -310,12 +322,17 @@ def scalar_lstm(*, forget_gate: bool = True, recurrent: bool = True) -> ScalarLS
             lhs, rhs(expanded, [o_prev, 1 - sp.tanh(c_prev) ** 2]), evaluate=False
         ),
         display_jacobian=sp.Eq(
-            Partial(state_t, state_prev), jacobian_display(dc_dh_display), evaluate=False
+            Partial(state_t, state_prev),
+            jacobian_display(dc_dh_display, dh_dc_display),
+            evaluate=False,
         ),
         display_jacobian_compact=sp.Eq(
-            Partial(state_t, state_prev), jacobian_display(dc_dh_name), evaluate=False
+            Partial(state_t, state_prev),
+            jacobian_display(dc_dh_name, Partial(h_t, c_t)),
+            evaluate=False,
         ),
         display_dc_dh=sp.Eq(Partial(c_t, h_prev), dc_dh_display, evaluate=False),
+        display_dh_dc=sp.Eq(Partial(h_t, c_t), dh_dc_display, evaluate=False),
     )
 
 
