@@ -654,8 +654,8 @@ def rerun_sweep(
 ) -> StepsToSolve:
     """Ch. 6 `steps_to_solve` with a reader's budget: the four models (the GRU too, its rate
     chosen first by `select_lr`) at lengths 10 to 200 (the tanh RNN to 120), ten seeds, a cap of
-    20,000 steps; other keywords go to steps_to_solve. Not run in the book: a few hours on two
-    cores."""
+    20,000 steps; other keywords go to steps_to_solve. Not run in the book: about half an hour
+    on two free cores (estimated from the time per step, not measured)."""
     if plan is None:
         plan = {
             "rnn": (10, 20, 40, 80, 120),
