@@ -15,22 +15,19 @@ from vanishing.tasks import ADDING_BASELINE_LOSS
 
 pytestmark = pytest.mark.filterwarnings("error")
 
-# A tiny sweep: T = 10, two seeds, 200 steps at lr 3e-2. The LSTM ends at 0.053 and 0.034 x
-# baseline (measured; at most 0.10 x over seeds 0-5), the RNN at 1.1 and 0.41 x: the assertions
-# (LSTM < 0.5 x baseline, < 0.2 x the RNN's mean) hold with wide margins.
+# A tiny sweep: two models, two short lengths, two seeds, a small cap (a few seconds).
 TINY = {
-    "lengths": (10,),
+    "plan": {"irnn": (6, 8), "lstm": (8,)},
     "seeds": (0, 1),
-    "steps": 200,
-    "lr_grid": (3e-2,),
-    "models": ("rnn", "lstm"),
+    "cap": 150,
+    "lr": {"irnn": 1e-2, "lstm": 3e-2},
 }
 
 
 @pytest.fixture(scope="module")
 def tiny():
-    """The tiny sweep in this process (about 2 s)."""
-    return ex.adding_sweep(**TINY, processes=1)
+    """The tiny sweep in this process."""
+    return ex.steps_to_solve(**TINY, processes=1)
 
 
 @pytest.fixture(scope="module")
@@ -38,12 +35,14 @@ def distance():
     return ex.gradient_vs_distance()
 
 
-ARRAYS = ("heldout_all", "diverged_all", "chosen_lr", "heldout", "solved")
+@pytest.fixture(scope="module")
+def boom():
+    return ex.lstm_explosion(T=20, n_h=8, seeds=(0, 1))
 
 
-def assert_same_sweep(a: ex.AddingSweep, b: ex.AddingSweep) -> None:
+def assert_same_sweep(a: ex.StepsToSolve, b: ex.StepsToSolve) -> None:
     """Every field of two sweeps equal, bit for bit, but the wall-clock time."""
-    for f in dataclasses.fields(ex.AddingSweep):
+    for f in dataclasses.fields(ex.StepsToSolve):
         if f.name in ("seconds", "processes"):
             continue
         x, y = getattr(a, f.name), getattr(b, f.name)
@@ -58,20 +57,19 @@ def assert_same_sweep(a: ex.AddingSweep, b: ex.AddingSweep) -> None:
 
 def test_gradient_vs_distance_is_normalised_and_shaped(distance):
     assert distance.variants == ex.VARIANTS
-    assert distance.norms.shape == (4, 61)
+    assert distance.norms.shape == (5, 61)
     np.testing.assert_array_equal(distance.lags, np.arange(61))
     np.testing.assert_array_equal(distance.norms[:, 0], 1.0)
     assert np.all(np.isfinite(distance.norms)) and np.all(distance.norms > 0)
 
 
-def test_forget_bias_one_carries_the_gradient_furthest(distance):
-    at30 = distance.at_lag(30)
-    fb0, fb1 = at30["LSTM, forget bias 0"], at30["LSTM, forget bias 1"]
-    assert fb1 > 100 * fb0  # 1.7e-3 vs 1.6e-7 (seed 0)
-    assert fb1 > 1e4 * at30["tanh RNN"]  # vs 1.0e-10
-    factor = dict(zip(distance.variants, distance.factor, strict=True))
-    assert factor["LSTM, forget bias 1"] > factor["LSTM, forget bias 0"] > factor["tanh RNN"]
-    assert 0 < factor["tanh RNN"] < 1 and factor["LSTM, forget bias 1"] < 1
+def test_gradient_at_lag_30_orders_the_variants(distance):
+    at30 = distance.at_lag(30)  # seed 0: 1.0e-10, 7.4e-4, 1.6e-7, 1.7e-3, 2.0e-7
+    orth, fb1 = at30["tanh RNN, orthogonal W_hh"], at30["LSTM, forget bias 1"]
+    assert fb1 > 100 * at30["LSTM, forget bias 0"]
+    assert orth > 100 * max(at30["LSTM, forget bias 0"], at30["GRU"])
+    assert 0.1 * fb1 < orth < fb1
+    assert at30["tanh RNN, uniform W_hh"] < 1e-3 * at30["LSTM, forget bias 0"]
 
 
 def test_forget_gate_means_follow_the_bias(distance):
@@ -91,59 +89,112 @@ def test_gradient_vs_distance_is_deterministic(distance):
 
 def test_gradient_vs_distance_small_sizes():
     r = ex.gradient_vs_distance(T=3, n_h=2, n_x=1, batch=1, seed=5)
-    assert r.norms.shape == (4, 4)
+    assert r.norms.shape == (5, 4)
     np.testing.assert_array_equal(r.norms[:, 0], 1.0)
 
 
-# 2. the adding sweep ----------------------------------------------------------------------------
+def test_distance_spread_small():
+    r = ex.distance_spread(widths=(8, 16), seeds=(0, 1), lag=10, reference_width=16)
+    assert r.at_lag.shape == (2, 2, 5)
+    lo, hi = r.ranges["orth_vs_lstm1"]
+    assert 0 < lo <= hi
+    with pytest.raises(ValueError, match="^reference_width"):
+        ex.distance_spread(widths=(8,), reference_width=16)
 
 
-def test_tiny_sweep_lstm_learns_and_rnn_lags(tiny):
-    rnn, lstm = tiny.models.index("rnn"), tiny.models.index("lstm")
-    assert tiny.heldout.shape == tiny.solved.shape == (2, 1, 2)
-    assert tiny.heldout_all.shape == tiny.diverged_all.shape == (2, 1, 1, 2)
-    assert not tiny.diverged_all.any()
-    assert np.all(tiny.heldout[lstm] < 0.5 * ADDING_BASELINE_LOSS)
-    assert tiny.solved[lstm].all()
-    assert tiny.mean_heldout[lstm, 0] < 0.2 * tiny.mean_heldout[rnn, 0]
-    assert tiny.success_rate[lstm, 0] == 1.0
+# 2. the LSTM's indirect paths -------------------------------------------------------------------
+
+
+def test_lstm_explosion_shapes_and_lag_zero(boom):
+    assert boom.norms.shape == (len(ex.EXPLOSION_SETTINGS), 2, 21)
+    np.testing.assert_allclose(boom.norms[:, :, 0], 1.0)  # ds_T/ds_T = I
+    assert boom.at_T.shape == (len(ex.EXPLOSION_SETTINGS), 2)
+    assert np.all(np.isfinite(boom.norms))
+
+
+def test_lstm_explosion_scaling_grows_the_norm(boom):
+    k = {s: i for i, s in enumerate(boom.settings)}
+    assert np.all(boom.at_T[k[(1.0, 3.0)]] > boom.at_T[k[(1.0, 1.0)]])
+
+
+@pytest.mark.parametrize(
+    ("kw", "error", "start"),
+    [
+        ({"T": 0}, ValueError, "T"),
+        ({"seeds": ()}, TypeError, "seeds"),
+        ({"settings": ((1.0,),)}, TypeError, "settings"),
+        ({"settings": ((1.0, 0.0),)}, ValueError, "settings"),
+        ({"input_scale": 0.0}, ValueError, "input_scale"),
+    ],
+)
+def test_bad_lstm_explosion_arguments(kw, error, start):
+    with pytest.raises(error, match=f"^{start}"):
+        ex.lstm_explosion(**kw)
+
+
+# 3. the adding problem: steps to solve ----------------------------------------------------------
+
+
+def test_solve_adding_stops_early_and_is_deterministic():
+    a = ex.solve_adding("lstm", 8, 3e-2, 0, cap=400)
+    assert a.solved and a.steps < 400 and a.steps % ex.CHECK_EVERY == 0
+    assert a.valid_loss < ex.SOLVED_FRACTION * ADDING_BASELINE_LOSS
+    assert a.test_loss < ADDING_BASELINE_LOSS and not a.diverged
+    assert ex.solve_adding("lstm", 8, 3e-2, 0, cap=400) == a
+
+
+def test_solve_adding_censors_at_the_cap():
+    r = ex.solve_adding("rnn", 8, 1e-3, 0, cap=30, check_every=20)
+    assert r.steps == 30 and not r.solved  # chunks of 20 and 10
+    assert r.valid_loss > ex.SOLVED_FRACTION * ADDING_BASELINE_LOSS
 
 
 def test_tiny_sweep_bookkeeping(tiny):
-    assert tiny.baseline == ADDING_BASELINE_LOSS
-    assert tiny.threshold == pytest.approx(0.3 / 12)  # MSE 0.05 in the 1/2 (.)^2 loss
-    assert (tiny.steps, tiny.n_h, tiny.batch, tiny.clip, tiny.n_heldout) == (200, 16, 32, 1.0, 512)
-    assert tiny.runs == 4 and tiny.seconds > 0
-    np.testing.assert_array_equal(tiny.chosen_lr, 3e-2)
-    np.testing.assert_array_equal(tiny.heldout, tiny.heldout_all[:, :, 0])
-    np.testing.assert_array_equal(tiny.solved, tiny.heldout < tiny.threshold)
+    assert tiny.models == ("irnn", "lstm") and tiny.lengths == (6, 8)
+    np.testing.assert_array_equal(tiny.ran, [[True, True], [False, True]])
+    assert tiny.steps.shape == tiny.solved.shape == tiny.test_loss.shape == (2, 2, 2)
+    assert np.isnan(tiny.steps[1, 0]).all() and np.isnan(tiny.median_steps[1, 0])
+    assert tiny.runs == 6 and tiny.lr == (1e-2, 3e-2)
+    assert tiny.threshold == pytest.approx(0.3 / 12)
+    assert np.all(tiny.steps[tiny.ran] <= tiny.cap)
+    assert np.all(tiny.steps[~tiny.solved & tiny.ran[..., None]] == tiny.cap)
+    assert tiny.total_steps == int(np.nansum(tiny.steps))
+    assert tiny.cell(1, 0) == "not run"
+    assert tiny.cell(1, 1).endswith("/2)")
+
+
+def test_median_counts_unsolved_as_above_the_cap(tiny):
+    solved = np.zeros_like(tiny.solved)
+    censored = dataclasses.replace(tiny, solved=solved)
+    assert np.isinf(censored.median_steps[tiny.ran]).all()
+    assert censored.cell(0, 0) == f"> {tiny.cap:,} (0/2)"
 
 
 def test_sweep_is_deterministic_across_processes(tiny):
     """Every run is seeded by its own key: two worker processes give the same bits as one."""
-    assert_same_sweep(ex.adding_sweep(**TINY, processes=2), tiny)
+    assert_same_sweep(ex.steps_to_solve(**TINY, processes=2), tiny)
 
 
-def test_each_model_gets_its_best_lr_from_the_grid():
-    r = ex.adding_sweep(
-        lengths=(6, 8), seeds=(0, 1), steps=15, lr_grid=(1e-3, 3e-2), models=("lstm", "gru")
+def test_a_run_does_not_depend_on_the_other_models(tiny):
+    alone = ex.steps_to_solve({"lstm": (8,)}, seeds=(0, 1), cap=150, lr={"lstm": 3e-2}, processes=1)
+    np.testing.assert_array_equal(alone.steps[0, 0], tiny.steps[1, 1])
+
+
+def test_select_lr_races_to_the_same_choice_as_full_runs():
+    grid, seeds, cap = (1e-3, 3e-2), (0, 1, 2), 200
+    sel = ex.select_lr("lstm", T=6, grid=grid, seeds=seeds, cap=cap, processes=1)
+    full = np.array(
+        [[ex.solve_adding("lstm", 6, lr, s, cap=cap) for s in seeds] for lr in grid],
+        dtype=object,
     )
-    assert r.heldout_all.shape == (2, 2, 2, 2) and r.models == ("lstm", "gru")
-    best = np.argmin(r.heldout_all.mean(axis=3), axis=2)  # (M, L)
-    np.testing.assert_array_equal(r.chosen_lr, np.array(r.lr_grid)[best])
-    for m in range(2):
-        for l in range(2):
-            np.testing.assert_array_equal(r.heldout[m, l], r.heldout_all[m, l, best[m, l]])
-    assert np.all(np.isfinite(r.heldout_all))
+    medians = [np.median([r.steps if r.solved else np.inf for r in row]) for row in full]
+    assert sel.lr == grid[int(np.argmin(medians))]
+    assert sel.steps.shape == sel.valid_loss.shape == (2, 3)
 
 
-def test_a_run_does_not_depend_on_the_other_models():
-    """A model's runs do not depend on which other models are in the sweep."""
-    both = ex.adding_sweep(lengths=(5,), seeds=(3,), steps=5, lr_grid=(1e-2,), processes=1)
-    alone = ex.adding_sweep(
-        lengths=(5,), seeds=(3,), steps=5, lr_grid=(1e-2,), models=("lstm",), processes=1
-    )
-    np.testing.assert_array_equal(alone.heldout_all[0], both.heldout_all[1])
+def test_chosen_rates_are_on_the_grid():
+    assert set(ex.CHOSEN_LR) == set(ex.PLAN)
+    assert all(lr in ex.LR_GRID for lr in ex.CHOSEN_LR.values())
 
 
 # bad input --------------------------------------------------------------------------------------
@@ -152,35 +203,57 @@ def test_a_run_does_not_depend_on_the_other_models():
 @pytest.mark.parametrize(
     ("kw", "error", "start"),
     [
-        ({"lengths": (1,)}, ValueError, "lengths"),
-        ({"lengths": 10}, TypeError, "lengths"),
-        ({"lengths": ()}, TypeError, "lengths"),
-        ({"lengths": "10"}, TypeError, "lengths"),
-        ({"lengths": (10, 10)}, ValueError, "lengths"),
-        ({"lengths": (10.0,)}, TypeError, "lengths"),
+        ({"plan": {}}, TypeError, "plan"),
+        ({"plan": {"cnn": (10,)}}, ValueError, "plan"),
+        ({"plan": {"rnn": (1,)}}, ValueError, "plan"),
+        ({"plan": {"rnn": 10}}, TypeError, "plan"),
         ({"seeds": (-1,)}, ValueError, "seeds"),
-        ({"seeds": (0.5,)}, TypeError, "seeds"),
-        ({"lr_grid": (0.0,)}, ValueError, "lr_grid"),
-        ({"lr_grid": (float("nan"),)}, ValueError, "lr_grid"),
-        ({"lr_grid": (True,)}, TypeError, "lr_grid"),
-        ({"lr_grid": (1e-2, 1e-2)}, ValueError, "lr_grid"),
-        ({"models": ("cnn",)}, ValueError, "models"),
-        ({"models": "rnn"}, TypeError, "models"),
-        ({"steps": 0}, ValueError, "steps"),
-        ({"steps": 1.5}, TypeError, "steps"),
+        ({"seeds": (0, 0)}, ValueError, "seeds"),
+        ({"cap": 0}, ValueError, "cap"),
+        ({"lr": {"rnn": 1e-3}}, TypeError, "lr"),
         ({"n_h": 0}, ValueError, "n_h"),
         ({"batch": -2}, ValueError, "batch"),
         ({"clip": 0.0}, ValueError, "clip"),
-        ({"clip": None}, TypeError, "clip"),
+        ({"check_every": 0}, ValueError, "check_every"),
         ({"processes": 0}, ValueError, "processes"),
-        ({"n_heldout": 0}, ValueError, "n_heldout"),
     ],
 )
 def test_bad_sweep_arguments(kw, error, start):
     with pytest.raises(error, match=f"^{start}"):
-        ex.adding_sweep(**kw)
+        ex.steps_to_solve(**kw)
+
+
+@pytest.mark.parametrize(
+    ("kw", "error", "start"),
+    [
+        ({"model": "cnn"}, ValueError, "model"),
+        ({"T": 1}, ValueError, "T"),
+        ({"grid": ()}, TypeError, "grid"),
+        ({"grid": (0.0,)}, ValueError, "grid"),
+        ({"seeds": (0.5,)}, TypeError, "seeds"),
+        ({"cap": 0}, ValueError, "cap"),
+    ],
+)
+def test_bad_select_lr_arguments(kw, error, start):
+    kw = {"model": "lstm", **kw}
     with pytest.raises(error, match=f"^{start}"):
-        ex.rerun_sweep(**kw)  # checked before anything runs
+        ex.select_lr(**kw)
+
+
+@pytest.mark.parametrize(
+    ("kw", "error", "start"),
+    [
+        ({"model": "cnn"}, ValueError, "model"),
+        ({"T": 1}, ValueError, "T"),
+        ({"lr": -1.0}, ValueError, "lr"),
+        ({"seed": -1}, ValueError, "seed"),
+        ({"cap": 0}, ValueError, "cap"),
+    ],
+)
+def test_bad_solve_adding_arguments(kw, error, start):
+    kw = {"model": "lstm", "T": 5, "lr": 1e-2, "seed": 0, "cap": 10, **kw}
+    with pytest.raises(error, match=f"^{start}"):
+        ex.solve_adding(**kw)
 
 
 @pytest.mark.parametrize(
@@ -220,19 +293,19 @@ def assert_labelled(fig) -> None:
 def test_gradient_vs_distance_figure(distance):
     fig = figs.gradient_vs_distance(distance)
     assert_labelled(fig)
-    assert len(fig.axes[0].get_lines()) == 4
+    assert len(fig.axes[0].get_lines()) == 5
     assert fig.axes[0].get_yscale() == "log"
 
 
-def test_adding_sweep_figure(tiny):
-    fig = figs.adding_sweep(tiny)
+def test_lstm_explosion_figure(boom):
+    fig = figs.lstm_explosion(boom)
     assert_labelled(fig)
     assert fig.axes[0].get_yscale() == "log"
-    assert "lr" in fig.get_suptitle()
 
 
-def test_adding_sweep_figure_draws_an_overflowed_run(tiny):
-    heldout = tiny.heldout.copy()
-    heldout[0, 0, 0] = np.inf
-    broken = dataclasses.replace(tiny, heldout=heldout, solved=heldout < tiny.threshold)
-    assert_labelled(figs.adding_sweep(broken))
+def test_steps_to_solve_figure(tiny):
+    fig = figs.steps_to_solve(tiny)
+    assert_labelled(fig)
+    assert fig.axes[0].get_yscale() == "log"
+    censored = dataclasses.replace(tiny, solved=np.zeros_like(tiny.solved))
+    assert_labelled(figs.steps_to_solve(censored))

@@ -683,15 +683,19 @@ def test_remedies_summary_draws_each_remedy_with_the_clipped_one_dashed():
 
 
 def test_gradient_vs_distance_draws_each_variant_with_its_forget_mean():
-    variants = ("tanh RNN", "LSTM, forget bias 0", "LSTM, forget bias 1", "GRU")
+    variants = (
+        "tanh RNN, uniform W_hh", "tanh RNN, orthogonal W_hh", "LSTM, forget bias 0",
+        "LSTM, forget bias 1", "GRU",
+    )  # fmt: skip
     result = ex06.GradientVsDistance(
         variants=variants, lags=np.arange(21),
-        norms=_distinct(4, 21, low=-12, high=0, seed=34),
+        norms=_distinct(5, 21, low=-12, high=0, seed=34),
         forget_means={"LSTM, forget bias 0": 0.5012, "LSTM, forget bias 1": 0.7289},
     )  # fmt: skip
     (ax,) = read(ch06.gradient_vs_distance(result))
     labels = [  # the means in the glued format of ch06_fmean_*
-        "tanh RNN",
+        r"tanh RNN, uniform $W_{hh}$ (PyTorch default)",
+        r"tanh RNN, orthogonal $W_{hh}$ (ch. 5)",
         r"LSTM, forget bias 0 (mean $f_t$ = 0.50)",
         r"LSTM, forget bias 1 (mean $f_t$ = 0.73)",
         "GRU",
@@ -708,62 +712,51 @@ def test_gradient_vs_distance_draws_each_variant_with_its_forget_mean():
     assert "$T = 20$" in ax.title
 
 
-def _sweep() -> ex06.AddingSweep:
-    M, L, G, S = 2, 3, 2, 4
-    heldout_all = _distinct(M, L, G, S, low=-3, high=-0.9, seed=35)
-    heldout_all[0, 2, 1, 3] = np.inf  # an overflowed run
-    chosen = np.array([[0.01, 0.01, 0.001], [0.01, 0.001, 0.001]])
-    heldout = np.stack(
-        [
-            np.stack([heldout_all[m, l, [0.01, 0.001].index(chosen[m, l])] for l in range(L)])
-            for m in range(M)
-        ]
-    )
-    return ex06.AddingSweep(
-        models=("rnn", "lstm"), lengths=(10, 20, 40), seeds=tuple(range(S)),
-        lr_grid=(0.01, 0.001), steps=300, n_h=16, batch=32, clip=1.0, n_heldout=256,
-        baseline=1 / 12, threshold=0.05, heldout_all=heldout_all,
-        diverged_all=~np.isfinite(heldout_all), chosen_lr=chosen, heldout=heldout,
-        solved=heldout < 0.05, seconds=0.0,
+def test_lstm_explosion_draws_the_median_over_seeds_per_setting():
+    settings = ((1.0, 1.0), (1.0, 2.0), (3.0, 1.0))
+    result = ex06.LSTMExplosion(
+        settings=settings, seeds=(0, 1, 2), input_scale=1.0, lags=np.arange(16),
+        norms=_distinct(3, 3, 16, low=-3, high=4, seed=36),
     )  # fmt: skip
+    (ax,) = read(ch06.lstm_explosion(result))
+    labels = [rf"forget bias {b:g}, $U_g$ orthogonal $\times$ {g:g}" for b, g in settings]
+    assert ax.legend_order == labels
+    for k, label in enumerate(labels):
+        line = ax.legend_line(label)
+        same(line.x, result.lags)
+        same(line.y, np.median(result.norms[k], axis=0))
+    assert ax.yscale == "log" and ax.hlines == [1.0] and "3 seeds" in ax.title
+    ax.assert_shows_all_data()
 
 
-def test_adding_sweep_draws_every_seed_the_means_and_the_solved_counts():
-    result = _sweep()
-    fig = ch06.adding_sweep(result)
-    loss, rate = read(fig)
-    lengths, top = np.array(result.lengths), 3.0 * result.baseline
-    span, S = 40.0, 4
-    offsets = (np.arange(S) - 1.5) * 0.012 * span
-    names = ["tanh RNN", "LSTM"]
-    labels = ["tanh RNN, best lr 0.01 / 0.01 / 0.001", "LSTM, best lr 0.01 / 0.001 / 0.001"]
-    assert loss.legend_order == [*labels, "baseline: always predict 1", "solved below (MSE 0.05)"]
-    assert len(loss.scatter) == 4  # finite and overflowed points, per model
-    for m in range(2):
-        shift = (m - 0.5) * 0.04 * span
-        mean = loss.legend_line(labels[m])
-        close(mean.x, lengths + shift)
-        close(mean.y, np.minimum(result.mean_heldout[m], top), rtol=1e-15)
-        finite, overflow = loss.scatter[2 * m], loss.scatter[2 * m + 1]
-        x = lengths[:, None] + shift + offsets[None, :]
-        inf = ~np.isfinite(result.heldout[m])
-        close(finite, np.c_[x[~inf], result.heldout[m][~inf]])
-        close(overflow, np.c_[x[inf], np.full(inf.sum(), top)])
-        assert len(overflow) == (1 if m == 0 else 0)
-        bars = rate.bars[m]
-        assert bars.label == names[m]
-        same(bars.height, result.solved[m].sum(axis=1))  # the glued ch06_solved_* counts
-        close(bars.x, np.arange(3) + (m - 0.5) * 0.4)
-    assert loss.hlines == [result.baseline, result.threshold]
-    assert loss.yscale == "log" and rate.yscale == "linear"
-    loss.assert_shows_all_data()
-    rate.assert_shows_all_data()
-    counts = [f"{k}/{S}" for m in range(2) for k in result.solved[m].sum(axis=1)]
-    assert rate.text_strings() == counts
-    tops = [(x, h) for b in rate.bars for x, h in zip(b.x, b.height, strict=True)]
-    close([t.xy for t in rate.texts], tops)  # each count sits on its bar
-    assert "300 Adam steps (batch 32, $n_h$ = 16, clip 1)" in suptitle(fig)
-    assert "{0.01, 0.001}" in suptitle(fig)
+def test_steps_to_solve_draws_each_seed_the_median_and_the_unsolved_at_the_cap():
+    M, L, S, cap = 2, 3, 4, 1000
+    steps = np.round(_distinct(M, L, S, low=1.5, high=2.9, seed=37))
+    solved = np.ones((M, L, S), dtype=bool)
+    solved[0, 2] = [False, False, False, True]  # most of model 0's seeds fail at the longest T
+    steps[~solved] = cap
+    result = ex06.StepsToSolve(
+        models=("rnn", "lstm"), lengths=(10, 20, 40), seeds=tuple(range(S)), lr=(0.003, 0.1),
+        cap=cap, n_h=16, batch=32, clip=1.0, check_every=25, baseline=1 / 12,
+        threshold=0.3 / 12, ran=np.ones((M, L), dtype=bool), steps=steps, solved=solved,
+        test_loss=_distinct(M, L, S, seed=38), seconds=0.0,
+    )  # fmt: skip
+    (ax,) = read(ch06.steps_to_solve(result))
+    lengths = np.array([10.0, 20.0, 40.0])
+    median = result.median_steps  # inf where most seeds did not solve: drawn at the cap
+    for m, model in enumerate(result.models):
+        name = ex06.MODEL_NAMES.get(model, model)
+        line = ax.line(f"{name} (lr {result.lr[m]:g})")
+        shift = 1.0 + 0.09 * (m - 0.5)
+        close(line.x, lengths * shift)
+        same(line.y, np.where(np.isinf(median[m]), cap, median[m]))
+    solved_points = np.concatenate([ax.scatter[k] for k in range(0, len(ax.scatter), 2)])
+    unsolved_points = np.concatenate([ax.scatter[k] for k in range(1, len(ax.scatter), 2)])
+    assert sorted(solved_points[:, 1]) == sorted(steps[solved])
+    assert len(unsolved_points) == 3 and np.all(unsolved_points[:, 1] == cap)
+    assert ax.hlines == [cap] and ax.xscale == ax.yscale == "log"
+    ax.assert_shows_all_data()
+    assert "4 seeds" in ax.title
 
 
 # diagrams -------------------------------------------------------------------------------------

@@ -38,7 +38,12 @@ CHAPTER_FIGURES = {
         "fig-ch05-residual",
         "fig-ch05-summary",
     ),
-    "book/ch06_gating.html": ("fig-ch06-cell", "fig-ch06-distance", "fig-ch06-adding"),
+    "book/ch06_gating.html": (
+        "fig-ch06-cell",
+        "fig-ch06-distance",
+        "fig-ch06-explode",
+        "fig-ch06-steps",
+    ),
 }
 
 
@@ -170,7 +175,7 @@ def test_pages_have_no_error_output(built_book, page):
         ("book/ch03_powers_of_w.html", [r"\boldsymbol{\Lambda}^{k}", r"k \lambda^{k - 1}"]),
         ("book/ch04_activations.html", [r"\mathtt{sigmoid}", r"\frac{1}{4}"]),
         ("book/ch05_remedies.html", [r"\frac{2}{n_{in} + n_{out}}", r"\frac{s^{2}}{2}"]),
-        ("book/ch06_gating.html", [r"f_{t}", r"\left(1 - z_{t}\right)"]),
+        ("book/ch06_gating.html", [r"f_{t}", r"\left(1 - u_{t}\right)"]),
     ],
 )
 def test_chapters_show_typeset_sympy_results(built_book, chapter, needles):

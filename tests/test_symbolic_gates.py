@@ -365,3 +365,47 @@ def test_derivations_are_fast():
     for convention in GRU_CONVENTIONS:
         scalar_gru(convention).latex_display(expanded=True)
     assert time.perf_counter() - start < 2.0
+
+
+@pytest.mark.parametrize("kwargs", LSTM_VARIANTS)
+def test_lstm_compact_jacobian_display_is_the_jacobian(kwargs):
+    """The compact display, its dc_t/dh_{t-1} filled in from display_dc_dh, equals sympy.diff."""
+    cell = scalar_lstm(**kwargs)
+    names = {
+        cell.display_dc_dh.lhs: cell.display_dc_dh.rhs,
+        cell.display_dh_dc.lhs: cell.display_dh_dc.rhs,
+    }
+    filled = cell.display_jacobian_compact.rhs.xreplace(names)
+    shown = _compile(cell, _in_gates(filled, cell))
+    jacobian = _compile(cell, cell.jacobian)
+    rng = np.random.default_rng(3)
+    for _ in range(POINTS):
+        point = _point(cell, rng)
+        np.testing.assert_allclose(shown(point), jacobian(point), rtol=1e-12, atol=1e-14)
+
+
+def test_lstm_compact_latex_and_gate_partials():
+    cell = scalar_lstm()
+    jac = cell.latex_jacobian(compact=True)
+    assert r"\begin{matrix}f_{t} & \frac{\partial c_{t}}{\partial h_{t-1}}" in jac
+    assert cell.latex_dc_dh().startswith(
+        r"\frac{\partial c_{t}}{\partial h_{t-1}} = c_{t-1} \frac{\partial f_{t}}{\partial h_{t-1}}"
+    )
+    partials = cell.latex_gate_partials()
+    df = r"\frac{\partial f_{t}}{\partial h_{t-1}} = w_{f} f_{t} \left(1 - f_{t}\right)"
+    assert df in partials
+    assert r"\frac{\partial h_{t-1}}{\partial c_{t-1}}" not in partials
+    cec = constant_error_carousel()
+    assert cec.latex_jacobian(compact=True).endswith(
+        r"\left[\begin{matrix}1 & 0\\\frac{\partial h_{t}}{\partial c_{t}} & 0\end{matrix}\right]"
+    )
+    assert cell.latex_dh_dc() == (
+        r"\frac{\partial h_{t}}{\partial c_{t}} = "
+        r"o_{t} \left(1 - \tanh^{2}{\left(c_{t} \right)}\right)"
+    )
+    two = cell.latex_gate_partials(per_line=2)
+    assert two.startswith(r"\begin{gathered}") and two.count(r"\\") == 1
+    with pytest.raises(TypeError, match="^compact"):
+        cell.latex_jacobian(compact=1)
+    with pytest.raises(ValueError, match="^per_line"):
+        cell.latex_gate_partials(per_line=0)

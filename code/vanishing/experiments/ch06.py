@@ -1,5 +1,7 @@
-"""Chapter 6 measurements: how far back the gradient reaches in gated and vanilla RNNs, and a fair,
-seeded long-range experiment (the adding problem) with a small, fixed training budget.
+"""Chapter 6 measurements: how far back the gradient reaches in gated and vanilla RNNs, how an
+LSTM's indirect paths can explode, and a seeded long-range experiment: steps to solve the adding
+problem against the sequence length, with early stopping, a cap, and learning rates chosen on a
+validation set.
 
 Every model here reads x (B, T, n_x) and predicts one number y_hat_T at the last step, under the
 loss 1/2 ||y_hat - y||^2 averaged over the batch, so the adding problem's constant predictor has
@@ -9,6 +11,7 @@ loss ``ADDING_BASELINE_LOSS`` = 1/12.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import math
 import multiprocessing
 import sys
@@ -23,13 +26,15 @@ from ..optim import Adam, train
 from ..tasks import ADDING_BASELINE_LOSS, adding_problem
 from ..validate import as_generator, check_choice, check_int, check_real, check_size
 
-MODELS: tuple[str, ...] = ("rnn", "lstm", "gru")  # vanilla tanh RNN, LSTM, GRU
-MODEL_NAMES = {"rnn": "tanh RNN", "lstm": "LSTM", "gru": "GRU"}  # for legends and prose
-SOLVED_FRACTION = 0.3  # solved: held-out loss < 0.3 x baseline, i.e. MSE < 0.05 (1/6 at baseline)
-N_HELDOUT = 512  # held-out sequences per length
+MODELS: tuple[str, ...] = ("rnn", "irnn", "lstm", "gru")  # tanh RNN, IRNN, LSTM, GRU
+MODEL_NAMES = {"rnn": "tanh RNN", "irnn": "IRNN", "lstm": "LSTM", "gru": "GRU"}  # for legends
+SOLVED_FRACTION = 0.3  # solved: validation loss < 0.3 x baseline, i.e. MSE < 0.05 (1/6 at baseline)
+N_VALID = 256  # validation sequences per length (early stopping, learning-rate selection)
+N_TEST = 512  # test sequences per length (the losses reported)
+CHECK_EVERY = 25  # steps between two looks at the validation set
 
 # Tags in the first word of every SeedSequence, so no two kinds of stream can coincide.
-_TAG_DATA, _TAG_INIT, _TAG_HELDOUT = 6001, 6002, 6003
+_TAG_DATA, _TAG_INIT, _TAG_VALID, _TAG_TEST, _TAG_EXPLODE = 6001, 6002, 6003, 6005, 6006
 _OPENBLAS_SETTERS = (  # OpenBLAS's thread-count setter under its known build names
     "openblas_set_num_threads",
     "openblas_set_num_threads64_",
@@ -53,7 +58,8 @@ def _check_tuple(value, name: str, check) -> tuple:
 # 1. gradient against distance at initialisation ------------------------------------------------
 
 VARIANTS: tuple[str, ...] = (
-    "tanh RNN",
+    "tanh RNN, uniform W_hh",  # PyTorch's default U(+-1/sqrt(n_h)), spectral radius ~0.58
+    "tanh RNN, orthogonal W_hh",  # ch. 5's advice: orthogonal W_hh, Xavier W_xh
     "LSTM, forget bias 0",
     "LSTM, forget bias 1",
     "GRU",
@@ -88,9 +94,11 @@ class GradientVsDistance:
 def gradient_vs_distance(
     T: int = 60, n_h: int = 32, n_x: int = 4, batch: int = 32, seed: int = 0
 ) -> GradientVsDistance:
-    """Ch. 6 backward signal ||dL/ds_{T-m}|| against lag m at initialisation: a tanh RNN, an LSTM
-    with forget bias 0 and 1, a GRU; all weights U(+-1/sqrt(n_h)) (the RNN's W_xh
-    U(+-1/sqrt(n_x))), biases zero, x ~ N(0, 1) (B, T, n_x), a random dL/dh_T ~ N(0, I)."""
+    """Ch. 6 backward signal ||dL/ds_{T-m}|| against lag m at initialisation: a tanh RNN twice
+    (W_hh uniform U(+-1/sqrt(n_h)) with W_xh U(+-1/sqrt(n_x)), PyTorch's default; and orthogonal
+    W_hh with Xavier W_xh, ch. 5's advice), an LSTM with forget bias 0 and 1, a GRU; the gated
+    networks' weights U(+-1/sqrt(n_h)), biases zero, x ~ N(0, 1) (B, T, n_x), a random
+    dL/dh_T ~ N(0, I), the same for every network."""
     T, n_h, n_x, batch = (
         check_size(v, k) for v, k in ((T, "T"), (n_h, "n_h"), (n_x, "n_x"), (batch, "batch"))
     )
@@ -98,12 +106,14 @@ def gradient_vs_distance(
     x = rng.standard_normal((batch, T, n_x))  # (B, T, n_x)
     g_T = rng.standard_normal((batch, n_h))  # dL/dh_T, (B, n_h)
     init = int(rng.integers(2**31))  # one weight seed: both LSTMs differ only in b_f
-    tanh_rnn = rnn.init_rnn(
-        n_x, n_h, 1, activation="tanh", scheme="standard", scheme_hh="standard", rng=init
-    )
-    norms = [rnn.state_gradient_norms(tanh_rnn, rnn.forward(tanh_rnn, x), g_T)[::-1]]
+    norms = []
+    for scheme, scheme_hh in (("standard", "standard"), ("xavier", "orthogonal")):
+        tanh_rnn = rnn.init_rnn(
+            n_x, n_h, 1, activation="tanh", scheme=scheme, scheme_hh=scheme_hh, rng=init
+        )
+        norms.append(rnn.state_gradient_norms(tanh_rnn, rnn.forward(tanh_rnn, x), g_T)[::-1])
     forget_means = {}
-    for name, forget_bias in zip(VARIANTS[1:3], (0.0, 1.0), strict=True):
+    for name, forget_bias in zip(VARIANTS[2:4], (0.0, 1.0), strict=True):
         model = lstm.init_lstm(n_x, n_h, 1, forget_bias=forget_bias, rng=init)
         cache = lstm.forward(model, x)
         norms.append(lstm.state_gradient_norms(model, cache, g_T)[::-1])
@@ -114,14 +124,133 @@ def gradient_vs_distance(
     return GradientVsDistance(VARIANTS, np.arange(T + 1), norms / norms[:, :1], forget_means)
 
 
-# 2. the adding problem, trained ----------------------------------------------------------------
+DISTANCE_WIDTHS: tuple[int, ...] = (16, 32, 64)
+DISTANCE_SEEDS: tuple[int, ...] = (0, 1, 2, 3, 4)
+
+
+@dataclass(frozen=True)
+class DistanceSpread:
+    """Ch. 6 `gradient_vs_distance` at one lag over seeds and widths, and the ratios the prose
+    quotes as ranges."""
+
+    widths: tuple[int, ...]
+    seeds: tuple[int, ...]
+    lag: int
+    variants: tuple[str, ...]
+    at_lag: np.ndarray  # (W, S, V) relative gradient at the lag, per width, seed, variant
+    ranges: dict[str, tuple[float, float]]  # quoted ratio -> (min, max)
+
+
+def distance_spread(
+    widths: tuple[int, ...] = DISTANCE_WIDTHS,
+    seeds: tuple[int, ...] = DISTANCE_SEEDS,
+    lag: int = 30,
+    reference_width: int = 32,
+) -> DistanceSpread:
+    """Ch. 6 the gradient `lag` steps back, over `seeds` and `widths`; ranges of the ratios
+    "orth_vs_lstm1" (orthogonal RNN / LSTM forget bias 1, at `reference_width`) and
+    "orth_vs_default" (orthogonal RNN / the larger of LSTM forget bias 0 and GRU, every width)."""
+    widths = _check_tuple(widths, "widths", lambda v: check_size(v, "widths"))
+    seeds = _check_tuple(seeds, "seeds", lambda v: check_int(v, "seeds"))
+    lag = check_size(lag, "lag")
+    reference_width = check_size(reference_width, "reference_width")
+    if reference_width not in widths:
+        raise ValueError(f"reference_width must be one of widths {widths}, got {reference_width}")
+    at = np.array(
+        [
+            [gradient_vs_distance(T=max(60, lag), n_h=n, seed=s).norms[:, lag] for s in seeds]
+            for n in widths
+        ]
+    )  # (W, S, V)
+    v = {name: k for k, name in enumerate(VARIANTS)}
+    orth = at[..., v["tanh RNN, orthogonal W_hh"]]  # (W, S)
+    lstm1 = at[widths.index(reference_width), :, v["LSTM, forget bias 1"]]  # (S,)
+    default = np.maximum(at[..., v["LSTM, forget bias 0"]], at[..., v["GRU"]])  # (W, S)
+    ratios = {
+        "orth_vs_lstm1": orth[widths.index(reference_width)] / lstm1,
+        "orth_vs_default": orth / default,
+    }
+    ranges = {k: (float(r.min()), float(r.max())) for k, r in ratios.items()}
+    return DistanceSpread(widths, seeds, lag, VARIANTS, at, ranges)
+
+
+# 2. LSTM indirect paths can explode -------------------------------------------------------------
+
+EXPLOSION_SETTINGS: tuple[tuple[float, float], ...] = (  # (forget bias, scale of every U_g)
+    (1.0, 1.0),
+    (1.0, 2.0),
+    (1.0, 3.0),
+    (3.0, 1.0),
+)
+
+
+@dataclass(frozen=True)
+class LSTMExplosion:
+    """Ch. 6 ||ds_T/ds_{T-m}||_2 (spectral norm of the state-Jacobian product) against lag m for
+    LSTMs with orthogonal recurrent blocks U_g scaled by `scale`, per forget bias, over seeds."""
+
+    settings: tuple[tuple[float, float], ...]  # (forget bias, scale of U_g)
+    seeds: tuple[int, ...]
+    input_scale: float  # x_t ~ N(0, input_scale^2 I)
+    lags: np.ndarray  # (T+1,) m = 0..T
+    norms: np.ndarray  # (K, S, T+1) ||ds_T/ds_{T-m}||_2 per setting, seed and lag
+
+    @property
+    def at_T(self) -> np.ndarray:
+        """(K, S) ch. 6 ||ds_T/ds_0||_2 per setting and seed."""
+        return self.norms[:, :, -1]
+
+
+def lstm_explosion(
+    T: int = 60,
+    n_h: int = 32,
+    n_x: int = 4,
+    seeds: tuple[int, ...] = (0, 1, 2, 3, 4),
+    settings: tuple[tuple[float, float], ...] = EXPLOSION_SETTINGS,
+    input_scale: float = 1.0,
+) -> LSTMExplosion:
+    """Ch. 6 the LSTM's indirect paths explode: ||ds_T/ds_{T-m}||_2 at initialisation for an
+    LSTM with orthogonal W_g, U_g (each U_g then scaled), one sequence x ~ N(0, input_scale^2)
+    per seed, for each (forget bias, scale) in `settings`. The direct path diag(f_t) alone
+    cannot grow; any growth comes through h_{t-1} and the gates."""
+    T, n_h, n_x = (check_size(v, k) for v, k in ((T, "T"), (n_h, "n_h"), (n_x, "n_x")))
+    seeds = _check_tuple(seeds, "seeds", lambda v: check_int(v, "seeds"))
+    input_scale = check_real(input_scale, "input_scale", positive=True)
+
+    def pair(v):
+        if isinstance(v, (str, bytes)) or not isinstance(v, (tuple, list)) or len(v) != 2:
+            raise TypeError(f"settings must hold (forget bias, scale) pairs, got {v!r}")
+        return (check_real(v[0], "settings"), check_real(v[1], "settings", positive=True))
+
+    settings = _check_tuple(settings, "settings", pair)
+    norms = np.empty((len(settings), len(seeds), T + 1))  # (K, S, T+1)
+    for s, seed in enumerate(seeds):
+        rng = np.random.default_rng([_TAG_EXPLODE, seed])
+        x = input_scale * rng.standard_normal((1, T, n_x))  # (1, T, n_x)
+        weights = int(rng.integers(2**31))  # the same weights in every setting, before scaling
+        for k, (forget_bias, scale) in enumerate(settings):
+            model = lstm.init_lstm(
+                n_x, n_h, 1, forget_bias=forget_bias, scheme="orthogonal", rng=weights
+            )
+            model = dataclasses.replace(
+                model, **{f"U_{g}": scale * getattr(model, f"U_{g}") for g in lstm.GATES}
+            )
+            P = lstm.jacobian_products(model, lstm.forward(model, x))[0]  # (T+1, 2n, 2n), [k]
+            norms[k, s] = np.linalg.norm(P, ord=2, axis=(1, 2))[::-1]  # index = lag
+    return LSTMExplosion(settings, seeds, input_scale, np.arange(T + 1), norms)
+
+
+# 3. the adding problem: steps to solve against the length ---------------------------------------
 
 
 def _init_model(model: str, n_h: int, rng: np.random.Generator):
-    """Ch. 6 initial weights for the sweep: the RNN with init_rnn's defaults (Xavier W_xh, W_hy,
-    orthogonal W_hh: ch. 5's advice), the LSTM with forget bias 1, the GRU with init_gru's."""
+    """Ch. 6 initial weights: the tanh RNN with init_rnn's defaults (Xavier W_xh, W_hy,
+    orthogonal W_hh: ch. 5's advice); the IRNN the same but ReLU and W_hh = I (Le et al. 2015);
+    the LSTM with forget bias 1; the GRU with init_gru's."""
     if model == "rnn":
         return rnn.init_rnn(2, n_h, 1, activation="tanh", rng=rng)
+    if model == "irnn":
+        return rnn.init_rnn(2, n_h, 1, activation="relu", W_hh=np.eye(n_h), rng=rng)
     if model == "lstm":
         return lstm.init_lstm(2, n_h, 1, forget_bias=1.0, rng=rng)
     return gru.init_gru(2, n_h, 1, rng=rng)
@@ -129,32 +258,70 @@ def _init_model(model: str, n_h: int, rng: np.random.Generator):
 
 def _module(model: str):
     """The module (rnn, lstm, gru) holding `model`'s forward and loss_and_grads."""
-    return {"rnn": rnn, "lstm": lstm, "gru": gru}[model]
+    return {"rnn": rnn, "irnn": rnn, "lstm": lstm, "gru": gru}[model]
 
 
-def _heldout_set(T: int, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Ch. 6 the fixed held-out adding problems of length T: x (n, T, 2), y (n, 1)."""
-    return adding_problem(n, T, rng=np.random.default_rng([_TAG_HELDOUT, T]))
+def _fixed_set(tag: int, T: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Ch. 6 a fixed set of n adding problems of length T (validation or test, by `tag`)."""
+    return adding_problem(n, T, rng=np.random.default_rng([tag, T]))
 
 
-def _heldout_loss(model: str, params, T: int, n: int) -> float:
-    """Ch. 6 held-out loss 1/2 mean (y_hat_T - y)^2 on the fixed set; inf if it overflowed."""
-    x, y = _heldout_set(T, n)
+def _loss_on(model: str, params, data: tuple[np.ndarray, np.ndarray]) -> float:
+    """Ch. 6 loss 1/2 mean (y_hat_T - y)^2 on a fixed set; inf if it overflowed."""
+    x, y = data
     with np.errstate(over="ignore", invalid="ignore"):
         e = _module(model).forward(params, x).y_hat[:, -1] - y  # (n, 1)
         loss = 0.5 * float(np.mean(np.sum(e * e, axis=1)))
     return loss if math.isfinite(loss) else math.inf
 
 
-def _train_one(task: tuple) -> tuple[float, bool]:
-    """Ch. 6 one training run of the sweep: (held-out loss, diverged) for one task
-    (model, T, seed, lr, steps, n_h, batch, clip, n_heldout), seeded by the task alone."""
-    model, T, seed, lr, steps, n_h, batch, clip, n_heldout = task
-    # The batches depend on (seed, T) and the weights on (seed, model) only: every model and
-    # learning rate sees the same data (common random numbers), whichever process runs it.
+@dataclass(frozen=True)
+class SolveRun:
+    """Ch. 6 one training run on the adding problem, stopped once solved or at the cap."""
+
+    steps: int  # Adam steps taken (a multiple of check_every, at most the cap)
+    solved: bool  # validation loss fell below SOLVED_FRACTION x baseline
+    valid_loss: float  # validation loss when it stopped (inf if it overflowed)
+    test_loss: float  # test loss when it stopped (inf if it overflowed)
+    diverged: bool  # a non-finite training loss stopped it
+
+
+def solve_adding(
+    model: str,
+    T: int,
+    lr: float,
+    seed: int,
+    *,
+    cap: int,
+    n_h: int = 16,
+    batch: int = 32,
+    clip: float = 1.0,
+    check_every: int = CHECK_EVERY,
+) -> SolveRun:
+    """Ch. 6 train `model` on the adding problem of length T with Adam(lr, global-norm clip) on
+    fresh batches, checking the validation set every `check_every` steps; stop once its loss is
+    below SOLVED_FRACTION x baseline (solved) or after `cap` steps (censored). The batches depend
+    on (seed, T) only, the weights on (seed, model): every model and rate sees the same data."""
+    model = check_choice(model, "model", MODELS, kind="model")
+    T = check_int(T, "T", minimum=2)
+    lr = check_real(lr, "lr", positive=True)
+    seed = check_int(seed, "seed")
+    cap, n_h, batch, check_every = (
+        check_size(v, k)
+        for v, k in ((cap, "cap"), (n_h, "n_h"), (batch, "batch"), (check_every, "check_every"))
+    )
+    clip = check_real(clip, "clip", positive=True)
+    return SolveRun(*_solve((model, T, seed, lr, cap, n_h, batch, clip, check_every)))
+
+
+def _solve(task: tuple) -> tuple:
+    """Ch. 6 worker body of `solve_adding`: the fields of a SolveRun, seeded by the task alone."""
+    model, T, seed, lr, cap, n_h, batch, clip, check_every = task
     data = np.random.default_rng([_TAG_DATA, seed, T])
     params = _init_model(model, n_h, np.random.default_rng([_TAG_INIT, seed, MODELS.index(model)]))
-    module = _module(model)
+    module, optimizer = _module(model), Adam(lr, clip=clip)
+    valid = _fixed_set(_TAG_VALID, T, N_VALID)
+    threshold = SOLVED_FRACTION * ADDING_BASELINE_LOSS
 
     def loss_and_grads(params, x, y):
         return module.loss_and_grads(params, x, y, loss_at="last")
@@ -162,8 +329,19 @@ def _train_one(task: tuple) -> tuple[float, bool]:
     def batches(step: int) -> tuple[np.ndarray, np.ndarray]:
         return adding_problem(batch, T, rng=data)
 
-    params, history = train(params, loss_and_grads, batches, Adam(lr, clip=clip), steps=steps)
-    return _heldout_loss(model, params, T, n_heldout), bool(history.diverged)
+    steps, valid_loss, diverged = 0, math.inf, False
+    while steps < cap:
+        chunk = min(check_every, cap - steps)
+        params, history = train(params, loss_and_grads, batches, optimizer, steps=chunk)
+        steps += history.steps
+        if history.diverged:
+            diverged, valid_loss = True, math.inf
+            break
+        valid_loss = _loss_on(model, params, valid)
+        if valid_loss < threshold:
+            break
+    test_loss = _loss_on(model, params, _fixed_set(_TAG_TEST, T, N_TEST))
+    return steps, bool(valid_loss < threshold), valid_loss, test_loss, diverged
 
 
 def _one_blas_thread() -> None:
@@ -191,6 +369,12 @@ def _one_blas_thread() -> None:
                 getattr(lib, name)(1)
 
 
+def one_blas_thread() -> None:
+    """Ch. 6 limit OpenBLAS to one thread in this process (for a chapter's kernel: at these
+    matrix sizes a second thread only spins, and on a busy machine it costs up to ten times)."""
+    _one_blas_thread()
+
+
 def _worker_setup() -> None:
     """Ch. 6 worker initializer. One BLAS thread per worker: the (4n, T B) x (T B, n) gradient
     products are big enough for OpenBLAS to thread, and two workers with two spinning threads
@@ -210,163 +394,279 @@ def _context():
 
 
 def _cost(task: tuple) -> float:
-    """Rough relative cost of a task (model, T, ...): per-step time grows with T."""
-    return {"rnn": 1.0, "lstm": 3.0, "gru": 3.0}[task[0]] * task[1]
+    """Rough relative cost of a task (model, T, seed, lr, cap, ...): the time of a step grows
+    with T, and the tanh RNN tends to run to its cap."""
+    per_step = {"rnn": 1.0, "irnn": 1.0, "lstm": 3.0, "gru": 3.0}[task[0]] * task[1]
+    return per_step * (task[4] if task[0] == "rnn" else min(task[4], 1000))
 
 
-def _run(tasks: list[tuple], processes: int) -> list[tuple[float, bool]]:
-    """Ch. 6 every task's result, in the order of `tasks`, on `processes` worker processes
-    (dearest first, for balance; each task is seeded by its own key, so the order is moot)."""
-    if processes == 1:
-        return [_train_one(task) for task in tasks]
+def _run(tasks: list[tuple], processes: int) -> list[tuple]:
+    """Ch. 6 every task's `_solve` result, in the order of `tasks`, on `processes` worker
+    processes (dearest first, for balance; each task is seeded by its own key, so the order is
+    moot)."""
+    if processes == 1 or len(tasks) == 1:
+        return [_solve(task) for task in tasks]
     order = sorted(range(len(tasks)), key=lambda k: -_cost(tasks[k]))
     with ProcessPoolExecutor(processes, _context(), initializer=_worker_setup) as pool:
-        done = list(pool.map(_train_one, [tasks[k] for k in order], chunksize=1))
+        done = list(pool.map(_solve, [tasks[k] for k in order], chunksize=1))
     results = [None] * len(tasks)
     for k, result in zip(order, done, strict=True):
         results[k] = result
     return results
 
 
+def _check_common(n_h, batch, clip, check_every, processes) -> tuple:
+    """Checked n_h, batch, clip, check_every, processes (shared by the selection and sweep)."""
+    n_h, batch, check_every, processes = (
+        check_size(v, k)
+        for v, k in (
+            (n_h, "n_h"),
+            (batch, "batch"),
+            (check_every, "check_every"),
+            (processes, "processes"),
+        )
+    )
+    return n_h, batch, check_real(clip, "clip", positive=True), check_every, processes
+
+
+# 3a. the learning rate, chosen once per model on the validation set ------------------------------
+
+LR_GRID: tuple[float, ...] = (1e-3, 3e-3, 1e-2, 3e-2, 1e-1)  # the same grid for every model
+SELECTION_T = 40  # the reference length of the selection
+SELECTION_SEEDS: tuple[int, ...] = (100, 101, 102)  # disjoint from the sweep's seeds
+SELECTION_CAP = 3000  # steps
+# The rate select_lr(model) picks with the defaults above (precomputed, as the selection takes
+# about a minute per model; tests/test_claims_ch06.py re-runs it and checks these values).
+# The GRU is not in the book's sweep; `rerun_sweep` selects its rate itself.
+CHOSEN_LR: dict[str, float] = {"rnn": 3e-3, "irnn": 1e-2, "lstm": 1e-1}
+
+
 @dataclass(frozen=True)
-class AddingSweep:
-    """Ch. 6 the adding problem learnt within a fixed budget: held-out loss per model, length,
-    learning rate and seed, and each model's best learning rate per length."""
+class LRSelection:
+    """Ch. 6 one model's learning rate, chosen on the validation set at one length: every rate
+    of the grid trains every selection seed to solve (early stopping) or to a cap that shrinks to
+    the best median so far (a rate that has not solved by then cannot win)."""
+
+    model: str
+    T: int
+    grid: tuple[float, ...]
+    seeds: tuple[int, ...]
+    cap: int
+    steps: np.ndarray  # (G, S) steps to solve; inf if not solved within its cap; nan if skipped
+    valid_loss: np.ndarray  # (G, S) validation loss when the run stopped; nan if skipped
+    median_steps: np.ndarray  # (G,) median over seeds of steps (inf if most did not solve)
+    chosen: int  # index into grid
+
+    @property
+    def lr(self) -> float:
+        """Ch. 6 the chosen learning rate."""
+        return self.grid[self.chosen]
+
+
+def select_lr(
+    model: str,
+    T: int = SELECTION_T,
+    grid: tuple[float, ...] = LR_GRID,
+    seeds: tuple[int, ...] = SELECTION_SEEDS,
+    cap: int = SELECTION_CAP,
+    *,
+    n_h: int = 16,
+    batch: int = 32,
+    clip: float = 1.0,
+    check_every: int = CHECK_EVERY,
+    processes: int = 2,
+) -> LRSelection:
+    """Ch. 6 the selection rule: the rate with the fewest median steps to solve (on the validation
+    set) over `seeds` at length T, ties to the smaller rate; if no rate solves most seeds within
+    `cap`, the one with the lowest mean validation loss at the cap. Rates are raced in grid order:
+    each runs with the cap lowered to the best median so far, which changes only the cost."""
+    model = check_choice(model, "model", MODELS, kind="model")
+    T = check_int(T, "T", minimum=2)
+    grid = _check_tuple(grid, "grid", lambda v: check_real(v, "grid", positive=True))
+    seeds = _check_tuple(seeds, "seeds", lambda v: check_int(v, "seeds"))
+    cap = check_size(cap, "cap")
+    n_h, batch, clip, check_every, processes = _check_common(
+        n_h, batch, clip, check_every, processes
+    )
+    G, S = len(grid), len(seeds)
+    steps, valid = np.full((G, S), np.nan), np.full((G, S), np.nan)  # (G, S)
+    best = cap
+    for g, lr in enumerate(grid):
+        tasks = [(model, T, s, lr, best, n_h, batch, clip, check_every) for s in seeds]
+        for k, (n, solved, v, _, _) in enumerate(_run(tasks, processes)):
+            steps[g, k], valid[g, k] = (n if solved else np.inf), v
+        median = float(np.median(steps[g]))
+        if median < best:
+            best = int(median)
+    median_steps = np.median(steps, axis=1)  # (G,)
+    if np.isfinite(median_steps).any():
+        chosen = int(np.argmin(median_steps))  # the first (smallest) rate of the fewest steps
+    else:  # every rate ran to the full cap: the lowest mean validation loss
+        chosen = int(np.argmin(valid.mean(axis=1)))
+    return LRSelection(model, T, grid, seeds, cap, steps, valid, median_steps, chosen)
+
+
+# 3b. steps to solve against the length ----------------------------------------------------------
+
+PLAN: dict[str, tuple[int, ...]] = {  # lengths per model in the book's sweep
+    "rnn": (10, 20, 40, 80),  # capped at 80 already: longer lengths would only burn the cap
+    "irnn": (10, 20, 40, 80, 120),
+    "lstm": (10, 20, 40, 80, 120),
+}
+SWEEP_SEEDS: tuple[int, ...] = (0, 1, 2, 3, 4)
+SWEEP_CAP = 4000  # steps; more than 5 times the LSTM's median at T = 120 (750)
+
+
+@dataclass(frozen=True)
+class StepsToSolve:
+    """Ch. 6 steps to solve the adding problem against the length T, per model and seed, each
+    model at its selected learning rate; censored at `cap` when unsolved."""
 
     models: tuple[str, ...]
-    lengths: tuple[int, ...]
+    lengths: tuple[int, ...]  # every length any model ran, ascending
     seeds: tuple[int, ...]
-    lr_grid: tuple[float, ...]
-    steps: int
+    lr: tuple[float, ...]  # (M,) each model's learning rate
+    cap: int
     n_h: int
     batch: int
     clip: float
-    n_heldout: int
+    check_every: int
     baseline: float  # ADDING_BASELINE_LOSS = 1/12, the constant predictor y_hat = 1
-    threshold: float  # solved below this held-out loss: SOLVED_FRACTION * baseline
-    heldout_all: np.ndarray  # (M, L, G, S) held-out loss after training; inf if it overflowed
-    diverged_all: np.ndarray  # (M, L, G, S) bool: training met a non-finite loss and stopped
-    chosen_lr: np.ndarray  # (M, L) the grid lr with the lowest mean held-out loss over seeds
-    heldout: np.ndarray  # (M, L, S) held-out loss at the chosen lr
-    solved: np.ndarray  # (M, L, S) bool: heldout < threshold
+    threshold: float  # solved below this validation loss: SOLVED_FRACTION * baseline
+    ran: np.ndarray  # (M, L) bool: the model ran at this length
+    steps: np.ndarray  # (M, L, S) Adam steps taken (= cap if unsolved); nan where not ran
+    solved: np.ndarray  # (M, L, S) bool
+    test_loss: np.ndarray  # (M, L, S) test loss when the run stopped; nan where not ran
     seconds: float = field(compare=False)  # wall-clock time of the sweep
     processes: int = field(default=1, compare=False)
 
     @property
-    def success_rate(self) -> np.ndarray:
-        """(M, L) ch. 6 fraction of seeds solved at the chosen learning rate."""
-        return self.solved.mean(axis=2)
+    def n_solved(self) -> np.ndarray:
+        """(M, L) ch. 6 seeds solved within the cap (0 where the model did not run)."""
+        return self.solved.sum(axis=2)
 
     @property
-    def mean_heldout(self) -> np.ndarray:
-        """(M, L) ch. 6 mean held-out loss over seeds at the chosen learning rate."""
-        return self.heldout.mean(axis=2)
+    def median_steps(self) -> np.ndarray:
+        """(M, L) ch. 6 median steps to solve over seeds, unsolved counted as above the cap
+        (inf when most seeds did not solve); nan where the model did not run."""
+        censored = np.where(self.solved, self.steps, np.inf)  # (M, L, S)
+        with np.errstate(invalid="ignore"):
+            median = np.median(censored, axis=2)
+        return np.where(self.ran, median, np.nan)
+
+    def cell(self, m: int, l: int) -> str:
+        """Ch. 6 table text for model m at length index l: "median (solved/seeds)", the median
+        as "> cap" when most seeds did not solve, "not run" where the model did not run."""
+        m, l = check_int(m, "m"), check_int(l, "l")
+        if m >= len(self.models) or l >= len(self.lengths):
+            raise ValueError(f"m, l must index models and lengths, got {m}, {l}")
+        if not self.ran[m, l]:
+            return "not run"
+        median = self.median_steps[m, l]
+        text = f"> {self.cap:,}" if np.isinf(median) else f"{median:,.0f}"
+        return f"{text} ({self.n_solved[m, l]}/{len(self.seeds)})"
 
     @property
     def runs(self) -> int:
-        """Ch. 6 number of training runs in the sweep, M L G S."""
-        return self.heldout_all.size
+        """Ch. 6 number of training runs."""
+        return int(self.ran.sum()) * len(self.seeds)
+
+    @property
+    def total_steps(self) -> int:
+        """Ch. 6 Adam steps taken over all runs."""
+        return int(np.nansum(self.steps))
 
 
-def _check_sweep(lengths, seeds, lr_grid, models) -> tuple[tuple, ...]:
-    """Checked lengths (ints >= 2), seeds (ints >= 0), lr_grid (reals > 0), models (names)."""
-    return (
-        _check_tuple(lengths, "lengths", lambda v: check_int(v, "lengths", minimum=2)),
-        _check_tuple(seeds, "seeds", lambda v: check_int(v, "seeds")),
-        _check_tuple(lr_grid, "lr_grid", lambda v: check_real(v, "lr_grid", positive=True)),
-        _check_tuple(models, "models", lambda v: check_choice(v, "models", MODELS, kind="model")),
-    )
-
-
-def _best_lr(heldout_all: np.ndarray) -> np.ndarray:
-    """(M, L) index into the grid of the lowest mean held-out loss over seeds (first if tied)."""
-    return np.argmin(heldout_all.mean(axis=3), axis=2)  # an inf (overflowed) run never wins
-
-
-def adding_sweep(
-    lengths: tuple[int, ...] = (10, 20),
-    seeds: tuple[int, ...] = (0, 1, 2),
-    steps: int = 350,
-    lr_grid: tuple[float, ...] = (1e-2, 1e-1),
-    models: tuple[str, ...] = ("rnn", "lstm"),
+def steps_to_solve(
+    plan: dict[str, tuple[int, ...]] | None = None,
+    seeds: tuple[int, ...] = SWEEP_SEEDS,
+    cap: int = SWEEP_CAP,
+    lr: dict[str, float] | None = None,
+    *,
     n_h: int = 16,
     batch: int = 32,
     clip: float = 1.0,
+    check_every: int = CHECK_EVERY,
     processes: int = 2,
-    *,
-    n_heldout: int = N_HELDOUT,
-) -> AddingSweep:
-    """Ch. 6 the adding problem, fairly: every (model, length, seed, lr) trains `steps` Adam steps
-    with the same global-norm clip on fresh batches (loss at the last step), then is scored on a
-    fixed held-out set of `n_heldout` sequences; each model gets its best lr from the same grid
-    (lowest mean held-out loss over the seeds).
-
-    This measures learning within a small, fixed budget, not what a model can ultimately learn:
-    with a few thousand steps a tanh RNN can solve T = 25 (`rerun_sweep` gives it them).
-    Initial weights: the RNN's W_hh orthogonal (ch. 5's advice), the LSTM's forget bias 1, the
-    GRU as init_gru. The batches depend on (seed, T) only, so every model and lr sees the same
-    data; the weights on (seed, model). The default grid is fair to the RNN: in the grid
-    RERUN_LR_GRID (1e-3 to 0.1, 350 steps, measured once) its best rate was 1e-2 at T = 10 and
-    none learnt at T = 20, while the LSTM did best at 3e-2 (T = 10) and 0.1 (T = 20).
-    The runs go to `processes` workers; as each is seeded by its own key, the result does not
-    depend on the scheduling (a script whose workers are spawned, not forked, needs the usual
-    ``if __name__ == "__main__":`` guard). Defaults: 24 runs, about 15 s on two free cores.
-    """
-    lengths, seeds, lr_grid, models = _check_sweep(lengths, seeds, lr_grid, models)
-    steps, n_h, batch, processes, n_heldout = (
-        check_size(v, k)
-        for v, k in (
-            (steps, "steps"),
-            (n_h, "n_h"),
-            (batch, "batch"),
-            (processes, "processes"),
-            (n_heldout, "n_heldout"),
-        )
+) -> StepsToSolve:
+    """Ch. 6 the long-range experiment: every (model, length in plan[model], seed) trains to solve
+    or to `cap` steps (`solve_adding`), at the model's rate lr[model] (default CHOSEN_LR, chosen
+    by `select_lr` at SELECTION_T on the validation set). The runs go to `processes` workers; as
+    each is seeded by its own key, the result does not depend on the scheduling (a script whose
+    workers are spawned needs the usual ``if __name__ == "__main__":`` guard). Default: 70 runs,
+    about 40 s on two free cores."""
+    plan = PLAN if plan is None else plan
+    if not isinstance(plan, dict) or not plan:
+        raise TypeError(f"plan must be a non-empty dict model -> lengths, got {plan!r}")
+    models = tuple(check_choice(m, "plan", MODELS, kind="model") for m in plan)
+    lengths_of = {
+        m: _check_tuple(plan[m], "plan", lambda v: check_int(v, "plan", minimum=2)) for m in models
+    }
+    seeds = _check_tuple(seeds, "seeds", lambda v: check_int(v, "seeds"))
+    cap = check_size(cap, "cap")
+    lr = CHOSEN_LR if lr is None else lr
+    if not isinstance(lr, dict) or any(m not in lr for m in models):
+        raise TypeError(f"lr must be a dict with a rate for every model of the plan, got {lr!r}")
+    rates = tuple(check_real(lr[m], "lr", positive=True) for m in models)
+    n_h, batch, clip, check_every, processes = _check_common(
+        n_h, batch, clip, check_every, processes
     )
-    clip = check_real(clip, "clip", positive=True)
-    keys = [(m, T, lr, s) for m in models for T in lengths for lr in lr_grid for s in seeds]
-    tasks = [(m, T, s, lr, steps, n_h, batch, clip, n_heldout) for m, T, lr, s in keys]
+    lengths = tuple(sorted({T for m in models for T in lengths_of[m]}))
+    M, L, S = len(models), len(lengths), len(seeds)
+    keys = [(m, l, s) for m in range(M) for l in range(L) for s in range(S)]
+    keys = [k for k in keys if lengths[k[1]] in lengths_of[models[k[0]]]]
+    tasks = [
+        (models[m], lengths[l], seeds[s], rates[m], cap, n_h, batch, clip, check_every)
+        for m, l, s in keys
+    ]
     start = time.perf_counter()
     results = _run(tasks, processes)
     seconds = time.perf_counter() - start
-    shape = (len(models), len(lengths), len(lr_grid), len(seeds))  # (M, L, G, S)
-    heldout_all = np.array([r[0] for r in results]).reshape(shape)  # (M, L, G, S)
-    best = _best_lr(heldout_all)  # (M, L)
-    heldout = np.take_along_axis(heldout_all, best[..., None, None], axis=2)[:, :, 0]  # (M, L, S)
-    threshold = SOLVED_FRACTION * ADDING_BASELINE_LOSS
-    return AddingSweep(
+    steps, test = np.full((M, L, S), np.nan), np.full((M, L, S), np.nan)
+    solved = np.zeros((M, L, S), dtype=bool)
+    for (m, l, s), (n, ok, _, t, _) in zip(keys, results, strict=True):
+        steps[m, l, s], solved[m, l, s], test[m, l, s] = n, ok, t
+    ran = np.array([[T in lengths_of[m] for T in lengths] for m in models])  # (M, L)
+    return StepsToSolve(
         models=models,
         lengths=lengths,
         seeds=seeds,
-        lr_grid=lr_grid,
-        steps=steps,
+        lr=rates,
+        cap=cap,
         n_h=n_h,
         batch=batch,
         clip=clip,
-        n_heldout=n_heldout,
+        check_every=check_every,
         baseline=ADDING_BASELINE_LOSS,
-        threshold=threshold,
-        heldout_all=heldout_all,
-        diverged_all=np.array([r[1] for r in results]).reshape(shape),
-        chosen_lr=np.array(lr_grid)[best],
-        heldout=heldout,
-        solved=heldout < threshold,
+        threshold=SOLVED_FRACTION * ADDING_BASELINE_LOSS,
+        ran=ran,
+        steps=steps,
+        solved=solved,
+        test_loss=test,
         seconds=seconds,
         processes=processes,
     )
 
 
-RERUN_LR_GRID: tuple[float, ...] = (1e-3, 3e-3, 1e-2, 3e-2, 1e-1)  # both models' best rates
-
-
 def rerun_sweep(
-    lengths: tuple[int, ...] = (25, 50, 100),
-    steps: int = 3000,
-    seeds: tuple[int, ...] = (0, 1, 2, 3, 4),
+    plan: dict[str, tuple[int, ...]] | None = None,
+    seeds: tuple[int, ...] = tuple(range(10)),
+    cap: int = 20000,
     **kw,
-) -> AddingSweep:
-    """Ch. 6 `adding_sweep` with a reader's budget: longer sequences, 3000 steps, five seeds and
-    (unless `lr_grid` is given) the wider grid RERUN_LR_GRID; other keywords go to adding_sweep.
-    Not run in the book: 150 runs of the RNN and the LSTM, about 40 minutes on two cores."""
-    kw.setdefault("lr_grid", RERUN_LR_GRID)
-    return adding_sweep(lengths=lengths, seeds=seeds, steps=steps, **kw)
+) -> StepsToSolve:
+    """Ch. 6 `steps_to_solve` with a reader's budget: the four models (the GRU too, its rate
+    chosen first by `select_lr`) at lengths 10 to 200 (the tanh RNN to 120), ten seeds, a cap of
+    20,000 steps; other keywords go to steps_to_solve. Not run in the book: about half an hour
+    on two free cores (estimated from the time per step, not measured)."""
+    if plan is None:
+        plan = {
+            "rnn": (10, 20, 40, 80, 120),
+            "irnn": (10, 20, 40, 80, 120, 200),
+            "lstm": (10, 20, 40, 80, 120, 200),
+            "gru": (10, 20, 40, 80, 120, 200),
+        }
+    if kw.get("lr") is None:
+        kw["lr"] = dict(CHOSEN_LR)
+        if isinstance(plan, dict) and "gru" in plan:
+            kw["lr"]["gru"] = select_lr("gru", processes=kw.get("processes", 2)).lr
+    return steps_to_solve(plan, seeds, cap, **kw)

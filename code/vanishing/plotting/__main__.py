@@ -127,12 +127,16 @@ FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
         diagrams.lstm_cell,
     ),
     "ch06-gradient-vs-distance": (
-        "gradient against lag at initialisation: RNN, LSTM (forget bias 0, 1), GRU (chapter 6)",
+        "gradient against lag at initialisation: RNN (uniform, orthogonal), LSTM, GRU (chapter 6)",
         lambda: ch06.gradient_vs_distance(ex06.gradient_vs_distance()),
     ),
-    "ch06-adding-sweep": (
-        "the adding problem: vanilla RNN vs LSTM at their best learning rates (chapter 6; ~15 s)",
-        lambda: ch06.adding_sweep(ex06.adding_sweep()),
+    "ch06-lstm-explosion": (
+        "an LSTM's indirect paths explode: scaled recurrent weights, forget bias 3 (chapter 6)",
+        lambda: ch06.lstm_explosion(ex06.lstm_explosion()),
+    ),
+    "ch06-steps-to-solve": (
+        "adding problem: steps to solve against T, tanh RNN / IRNN / LSTM (chapter 6; ~40 s)",
+        lambda: ch06.steps_to_solve(ex06.steps_to_solve()),
     ),
 }
 

@@ -1,30 +1,41 @@
-"""Chapter 6 figures: how far back the gradient reaches at initialisation, and the adding problem
-learnt within a fixed budget."""
+"""Chapter 6 figures: how far back the gradient reaches at initialisation, an LSTM's exploding
+indirect paths, and the steps needed to solve the adding problem against the sequence length."""
 
 from __future__ import annotations
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..experiments.ch06 import MODEL_NAMES, AddingSweep, GradientVsDistance
+from ..experiments.ch06 import MODEL_NAMES, GradientVsDistance, LSTMExplosion, StepsToSolve
 from .style import CYCLE, GREY, PALETTE, new_figure
 
-MODEL_COLOURS = {"rnn": PALETTE["vermillion"], "lstm": PALETTE["blue"], "gru": PALETTE["green"]}
+MODEL_COLOURS = {
+    "rnn": PALETTE["vermillion"],
+    "irnn": PALETTE["orange"],
+    "lstm": PALETTE["blue"],
+    "gru": PALETTE["green"],
+}
+MODEL_MARKERS = {"rnn": "o", "irnn": "s", "lstm": "D", "gru": "v"}
 VARIANT_STYLES = {  # variant -> (colour, line style)
-    "tanh RNN": (PALETTE["vermillion"], "-"),
+    "tanh RNN, uniform W_hh": (PALETTE["vermillion"], ":"),
+    "tanh RNN, orthogonal W_hh": (PALETTE["vermillion"], "-"),
     "LSTM, forget bias 0": (PALETTE["sky"], "--"),
     "LSTM, forget bias 1": (PALETTE["blue"], "-"),
     "GRU": (PALETTE["green"], "-."),
+}
+VARIANT_LABELS = {  # variant -> legend text (mathtext)
+    "tanh RNN, uniform W_hh": r"tanh RNN, uniform $W_{hh}$ (PyTorch default)",
+    "tanh RNN, orthogonal W_hh": r"tanh RNN, orthogonal $W_{hh}$ (ch. 5)",
 }
 
 
 def gradient_vs_distance(result: GradientVsDistance) -> Figure:
     """Ch. 6 ||dL/ds_{T-m}|| (1 at m = 0) against lag m at initialisation, one curve per variant."""
-    fig = new_figure(6.4, 3.8)
+    fig = new_figure(6.4, 3.9)
     ax = fig.add_subplot()
     for k, name in enumerate(result.variants):
         colour, ls = VARIANT_STYLES.get(name, (CYCLE[k % len(CYCLE)], "-"))
-        label = name
+        label = VARIANT_LABELS.get(name, name)
         if name in result.forget_means:
             label += rf" (mean $f_t$ = {result.forget_means[name]:.2f})"
         with np.errstate(divide="ignore"):  # an underflowed 0 is simply not drawn on log axes
@@ -32,83 +43,86 @@ def gradient_vs_distance(result: GradientVsDistance) -> Figure:
     ax.set_xlabel("lag $m$ (steps back from the loss at $T$)")
     ax.set_ylabel(r"$\|\partial\mathcal{L}/\partial\mathbf{s}_{T-m}\|$ / value at $m = 0$")
     ax.set_title(f"At initialisation: how far back the gradient reaches ($T = {result.lags[-1]}$)")
-    ax.legend(frameon=False, fontsize=8.5, loc="lower left")
+    ax.legend(frameon=False, fontsize=8, loc="lower left")
     return fig
 
 
-def _lr_label(result: AddingSweep, m: int) -> str:
-    """Legend text for model m: its name and the learning rate chosen at each length."""
-    lrs = [f"{lr:g}" for lr in result.chosen_lr[m]]
-    chosen = lrs[0] if len(set(lrs)) == 1 else " / ".join(lrs)
-    return f"{MODEL_NAMES.get(result.models[m], result.models[m])}, best lr {chosen}"
-
-
-def _draw_losses(ax, result: AddingSweep) -> None:
-    """Held-out loss per seed (points) and its mean (line) against T, per model, log y."""
-    lengths = np.array(result.lengths)
-    top = 3.0 * result.baseline  # an overflowed (inf) run is drawn here, as a triangle
-    S, span = len(result.seeds), float(lengths.max())  # span sets the jitter of the dots
-    offsets = (np.arange(S) - (S - 1) / 2) * 0.012 * span  # (S,)
-    for m, model in enumerate(result.models):
-        colour = MODEL_COLOURS.get(model, CYCLE[m % len(CYCLE)])
-        shift = (m - (len(result.models) - 1) / 2) * 0.04 * span
-        values = np.minimum(result.heldout[m], top)  # (L, S)
-        x = lengths[:, None] + shift + offsets[None, :]  # (L, S)
-        inf = ~np.isfinite(result.heldout[m])
-        ax.scatter(x[~inf], values[~inf], color=colour, s=18, alpha=0.8, zorder=3)
-        ax.scatter(x[inf], values[inf], color=colour, marker="^", s=30, zorder=3)
-        mean = np.minimum(result.mean_heldout[m], top)  # (L,)
-        ax.plot(lengths + shift, mean, color=colour, lw=1.6, label=_lr_label(result, m))
-    ax.axhline(result.baseline, color=GREY, ls="--", lw=1, label="baseline: always predict 1")
-    ax.axhline(result.threshold, color=GREY, ls=":", lw=1.2, label="solved below (MSE 0.05)")
-    ax.set_yscale("log")
-    low = min(float(np.min(result.heldout)), result.threshold)
-    ax.set_ylim(low / 3, 40 * result.baseline)  # room for the legend above the baseline
-    ax.set_xticks(lengths)
-    ax.set_xlabel("sequence length $T$")
-    ax.set_ylabel(r"held-out loss $\frac{1}{2}(\hat y_T - y)^2$")
-    ax.legend(frameon=False, fontsize=8, loc="upper center", ncol=2)
-    ax.set_title("Held-out loss per seed (dots) and mean (line)")
-
-
-def _draw_success(ax, result: AddingSweep) -> None:
-    """Seeds solved out of S per length, grouped bars per model."""
-    L, M, S = len(result.lengths), len(result.models), len(result.seeds)
-    width = 0.8 / M
-    for m, model in enumerate(result.models):
-        x = np.arange(L) + (m - (M - 1) / 2) * width
-        solved = result.solved[m].sum(axis=1)  # (L,)
-        colour = MODEL_COLOURS.get(model, CYCLE[m % len(CYCLE)])
-        ax.bar(x, solved, width * 0.9, color=colour, label=MODEL_NAMES.get(model, model))
-        for xi, k in zip(x, solved, strict=True):
-            ax.annotate(
-                f"{k}/{S}",
-                (xi, k),
-                xytext=(0, 2),
-                textcoords="offset points",
-                ha="center",
-                fontsize=8,
-            )
-    ax.set_xticks(np.arange(L), [str(T) for T in result.lengths])
-    ax.set_ylim(0, S * 1.15)
-    ax.set_yticks(range(S + 1))
-    ax.set_xlabel("sequence length $T$")
-    ax.set_ylabel(f"seeds solved (of {S})")
-    ax.set_title("Seeds solved (MSE < 0.05)")
-    ax.grid(axis="x", visible=False)
-
-
-def adding_sweep(result: AddingSweep) -> Figure:
-    """Ch. 6 the adding problem within a fixed budget: held-out loss against T (left) and the
-    number of seeds solved (right), per model, each at its best learning rate from one grid."""
-    fig = new_figure(8.4, 3.8)
-    ax_loss, ax_rate = fig.subplots(1, 2, width_ratios=[1.6, 1])
-    _draw_losses(ax_loss, result)
-    _draw_success(ax_rate, result)
-    grid = ", ".join(f"{lr:g}" for lr in result.lr_grid)
-    fig.suptitle(
-        f"Adding problem: {result.steps} Adam steps (batch {result.batch}, $n_h$ = {result.n_h}, "
-        f"clip {result.clip:g}), best lr of {{{grid}}}",
-        fontsize=10.5,
+def lstm_explosion(result: LSTMExplosion) -> Figure:
+    """Ch. 6 ||ds_T/ds_{T-m}||_2 against lag m: median over seeds (line) and range (band), per
+    (forget bias, scale of U_g)."""
+    fig = new_figure(6.4, 3.7)
+    ax = fig.add_subplot()
+    colours = (PALETTE["blue"], PALETTE["orange"], PALETTE["vermillion"], PALETTE["purple"])
+    for k, (forget_bias, scale) in enumerate(result.settings):
+        colour = colours[k % len(colours)]
+        norms = result.norms[k]  # (S, T+1)
+        ax.fill_between(
+            result.lags, norms.min(axis=0), norms.max(axis=0), color=colour, alpha=0.18, lw=0
+        )
+        label = rf"forget bias {forget_bias:g}, $U_g$ orthogonal $\times$ {scale:g}"
+        ax.semilogy(result.lags, np.median(norms, axis=0), color=colour, label=label)
+    ax.axhline(1.0, color=GREY, ls="--", lw=1)
+    ax.set_xlabel("lag $m$")
+    ax.set_ylabel(r"$\|\partial\mathbf{s}_T/\partial\mathbf{s}_{T-m}\|_2$")
+    ax.set_title(
+        f"LSTM at initialisation: median and range over {len(result.seeds)} seeds",
     )
+    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    return fig
+
+
+def steps_to_solve(result: StepsToSolve) -> Figure:
+    """Ch. 6 steps to solve the adding problem against T: every seed a point (open triangles at
+    the cap: not solved), the median a line, per model at its selected learning rate."""
+    fig = new_figure(6.6, 4.0)
+    ax = fig.add_subplot()
+    lengths = np.array(result.lengths, dtype=float)
+    M, S = len(result.models), len(result.seeds)
+    for m, model in enumerate(result.models):
+        colour = MODEL_COLOURS.get(model, CYCLE[m % len(CYCLE)])
+        marker = MODEL_MARKERS.get(model, "o")
+        spread = 1.0 + 0.035 * (np.arange(S) - (S - 1) / 2)  # (S,) jitter, multiplicative
+        shift = 1.0 + 0.09 * (m - (M - 1) / 2)
+        for l in np.flatnonzero(result.ran[m]):
+            x = lengths[l] * shift * spread  # (S,)
+            ok = result.solved[m, l]
+            ax.scatter(x[ok], result.steps[m, l, ok], color=colour, marker=marker, s=16, alpha=0.8)
+            ax.scatter(
+                x[~ok],
+                np.full((~ok).sum(), float(result.cap)),
+                facecolors="none",
+                edgecolors=colour,
+                marker="^",
+                s=40,
+                zorder=3,
+            )
+        median = result.median_steps[m]  # (L,), inf when most seeds did not solve
+        drawn = np.where(np.isinf(median), float(result.cap), median)
+        keep = result.ran[m]
+        name = MODEL_NAMES.get(model, model)
+        ax.plot(
+            lengths[keep] * shift,
+            drawn[keep],
+            color=colour,
+            lw=1.6,
+            label=f"{name} (lr {result.lr[m]:g})",
+        )
+    ax.axhline(result.cap, color=GREY, ls="--", lw=1)
+    ax.annotate(
+        f"cap: {result.cap:,} steps (open triangles: not solved)",
+        (lengths[0], result.cap),
+        xytext=(0, 4),
+        textcoords="offset points",
+        fontsize=8,
+        color=GREY,
+    )
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xticks(lengths, [str(T) for T in result.lengths])
+    ax.minorticks_off()
+    ax.set_ylim(top=result.cap * 2.2)
+    ax.set_xlabel("sequence length $T$")
+    ax.set_ylabel("Adam steps to solve (validation MSE < 0.05)")
+    ax.set_title(f"Adding problem: steps to solve, {S} seeds per point (median: line)")
+    ax.legend(frameon=False, fontsize=8.5, loc="lower right")
     return fig

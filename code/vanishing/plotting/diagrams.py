@@ -120,8 +120,8 @@ def lstm_cell() -> Figure:
     ax.text(
         3.6,
         3.62,
-        r"cell path: $\partial\mathbf{c}_t/\partial\mathbf{c}_{t-1} = "
-        r"\mathrm{diag}(\mathbf{f}_t) + \dots$",
+        r"cell path (partial): $\partial\mathbf{c}_t/\partial\mathbf{c}_{t-1} = "
+        r"\mathrm{diag}(\mathbf{f}_t)$",
         color=cell,
         fontsize=9.5,
         ha="center",

@@ -154,15 +154,44 @@ class ScalarLSTM:
     display: sp.Eq  # dc_t/dc_{t-1} = f_t + dh_{t-1}/dc_{t-1} (c_{t-1} df/dh + ...), unevaluated
     display_expanded: sp.Eq  # the same with every derivative written out
     display_jacobian: sp.Eq  # d(c_t, h_t)/d(c_{t-1}, h_{t-1}) = [[...]], gate symbols, unevaluated
+    display_jacobian_compact: sp.Eq  # the same with dc_t/dh_{t-1} and dh_t/dc_t as symbols
+    display_dc_dh: sp.Eq  # dc_t/dh_{t-1} = c_{t-1} df_t/dh_{t-1} + ..., unevaluated
+    display_dh_dc: sp.Eq  # dh_t/dc_t = o_t (1 - tanh^2 c_t), unevaluated
 
     def latex_display(self, expanded: bool = False) -> str:
         """Chapter 6, LaTeX of dc_t/dc_{t-1} = f_t + (path through h_{t-1}), terms in order."""
         eq = self.display_expanded if _check_bool(expanded, "expanded") else self.display
         return sp.latex(eq, order="none")
 
-    def latex_jacobian(self) -> str:
-        """Chapter 6, LaTeX of the 2x2 state Jacobian in gate symbols and dgate/dh_{t-1}."""
-        return sp.latex(self.display_jacobian, order="none")
+    def latex_jacobian(self, compact: bool = False) -> str:
+        """Chapter 6, LaTeX of the 2x2 state Jacobian in gate symbols and dgate/dh_{t-1}; with
+        ``compact``, dc_t/dh_{t-1} and dh_t/dc_t stay symbols (``latex_dc_dh``, ``latex_dh_dc``)."""
+        compact = _check_bool(compact, "compact")
+        eq = self.display_jacobian_compact if compact else self.display_jacobian
+        return sp.latex(eq, order="none")
+
+    def latex_dc_dh(self) -> str:
+        """Chapter 6, LaTeX of dc_t/dh_{t-1}, the entry ``latex_jacobian(compact=True)`` names."""
+        return sp.latex(self.display_dc_dh, order="none")
+
+    def latex_dh_dc(self) -> str:
+        """Chapter 6, LaTeX of dh_t/dc_t = o_t (1 - tanh^2 c_t), named in the compact Jacobian."""
+        return sp.latex(self.display_dh_dc, order="none")
+
+    def latex_gate_partials(self, per_line: int = 4) -> str:
+        """Chapter 6, LaTeX of each gate's dgate/dh_{t-1}, `per_line` to a line (the chain rule in
+        gate symbols that the tests check against sympy.diff)."""
+        if isinstance(per_line, bool) or not isinstance(per_line, int) or per_line < 1:
+            raise ValueError(f"per_line must be a positive int, got {per_line!r}")
+        parts = [
+            sp.latex(sp.Eq(k, v, evaluate=False), order="none")
+            for k, v in self.gate_partials.items()
+            if k.args[0] != self.h_prev
+        ]
+        lines = [r",\quad ".join(parts[i : i + per_line]) for i in range(0, len(parts), per_line)]
+        if len(lines) == 1:
+            return lines[0]
+        return r"\begin{gathered}" + r",\\ ".join(lines) + r"\end{gathered}"
 
 
 def scalar_lstm(*, forget_gate: bool = True, recurrent: bool = True) -> ScalarLSTM:
@@ -248,20 +277,26 @@ def scalar_lstm(*, forget_gate: bool = True, recurrent: bool = True) -> ScalarLS
     state_t, state_prev = sp.Tuple(c_t, sp.Symbol("h_t", real=True)), sp.Tuple(c_prev, h_prev)
     tanh_prime_display = sp.Add(1, -(sp.tanh(c_t) ** 2), evaluate=False)
     dc_dh_display = _sum(compact)
-    jacobian_display = sp.ImmutableMatrix(
-        [
-            [f, dc_dh_display],
+
+    def jacobian_display(entry, dh_dc):  # what to show for dc_t/dh_{t-1} and for dh_t/dc_t
+        return sp.ImmutableMatrix(
             [
-                _prod(o_t, tanh_prime_display, f),
-                _sum(
-                    [
-                        _prod(sp.tanh(c_t), Partial(o_t, h_prev)) if d["o"] != 0 else 0,
-                        _prod(o_t, tanh_prime_display, dc_dh_display),
-                    ]
-                ),
-            ],
-        ]
-    )
+                [f, entry],
+                [
+                    _prod(dh_dc, f),
+                    _sum(
+                        [
+                            _prod(sp.tanh(c_t), Partial(o_t, h_prev)) if d["o"] != 0 else 0,
+                            _prod(dh_dc, entry),
+                        ]
+                    ),
+                ],
+            ]
+        )
+
+    dc_dh_name = Partial(c_t, h_prev) if dc_dh_display != 0 else sp.S.Zero
+    h_t = sp.Symbol("h_t", real=True)
+    dh_dc_display = _prod(o_t, tanh_prime_display)  # dh_t/dc_t = o_t (1 - tanh^2 c_t)
     return ScalarLSTM(
         forget_gate=forget_gate,
         recurrent=recurrent,
@@ -287,7 +322,18 @@ def scalar_lstm(*, forget_gate: bool = True, recurrent: bool = True) -> ScalarLS
         display_expanded=sp.Eq(
             lhs, rhs(expanded, [o_prev, 1 - sp.tanh(c_prev) ** 2]), evaluate=False
         ),
-        display_jacobian=sp.Eq(Partial(state_t, state_prev), jacobian_display, evaluate=False),
+        display_jacobian=sp.Eq(
+            Partial(state_t, state_prev),
+            jacobian_display(dc_dh_display, dh_dc_display),
+            evaluate=False,
+        ),
+        display_jacobian_compact=sp.Eq(
+            Partial(state_t, state_prev),
+            jacobian_display(dc_dh_name, Partial(h_t, c_t)),
+            evaluate=False,
+        ),
+        display_dc_dh=sp.Eq(Partial(c_t, h_prev), dc_dh_display, evaluate=False),
+        display_dh_dc=sp.Eq(Partial(h_t, c_t), dh_dc_display, evaluate=False),
     )
 
 
