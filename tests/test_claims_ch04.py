@@ -93,3 +93,19 @@ def test_sigmoid_unit_grows_then_vanishes_from_any_nearby_start(delta):
     c = ex.sigmoid_caveat((6.0,), T=60, delta=delta)
     peak = c.perturbed[0].max()
     assert peak > 10 and c.perturbed[0, -1] < 1e-2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [64, 100])
+def test_deep_saturated_networks_explode_and_vanish_only_at_extreme_scales(width):
+    """'At s = 0.1 it vanishes ... at s = 3 and 30 the gradients explode ... only at s = 400
+    do they vanish (exactly 0 for tanh); at least 90% saturated at s = 30'."""
+    for seed in SEEDS:
+        d = ex.deep_saturation((0.1, 3.0, 10.0, 30.0, 400.0), width=width, seed=seed)
+        col = {float(s): i for i, s in enumerate(d.scales)}
+        assert np.all(d.ratio[:, col[0.1]] < 1e-2)
+        assert np.all(d.ratio[:, [col[3.0], col[10.0], col[30.0]]] > 1.0)
+        assert np.all(d.ratio[:, col[30.0]] > 1e4)  # 'explode': by four orders or more
+        assert d.saturated[:, col[30.0]].min() > 0.9
+        assert np.all(d.ratio[:, col[400.0]] < 1e-3)
+        assert d.ratio[d.activations.index("tanh"), col[400.0]] == 0.0
