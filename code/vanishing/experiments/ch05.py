@@ -260,12 +260,24 @@ class CliffSweep:
     clipped_end: np.ndarray  # (R*S,)
     plain_max_step: np.ndarray  # (R*S,) longest plain step in (w, b)
     clipped_max_step: np.ndarray  # (R*S,)
+    plain_tail: np.ndarray  # (R*S,) median loss over the last `tail` steps
+    clipped_tail: np.ndarray  # (R*S,)
+    plain_min: np.ndarray  # (R*S,) lowest loss along the run
+    clipped_min: np.ndarray  # (R*S,)
 
     def thrown_off(self, length: float = 10.0) -> tuple[int, int]:
         """(plain, clipped) number of runs with a step longer than `length`."""
         return int(np.sum(self.plain_max_step > length)), int(
             np.sum(self.clipped_max_step > length)
         )
+
+
+def random_cliff_starts(n: int = 40, *, w=(4.0, 8.0), b=(-5.0, -2.0), seed: int = 0) -> np.ndarray:
+    """Ch. 5 n starts (w, b) drawn uniformly from the box w x b, for cliff_sweep."""
+    n = check_size(n, "n")
+    w, b = _check_pair(w, "w", increasing=True), _check_pair(b, "b", increasing=True)
+    rng = as_generator(seed, name="seed")
+    return np.stack([rng.uniform(*w, size=n), rng.uniform(*b, size=n)], axis=1)
 
 
 def cliff_sweep(
@@ -277,6 +289,7 @@ def cliff_sweep(
     steps: int = 300,
     threshold: float = 5.0,
     x0: float = 0.5,
+    tail: int = 20,
 ) -> CliffSweep:
     """Ch. 5 the cliff experiment from every (lr, start): plain and norm-clipped descent, all
     runs side by side (one_unit_loss_and_grad is elementwise); clipping as in Algorithm 1."""
@@ -286,19 +299,24 @@ def cliff_sweep(
         raise ValueError("lrs and starts must not be empty")
     steps = check_size(steps, "steps")
     threshold = check_real(threshold, "threshold", positive=True)
+    tail = check_size(tail, "tail")
+    if tail > steps + 1:
+        raise ValueError(f"tail must be at most steps + 1 = {steps + 1}, got {tail}")
     lr = np.repeat(lrs, len(starts))  # (N,)
     P = np.tile(starts, (len(lrs), 1))  # (N, 2)
     P = np.stack([P, P])  # (2, N, 2): plain, clipped
     start_loss = None
     max_step = np.zeros((2, len(lr)))
+    losses = np.empty((steps + 1, 2, len(lr)))
     for k in range(steps + 1):
         L, dw, db = one_unit_loss_and_grad(P[..., 0], P[..., 1], T=T, x0=x0, target=target)
+        losses[k] = L
         if k == 0:
             start_loss = L[0].copy()
         if k == steps:
             break
         G = np.stack([dw, db], axis=-1)  # (2, N, 2)
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             norm = np.hypot(dw[1], db[1])  # (N,)
             scale = np.where(norm >= threshold, threshold / norm, 1.0)
             G[1] *= scale[:, None]
@@ -306,7 +324,12 @@ def cliff_sweep(
         step = np.where(np.isfinite(step), step, 0.0)  # an overflowed run stops moving
         max_step = np.maximum(max_step, np.linalg.norm(step, axis=-1))
         P = P - step
-    return CliffSweep(lrs, starts, threshold, start_loss, L[0], L[1], max_step[0], max_step[1])
+    tail_loss = np.median(losses[-tail:], axis=0)  # (2, N)
+    low = np.nanmin(np.where(np.isfinite(losses), losses, np.inf), axis=0)  # (2, N)
+    return CliffSweep(
+        lrs, starts, threshold, start_loss, L[0], L[1], max_step[0], max_step[1],
+        tail_loss[0], tail_loss[1], low[0], low[1],
+    )
 
 
 # b. clipping rescales every lag alike -----------------------------------------------------------
