@@ -163,3 +163,16 @@ def test_gaussian_tanh_rnn_dips_then_grows_at_width_64():
     for seed in SEEDS:
         curve = ex.rnn_init_lags(seed=seed).norms[0, 0]  # small inputs, tanh Gaussian W
         assert curve[1:30].min() < 1.0 and curve[-1] > 5.0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [32, 64])
+def test_relu_ended_branch_gradient_explodes_unless_alpha_is_1_over_L(width):
+    """Exercise 5.4: input-gradient norm ~1.8 / ~25 / ~1e6 at L = 10/100/800 with alpha =
+    1/sqrt(L), ~1 with alpha = 1/L; ||J|| >= ||a_L|| / ||a_0|| (forward growth) too."""
+    for seed in SEEDS:
+        r = ex.relu_branch_gradient(depths=(10, 100, 800), width=width, seed=seed)
+        sqrt_L, lin = r.grad_ratio
+        assert 1.3 < sqrt_L[0] < 3 and 10 < sqrt_L[1] < 100 and 1e5 < sqrt_L[2] < 1e7
+        assert np.all((0.9 < lin) & (lin < 1.2))
+        assert np.all(np.diff(sqrt_L) > 0) and np.all(r.forward_ratio[0] > sqrt_L)

@@ -812,6 +812,47 @@ def residual_depth_sweep(
     return ResidualDepthSweep(RESIDUAL_BRANCHES, depths, width, final[0], final[1])
 
 
+@dataclass(frozen=True)
+class ReluBranchGradient:
+    """Ch. 5 Ex. 5.4: input gradient and forward growth of ReLU-ended residual stacks."""
+
+    alphas: tuple[str, ...]  # ("1/sqrt(L)", "1/L")
+    depths: np.ndarray  # (D,)
+    grad_ratio: np.ndarray  # (2, D) median over examples of ||dL/da^(0)|| for ||dL/da^(L)|| = 1
+    forward_ratio: np.ndarray  # (2, D) median over examples of ||a^(L)|| / ||a^(0)||
+
+
+def relu_branch_gradient(
+    depths=(10, 100, 800), width: int = 32, batch: int = 32, seed: int = 0
+) -> ReluBranchGradient:
+    """Ch. 5 a + alpha relu(W a) (He init, zero bias), alpha = 1/sqrt(L) and 1/L: how much a
+    random unit gradient at a^(L) grows on its way to the input, and how much a^(L) grows."""
+    if isinstance(depths, (str, bytes)) or not hasattr(depths, "__len__") or len(depths) == 0:
+        raise TypeError(f"depths must be a non-empty sequence of ints, got {depths!r}")
+    depths = np.array([check_size(d, "depths") for d in depths])
+    width, batch = check_size(width, "width"), check_size(batch, "batch")
+    rng = as_generator(seed, name="seed")
+    x = rng.standard_normal((batch, width))  # (B, n)
+    g_top = rng.standard_normal((batch, width))
+    g_top /= np.linalg.norm(g_top, axis=1, keepdims=True)  # unit dL/da^(L) per example
+    grad, fwd = np.empty((2, len(depths))), np.empty((2, len(depths)))
+    for k, L in enumerate(depths):
+        L = int(L)
+        for v, alpha in enumerate((L**-0.5, 1.0 / L)):
+            res = residual.init_residual(
+                width, L, 1, activation="relu", scheme="he", alpha=alpha, rng=seed + 1
+            )
+            cache = residual.forward(res, x)
+            g = g_top
+            for layer in range(L, 0, -1):  # g <- (I + alpha diag(1[z > 0]) W)^T g
+                g = g + (alpha * (cache.z[layer - 1] > 0) * g) @ res.weights[layer - 1]
+            grad[v, k] = np.median(np.linalg.norm(g, axis=1))
+            fwd[v, k] = np.median(
+                np.linalg.norm(cache.a[-1], axis=1) / np.linalg.norm(cache.a[0], axis=1)
+            )
+    return ReluBranchGradient(("1/sqrt(L)", "1/L"), depths, grad, fwd)
+
+
 # g. summary of remedies -------------------------------------------------------------------------
 
 
