@@ -73,12 +73,20 @@ def test_pascanu_claims_hold_for_every_seed(seed):
         (0.4 < r.gamma_rho[gauss0] / r.gamma_sigma) & (r.gamma_rho[gauss0] / r.gamma_sigma < 0.75)
     )
     assert np.all(r.norms[driven][:, r.gamma_sigma >= 4.5] > 1.0)
+    # 'over five draws, 1.6 to 1.8 and 3.4 to 3.7'; 'gamma rho ~ 1.6 to 2.3 at the first explosion'
+    assert 1.55 < r.first_above_one("orthogonal W, N(0,1) input") < 1.85
+    assert 3.35 < r.first_above_one("Gaussian W, N(0,1) input") < 3.75
+    for c in driven:
+        assert 1.55 < r.gamma_rho_at_first(r.conditions[c]) < 2.35
+    # at gamma sigma_max = 6: Gaussian 1e6..1e9, orthogonal 1e10..1e16 over five draws
+    assert 1e6 < r.norms[driven[0], -1] < 1e9 and 1e10 < r.norms[driven[1], -1] < 1e16
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("n", [16, 64])
-def test_driven_networks_explode_only_well_past_the_line_at_other_widths(n):
-    """'in these driven networks far from sufficient': at widths 16 and 64 too."""
+def test_driven_networks_do_not_explode_just_past_the_line_at_other_widths(n):
+    """'in these driven networks not sufficient': nothing explodes for gamma sigma_max <= 1.4
+    (orthogonal) or 2.5 (Gaussian) at widths 16 and 64 either."""
     conditions = ("Gaussian W, N(0,1) input", "orthogonal W, N(0,1) input")
     for seed in range(3):
         r = ex.pascanu_check(n=n, seed=seed, conditions=conditions)

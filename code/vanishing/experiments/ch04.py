@@ -366,6 +366,14 @@ class PascanuCheck:
         start = 0 if below.size == 0 else below[-1] + 1
         return float(self.gamma_sigma[start]) if start < self.gamma_sigma.size else float("nan")
 
+    def gamma_rho_at_first(self, condition: str) -> float:
+        """gamma rho(W_hh) of the matrix at first_above_one(condition) (nan if none)."""
+        first = self.first_above_one(condition)
+        if np.isnan(first):
+            return float("nan")
+        at = np.flatnonzero(self.gamma_sigma >= first - 1e-9)[0]
+        return float(self.gamma_rho[self.conditions.index(condition), at])
+
 
 def _norm2(M: np.ndarray) -> float:
     """Spectral norm, inf for a matrix that overflowed."""
