@@ -176,3 +176,16 @@ def test_relu_ended_branch_gradient_explodes_unless_alpha_is_1_over_L(width):
         assert 1.3 < sqrt_L[0] < 3 and 10 < sqrt_L[1] < 100 and 1e5 < sqrt_L[2] < 1e7
         assert np.all((0.9 < lin) & (lin < 1.2))
         assert np.all(np.diff(sqrt_L) > 0) and np.all(r.forward_ratio[0] > sqrt_L)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_quarter_circle_mean_singular_values(seed):
+    """'mean 8/(3 pi) ~ 0.85 for variance 1/n; 0.49 for U(-1/sqrt n, 1/sqrt n); mean squared
+    singular value 1'."""
+    rng = np.random.default_rng(seed)
+    n = 300
+    s_xav = np.linalg.svd(rng.standard_normal((n, n)) / np.sqrt(n), compute_uv=False)
+    s_std = np.linalg.svd(rng.uniform(-1, 1, (n, n)) / np.sqrt(n), compute_uv=False)
+    assert s_xav.mean() == pytest.approx(8 / (3 * np.pi), abs=0.01)
+    assert s_std.mean() == pytest.approx(8 / (3 * np.pi) / np.sqrt(3), abs=0.01)
+    assert np.mean(s_xav**2) == pytest.approx(1.0, abs=0.02)
