@@ -45,7 +45,7 @@ def test_dying_relu_claims_hold_for_every_seed(width):
         relu, leaky = d.activations.index("relu"), d.activations.index("leaky_relu")
         dead = d.dead_vs_lr[relu]  # lrs 0.01, 0.1, 1, 3
         assert dead[0] < 0.05 and dead[2] > 0.15 and dead[3] > 0.2  # 'a quarter or more'
-        assert d.dead_vs_shift[relu, 0] < 0.05  # 'a few percent ... before any step'
+        assert 0.005 < d.dead_vs_shift[relu, 0] < 0.035  # 'about 1 to 3% ... before any step'
         # 'the steps that kill a quarter of the units or more also make the network diverge'
         assert d.loss_lr[relu, 2:].min() > 10 * d.loss_init[relu]  # tenfold or more: diverging
         assert d.dead_vs_shift[relu, -1] > 0.6
