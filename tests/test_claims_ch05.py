@@ -189,3 +189,13 @@ def test_quarter_circle_mean_singular_values(seed):
     assert s_xav.mean() == pytest.approx(8 / (3 * np.pi), abs=0.01)
     assert s_std.mean() == pytest.approx(8 / (3 * np.pi) / np.sqrt(3), abs=0.01)
     assert np.mean(s_xav**2) == pytest.approx(1.0, abs=0.02)
+
+
+def test_random_64_matrix_typically_has_spectral_radius_above_one():
+    """'typically has a spectral radius slightly above 1 ... about 9 draws in 10 exceed 1'."""
+    rng = np.random.default_rng(0)
+    rho = np.array(
+        [np.abs(np.linalg.eigvals(rng.standard_normal((64, 64)) / 8)).max() for _ in range(400)]
+    )
+    assert 0.82 < np.mean(rho > 1) < 0.95
+    assert 1.0 < np.median(rho) < 1.1
