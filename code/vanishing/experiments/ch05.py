@@ -327,8 +327,18 @@ def cliff_sweep(
     tail_loss = np.median(losses[-tail:], axis=0)  # (2, N)
     low = np.nanmin(np.where(np.isfinite(losses), losses, np.inf), axis=0)  # (2, N)
     return CliffSweep(
-        lrs, starts, threshold, start_loss, L[0], L[1], max_step[0], max_step[1],
-        tail_loss[0], tail_loss[1], low[0], low[1],
+        lrs,
+        starts,
+        threshold,
+        start_loss,
+        L[0],
+        L[1],
+        max_step[0],
+        max_step[1],
+        tail_loss[0],
+        tail_loss[1],
+        low[0],
+        low[1],
     )
 
 
