@@ -26,6 +26,7 @@ def test_cliff_run_and_bounded_loss():
 
 
 @pytest.mark.slow
+@pytest.mark.slow
 @pytest.mark.parametrize("steps", [300, 600])
 def test_cliff_sweep_clipped_runs_all_end_lower_some_plain_runs_do_not(steps):
     """'in every draw some plain runs (1 to 10 of 120) end above their start, no clipped run
