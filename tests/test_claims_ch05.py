@@ -26,12 +26,28 @@ def test_cliff_run_and_bounded_loss():
 
 
 @pytest.mark.slow
-def test_cliff_sweep_counts_and_matches_the_single_runs():
-    """'2 plain runs thrown off, 0 clipped; every clipped run ends below its start'."""
+@pytest.mark.slow
+@pytest.mark.parametrize("steps", [300, 600])
+def test_cliff_sweep_clipped_runs_all_end_lower_some_plain_runs_do_not(steps):
+    """'in every draw some plain runs (1 to 10 of 120) end above their start, no clipped run
+    does' (median of
+    the last 20 steps), over five draws of 40 random starts x 3 learning rates."""
+    for seed in range(5):
+        s = ex.cliff_sweep(starts=ex.random_cliff_starts(40, seed=seed), steps=steps)
+        assert np.all(s.clipped_tail < 0.2 * s.start_loss)  # 'at most 0.1-0.2 of it'
+        worse = s.plain_tail > s.start_loss
+        assert 1 <= worse.sum() <= 12
+        assert np.all(s.plain_max_step[worse] > 1.0)  # the worse plain runs made a long step
+        assert s.thrown_off(10.0)[0] >= 5
+        assert np.all(s.clipped_max_step <= s.lrs.max() * s.threshold * (1 + 1e-12))
+        calm = s.plain_max_step < 1.0  # 'plain runs that never take a step longer than 1'
+        assert np.median(s.plain_tail[calm]) <= 1.2 * np.median(s.clipped_tail[calm])
+
+
+@pytest.mark.slow
+def test_cliff_sweep_matches_the_single_runs():
+    """The vectorised sweep reproduces the chapter's single run."""
     s = ex.cliff_sweep()
-    assert s.thrown_off(10.0) == (2, 0)
-    assert np.all(s.clipped_end < s.start_loss)
-    assert (s.plain_end > s.start_loss).sum() == 3
     c = ex.cliff()  # the vectorised sweep reproduces the chapter's run (lr 0.01, first start)
     k = list(s.lrs).index(0.01) * len(s.starts)
     assert s.plain_end[k] == pytest.approx(c.plain.loss[-1], rel=1e-9)
@@ -148,3 +164,39 @@ def test_gaussian_tanh_rnn_dips_then_grows_at_width_64():
     for seed in SEEDS:
         curve = ex.rnn_init_lags(seed=seed).norms[0, 0]  # small inputs, tanh Gaussian W
         assert curve[1:30].min() < 1.0 and curve[-1] > 5.0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [32, 64])
+def test_relu_ended_branch_gradient_explodes_unless_alpha_is_1_over_L(width):
+    """Exercise 5.4: input-gradient norm ~1.8 / ~25 / ~1e6 at L = 10/100/800 with alpha =
+    1/sqrt(L), ~1 with alpha = 1/L; ||J|| >= ||a_L|| / ||a_0|| (forward growth) too."""
+    for seed in SEEDS:
+        r = ex.relu_branch_gradient(depths=(10, 100, 800), width=width, seed=seed)
+        sqrt_L, lin = r.grad_ratio
+        assert 1.3 < sqrt_L[0] < 3 and 10 < sqrt_L[1] < 100 and 1e5 < sqrt_L[2] < 1e7
+        assert np.all((0.9 < lin) & (lin < 1.2))
+        assert np.all(np.diff(sqrt_L) > 0) and np.all(r.forward_ratio[0] > sqrt_L)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_quarter_circle_mean_singular_values(seed):
+    """'mean 8/(3 pi) ~ 0.85 for variance 1/n; 0.49 for U(-1/sqrt n, 1/sqrt n); mean squared
+    singular value 1'."""
+    rng = np.random.default_rng(seed)
+    n = 300
+    s_xav = np.linalg.svd(rng.standard_normal((n, n)) / np.sqrt(n), compute_uv=False)
+    s_std = np.linalg.svd(rng.uniform(-1, 1, (n, n)) / np.sqrt(n), compute_uv=False)
+    assert s_xav.mean() == pytest.approx(8 / (3 * np.pi), abs=0.01)
+    assert s_std.mean() == pytest.approx(8 / (3 * np.pi) / np.sqrt(3), abs=0.01)
+    assert np.mean(s_xav**2) == pytest.approx(1.0, abs=0.02)
+
+
+def test_random_64_matrix_typically_has_spectral_radius_above_one():
+    """'typically has a spectral radius slightly above 1 ... about 9 draws in 10 exceed 1'."""
+    rng = np.random.default_rng(0)
+    rho = np.array(
+        [np.abs(np.linalg.eigvals(rng.standard_normal((64, 64)) / 8)).max() for _ in range(400)]
+    )
+    assert 0.82 < np.mean(rho > 1) < 0.95
+    assert 1.0 < np.median(rho) < 1.1

@@ -554,7 +554,7 @@ def test_glorot_bengio_draws_each_layers_histogram_per_scheme():
     S, H, K = 2, 4, 6
     rng = np.random.default_rng(23)
     result = ex05.GlorotBengio(
-        schemes=("standard", "xavier"), activation="tanh", width=16,
+        schemes=("standard", "xavier_uniform"), activation="tanh", width=16,
         act_std=_distinct(S, H, seed=24), grad_std=_distinct(S, H, seed=25),
         weight_grad_std=np.ones((S, H)),
         act_bins=np.linspace(-1, 1, K + 1), act_hist=rng.integers(1, 99, (S, H, K)),
@@ -570,7 +570,8 @@ def test_glorot_bengio_draws_each_layers_histogram_per_scheme():
     for r, (what, edges, hist, std) in enumerate(rows):
         for s, scheme in enumerate(result.schemes):
             panel = panels[r * S + s]  # subplots(2, S): row-major
-            assert panel.title == f"{scheme} init: {what}"
+            assert panel.title == f"{ch05.SCHEME_TITLES.get(scheme, scheme)} init: {what}"
+            assert "_" not in panel.title  # a reader's name, not the code name
             labels = [f"layer {l + 1}: std {std[s, l]:.2g}" for l in range(H)]
             assert panel.legend_order == labels
             assert [st.label for st in panel.stairs] == labels

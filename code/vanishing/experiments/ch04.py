@@ -143,6 +143,60 @@ def saturation(
     )
 
 
+DEEP_SCALES = _read_only(np.array([0.1, 1.0, 3.0, 10.0, 30.0, 100.0, 400.0]))
+
+
+@dataclass(frozen=True)
+class DeepSaturation:
+    """Ch. 4 a deep stack of layers with weights U(-s, s): input-gradient size per scale s."""
+
+    activations: tuple[str, ...]
+    scales: np.ndarray  # (S,) weight scale s
+    depth: int
+    width: int
+    ratio: np.ndarray  # (A, S) ||dL/da_0|| / ||dL/da_L|| for a random output gradient
+    saturated: np.ndarray  # (A, S) share of (example, unit) pairs with phi'(z) < 1e-3 gamma
+
+
+def deep_saturation(
+    scales=DEEP_SCALES,
+    *,
+    depth: int = 10,
+    width: int = 100,
+    batch: int = 256,
+    activations: tuple[str, ...] = ("sigmoid", "tanh"),
+    seed: int = 0,
+) -> DeepSaturation:
+    """Ch. 4 depth x width net a_l = phi(W_l a_{l-1}), W ~ U(-s, s), x ~ N(0, I): gradient ratio."""
+    scales = _check_values(scales, "scales", positive=True)
+    depth, width, batch = (
+        check_size(depth, "depth"),
+        check_size(width, "width"),
+        check_size(batch, "batch"),
+    )
+    activations = _check_names(activations, "activations", tuple(ASYMPTOTES))
+    rng = as_generator(seed, name="seed")
+    x = rng.standard_normal((batch, width))  # (B, n)
+    U = rng.uniform(-1.0, 1.0, size=(depth, width, width))  # W_l = s U_l is U(-s, s)
+    g_out = rng.standard_normal((batch, width))  # dL/da_L
+    shape = (len(activations), len(scales))
+    ratio, saturated = np.empty(shape), np.empty(shape)
+    for a, name in enumerate(activations):
+        act = get_activation(name)
+        for i, s in enumerate(scales):
+            h, slopes = x, []
+            for layer in range(depth):
+                z = h @ (s * U[layer]).T  # (B, n)
+                h = act.phi(z)
+                slopes.append(act.phi_prime(z))
+            g = g_out
+            for layer in reversed(range(depth)):
+                g = (g * slopes[layer]) @ (s * U[layer])  # dL/da_{l-1}
+            ratio[a, i] = np.linalg.norm(g) / np.linalg.norm(g_out)
+            saturated[a, i] = np.mean(np.stack(slopes) < 1e-3 * act.gamma)
+    return DeepSaturation(activations, scales.copy(), depth, width, ratio, saturated)
+
+
 # 3. dying ReLUs -------------------------------------------------------------------------------
 
 PIECEWISE_LINEAR: tuple[str, ...] = ("relu", "leaky_relu")
@@ -311,6 +365,14 @@ class PascanuCheck:
         below = np.flatnonzero(~self.exploded[c])
         start = 0 if below.size == 0 else below[-1] + 1
         return float(self.gamma_sigma[start]) if start < self.gamma_sigma.size else float("nan")
+
+    def gamma_rho_at_first(self, condition: str) -> float:
+        """gamma rho(W_hh) of the matrix at first_above_one(condition) (nan if none)."""
+        first = self.first_above_one(condition)
+        if np.isnan(first):
+            return float("nan")
+        at = np.flatnonzero(self.gamma_sigma >= first - 1e-9)[0]
+        return float(self.gamma_rho[self.conditions.index(condition), at])
 
 
 def _norm2(M: np.ndarray) -> float:

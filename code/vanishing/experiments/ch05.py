@@ -260,12 +260,24 @@ class CliffSweep:
     clipped_end: np.ndarray  # (R*S,)
     plain_max_step: np.ndarray  # (R*S,) longest plain step in (w, b)
     clipped_max_step: np.ndarray  # (R*S,)
+    plain_tail: np.ndarray  # (R*S,) median loss over the last `tail` steps
+    clipped_tail: np.ndarray  # (R*S,)
+    plain_min: np.ndarray  # (R*S,) lowest loss along the run
+    clipped_min: np.ndarray  # (R*S,)
 
     def thrown_off(self, length: float = 10.0) -> tuple[int, int]:
         """(plain, clipped) number of runs with a step longer than `length`."""
         return int(np.sum(self.plain_max_step > length)), int(
             np.sum(self.clipped_max_step > length)
         )
+
+
+def random_cliff_starts(n: int = 40, *, w=(4.0, 8.0), b=(-5.0, -2.0), seed: int = 0) -> np.ndarray:
+    """Ch. 5 n starts (w, b) drawn uniformly from the box w x b, for cliff_sweep."""
+    n = check_size(n, "n")
+    w, b = _check_pair(w, "w", increasing=True), _check_pair(b, "b", increasing=True)
+    rng = as_generator(seed, name="seed")
+    return np.stack([rng.uniform(*w, size=n), rng.uniform(*b, size=n)], axis=1)
 
 
 def cliff_sweep(
@@ -277,6 +289,7 @@ def cliff_sweep(
     steps: int = 300,
     threshold: float = 5.0,
     x0: float = 0.5,
+    tail: int = 20,
 ) -> CliffSweep:
     """Ch. 5 the cliff experiment from every (lr, start): plain and norm-clipped descent, all
     runs side by side (one_unit_loss_and_grad is elementwise); clipping as in Algorithm 1."""
@@ -286,19 +299,24 @@ def cliff_sweep(
         raise ValueError("lrs and starts must not be empty")
     steps = check_size(steps, "steps")
     threshold = check_real(threshold, "threshold", positive=True)
+    tail = check_size(tail, "tail")
+    if tail > steps + 1:
+        raise ValueError(f"tail must be at most steps + 1 = {steps + 1}, got {tail}")
     lr = np.repeat(lrs, len(starts))  # (N,)
     P = np.tile(starts, (len(lrs), 1))  # (N, 2)
     P = np.stack([P, P])  # (2, N, 2): plain, clipped
     start_loss = None
     max_step = np.zeros((2, len(lr)))
+    losses = np.empty((steps + 1, 2, len(lr)))
     for k in range(steps + 1):
         L, dw, db = one_unit_loss_and_grad(P[..., 0], P[..., 1], T=T, x0=x0, target=target)
+        losses[k] = L
         if k == 0:
             start_loss = L[0].copy()
         if k == steps:
             break
         G = np.stack([dw, db], axis=-1)  # (2, N, 2)
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             norm = np.hypot(dw[1], db[1])  # (N,)
             scale = np.where(norm >= threshold, threshold / norm, 1.0)
             G[1] *= scale[:, None]
@@ -306,7 +324,22 @@ def cliff_sweep(
         step = np.where(np.isfinite(step), step, 0.0)  # an overflowed run stops moving
         max_step = np.maximum(max_step, np.linalg.norm(step, axis=-1))
         P = P - step
-    return CliffSweep(lrs, starts, threshold, start_loss, L[0], L[1], max_step[0], max_step[1])
+    tail_loss = np.median(losses[-tail:], axis=0)  # (2, N)
+    low = np.nanmin(np.where(np.isfinite(losses), losses, np.inf), axis=0)  # (2, N)
+    return CliffSweep(
+        lrs,
+        starts,
+        threshold,
+        start_loss,
+        L[0],
+        L[1],
+        max_step[0],
+        max_step[1],
+        tail_loss[0],
+        tail_loss[1],
+        low[0],
+        low[1],
+    )
 
 
 # b. clipping rescales every lag alike -----------------------------------------------------------
@@ -787,6 +820,47 @@ def residual_depth_sweep(
             outs.append(residual.forward(res, x).a[-1])
         final[:, :, k] = [[np.std(a) for a in outs], [np.mean(a) for a in outs]]
     return ResidualDepthSweep(RESIDUAL_BRANCHES, depths, width, final[0], final[1])
+
+
+@dataclass(frozen=True)
+class ReluBranchGradient:
+    """Ch. 5 Ex. 5.4: input gradient and forward growth of ReLU-ended residual stacks."""
+
+    alphas: tuple[str, ...]  # ("1/sqrt(L)", "1/L")
+    depths: np.ndarray  # (D,)
+    grad_ratio: np.ndarray  # (2, D) median over examples of ||dL/da^(0)|| for ||dL/da^(L)|| = 1
+    forward_ratio: np.ndarray  # (2, D) median over examples of ||a^(L)|| / ||a^(0)||
+
+
+def relu_branch_gradient(
+    depths=(10, 100, 800), width: int = 32, batch: int = 32, seed: int = 0
+) -> ReluBranchGradient:
+    """Ch. 5 a + alpha relu(W a) (He init, zero bias), alpha = 1/sqrt(L) and 1/L: how much a
+    random unit gradient at a^(L) grows on its way to the input, and how much a^(L) grows."""
+    if isinstance(depths, (str, bytes)) or not hasattr(depths, "__len__") or len(depths) == 0:
+        raise TypeError(f"depths must be a non-empty sequence of ints, got {depths!r}")
+    depths = np.array([check_size(d, "depths") for d in depths])
+    width, batch = check_size(width, "width"), check_size(batch, "batch")
+    rng = as_generator(seed, name="seed")
+    x = rng.standard_normal((batch, width))  # (B, n)
+    g_top = rng.standard_normal((batch, width))
+    g_top /= np.linalg.norm(g_top, axis=1, keepdims=True)  # unit dL/da^(L) per example
+    grad, fwd = np.empty((2, len(depths))), np.empty((2, len(depths)))
+    for k, L in enumerate(depths):
+        L = int(L)
+        for v, alpha in enumerate((L**-0.5, 1.0 / L)):
+            res = residual.init_residual(
+                width, L, 1, activation="relu", scheme="he", alpha=alpha, rng=seed + 1
+            )
+            cache = residual.forward(res, x)
+            g = g_top
+            for layer in range(L, 0, -1):  # g <- (I + alpha diag(1[z > 0]) W)^T g
+                g = g + (alpha * (cache.z[layer - 1] > 0) * g) @ res.weights[layer - 1]
+            grad[v, k] = np.median(np.linalg.norm(g, axis=1))
+            fwd[v, k] = np.median(
+                np.linalg.norm(cache.a[-1], axis=1) / np.linalg.norm(cache.a[0], axis=1)
+            )
+    return ReluBranchGradient(("1/sqrt(L)", "1/L"), depths, grad, fwd)
 
 
 # g. summary of remedies -------------------------------------------------------------------------

@@ -120,6 +120,9 @@ def clipping_rescales_only(result: ClippingRescalesOnly) -> Figure:
     return fig
 
 
+SCHEME_TITLES = {"standard": "standard", "xavier_uniform": "normalised (Xavier)"}  # for readers
+
+
 def glorot_bengio(result: GlorotBengio) -> Figure:
     """Per-layer histograms of activations and back-propagated gradients dL/dz, one column per
     scheme (Glorot & Bengio 2010, figures 6-7); the legend gives each layer's std."""
@@ -149,7 +152,7 @@ def glorot_bengio(result: GlorotBengio) -> Figure:
             ax.set_ylim(0, 1.7 * ax.get_ylim()[1])  # headroom for the legend
             ax.legend(frameon=False, fontsize=7.5, loc="upper right")
             what = "activations" if r == 0 else "gradients w.r.t. z"
-            ax.set_title(f"{scheme} init: {what}", fontsize=10)
+            ax.set_title(f"{SCHEME_TITLES.get(scheme, scheme)} init: {what}", fontsize=10)
         axes[r, 0].ticklabel_format(axis="x", style="sci", scilimits=(-2, 2))
     for ax in axes[1]:
         ax.ticklabel_format(axis="x", style="sci", scilimits=(-2, 2))
