@@ -3,7 +3,7 @@ a one-line edit of a package module (only the chapters that import it run again)
 build that runs one notebook at a time (to show what the parallel execution buys).
 
 Usage: ``python benchmarks/build_time.py [--no-serial]``. Works on copies of the sources in a
-temporary folder, so the repository is never modified. Budget on a 2-core machine: clean <= 60 s,
+temporary folder, so the repository is never modified. Budget on a 2-core machine: clean <= 90 s,
 no-change <= 3 s. Per-notebook times come from each build's execution-status page; in the
 parallel build they include the slowdown of sharing the cores.
 """
@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BUDGET = {"clean": 60.0, "no-change": 3.0}  # seconds, by row key
+BUDGET = {"clean": 90.0, "no-change": 3.0}  # seconds, by row key (the developer guide's)
 EDITED_CHAPTER = "book/ch01_depth.md"
 EDITED_MODULE = "code/vanishing/linalg.py"  # imported by chapters 2 to 4 only
 
