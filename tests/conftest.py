@@ -47,7 +47,7 @@ def build_book(source: Path, out: Path) -> subprocess.CompletedProcess:
         "-n",
         "--keep-going",
     ]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    return subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=900)
 
 
 @pytest.fixture(scope="session")

@@ -118,12 +118,14 @@ def _solved(sweep, model, T):
 def test_tanh_rnn_cost_grows_steeply_and_it_fails_at_80_within_the_cap(vanilla):
     """'the tanh RNN's cost grows faster than the length ... at T = 80, 0 of five seeds solve
     within 4,000 steps' (chapter, seeds 0-4: medians 525 and 2,650 at T = 10 and 40; here five
-    other seeds). Its test loss at the cap stays above half the baseline."""
+    other seeds). 'On five other seeds, between about half the baseline and the baseline: some
+    runs have begun to learn, none has solved' (measured 0.50-1.06 on seeds 5-9)."""
     assert _solved(vanilla, "rnn", 10) == 5
     assert _median(vanilla, "rnn", 40) > 3 * _median(vanilla, "rnn", 10)
     assert _solved(vanilla, "rnn", 80) == 0
     rnn, T80 = vanilla.models.index("rnn"), vanilla.lengths.index(80)
-    assert np.all(vanilla.test_loss[rnn, T80] > 0.5 * vanilla.baseline)  # measured 0.66-1.02
+    ratio = vanilla.test_loss[rnn, T80] / vanilla.baseline  # (seeds,)
+    assert np.all(ratio > 0.4) and np.all(ratio < 1.2) and ratio.max() > 0.9
 
 
 @pytest.mark.slow

@@ -153,7 +153,8 @@ def pdf(built_book) -> Path:
         pytest.skip(f"LaTeX tools not installed: {missing} (see the README's PDF command)")
     out = built_book.parent.parent  # the --path-output of the HTML build
     cmd = [jupyter_book(), "build", str(ROOT), "--path-output", str(out), "--builder", "pdflatex"]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    # pdflatex echoes the bibliography in its own 8-bit encoding (J\"urgen): decode leniently
+    result = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=900)
     log = result.stdout + result.stderr
     (ROOT / "_build").mkdir(exist_ok=True)
     (ROOT / "_build" / "test-pdf.log").write_text(log)

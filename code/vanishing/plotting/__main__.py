@@ -167,7 +167,8 @@ LABELS: dict[str, str] = {
     "fig-ch05-summary": "ch05-remedies-summary",
     "fig-ch06-cell": "ch06-lstm-cell",
     "fig-ch06-distance": "ch06-gradient-vs-distance",
-    "fig-ch06-adding": "ch06-adding-sweep",
+    "fig-ch06-explode": "ch06-lstm-explosion",
+    "fig-ch06-steps": "ch06-steps-to-solve",
 }
 NOT_IN_BOOK = "not a figure of the book"
 # Figures of the book that are not drawn by matplotlib, so cannot be written: label -> why.
