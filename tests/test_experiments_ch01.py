@@ -137,3 +137,14 @@ def test_ordered_fraction_checks_smooth():
         r.ordered_fraction(11)
     with pytest.raises(ValueError, match="smooth"):
         r.ordered_fraction(0)
+
+
+def test_learning_speed_numbers_quote_the_book_run_and_the_spread():
+    runs = [ex.learning_speed("sigmoid", depth=6, width=8, steps=25, n_train=128, seed=s)
+            for s in (0, 1)]  # fmt: skip
+    numbers = ex.learning_speed_numbers(runs)
+    assert numbers["ch01_speed_ratio"] == f"{runs[0].speed_ratio:.1f}"
+    lo, hi = sorted(r.speed_ratio for r in runs)
+    assert numbers["ch01_speed_spread"] == f"{lo:.1f}–{hi:.1f}"
+    with pytest.raises(TypeError, match="runs"):
+        ex.learning_speed_numbers([])

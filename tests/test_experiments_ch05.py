@@ -267,3 +267,13 @@ def test_figures_have_titles_and_labelled_axes(results, name):
         assert ax.get_ylabel()
         if not hasattr(ax, "_colorbar"):  # a colour bar has only its value label
             assert ax.get_xlabel() and ax.get_title()
+
+
+def test_cliff_numbers_quote_the_jump_and_refuse_other_results():
+    cliff = ex.cliff()
+    sweep = ex.cliff_sweep(starts=ex.random_cliff_starts(2, seed=0))
+    numbers = ex.cliff_numbers(cliff, sweep)
+    assert numbers["ch05_cliff_jump_step"] == cliff.jump + 1
+    assert numbers["ch05_cs_n"] == len(sweep.start_loss)
+    with pytest.raises(TypeError, match="cliff and sweep"):
+        ex.cliff_numbers(sweep, cliff)

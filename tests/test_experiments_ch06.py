@@ -309,3 +309,8 @@ def test_steps_to_solve_figure(tiny):
     assert fig.axes[0].get_yscale() == "log"
     censored = dataclasses.replace(tiny, solved=np.zeros_like(tiny.solved))
     assert_labelled(figs.steps_to_solve(censored))
+
+
+def test_prose_numbers_refuse_anything_but_a_sweep():
+    with pytest.raises(TypeError, match="sweep"):
+        ex.prose_numbers({"cap": 4000})

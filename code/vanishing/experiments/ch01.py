@@ -289,3 +289,34 @@ def linear_gradient_balance(
         float(np.abs(y_hat_rescaled - y_hat).max()),
         _linear_first_over_last(orthogonal, x, y),
     )
+
+
+def learning_speed_numbers(runs: list[LearningSpeed]) -> dict[str, str]:
+    """Chapter 1, experiment 2: the numbers the prose quotes, by glue name, from the book's run
+    (``runs[0]``) and the spread over all runs (seeds; hidden layers 1 and 5 compared)."""
+    if not runs or not all(isinstance(r, LearningSpeed) for r in runs):
+        raise TypeError("runs must be a non-empty list of LearningSpeed results")
+    speed = runs[0]
+    ratios = [r.speed_ratio for r in runs]
+    out = {
+        "ch01_speed_ratio": f"{speed.speed_ratio:.1f}",
+        "ch01_speed_spread": f"{min(ratios):.1f}–{max(ratios):.1f}",
+        "ch01_test_before": f"{speed.test_loss[0]:.2f}",
+        "ch01_test_after": f"{speed.test_loss[1]:.3f}",
+        "ch01_test_baseline": f"{speed.test_baseline:.3f}",
+        "ch01_ordered_ma": f"{100 * speed.ordered_fraction(20):.0f} %",
+        "ch01_ordered_raw": f"{100 * speed.ordered_fraction(1):.0f} %",
+    }
+    for key, l in (("first", 0), ("last", 4)):
+        rel = [100 * r.rel_change[l] for r in runs]
+        out[f"ch01_rel_{key}"] = f"{min(rel):.1f}–{max(rel):.1f} %"
+        out[f"ch01_norm0_{key}"] = f"{np.mean([r.norm0[l] for r in runs]):.0f}"
+        straight = [r.straightness[l] for r in runs]
+        out[f"ch01_straight_{key}"] = f"{min(straight):.2f}–{max(straight):.2f}"
+    for key in ("moved", "path"):
+        last_over_first = [getattr(r, key)[4] / getattr(r, key)[0] for r in runs]
+        out[f"ch01_{key}_ratio"] = f"{min(last_over_first):.1f}–{max(last_over_first):.1f}"
+    moved = np.array([r.moved[:-1] for r in runs])  # (seeds, hidden layers)
+    out["ch01_moved_range"] = f"{moved.min():.1f} and {moved.max():.1f}"
+    out["ch01_moved_spread"] = f"{(moved.max(1) / moved.min(1)).max():.1f}"
+    return out

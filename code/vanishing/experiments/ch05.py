@@ -15,6 +15,7 @@ import numpy as np
 from .. import mlp, resblock, residual, rnn
 from ..activations import get_activation
 from ..clip import clip_by_global_norm
+from ..fmt import sci
 from ..gradcheck import relative_error
 from ..init import INIT_SCHEMES, init_weight
 from ..validate import (
@@ -917,3 +918,33 @@ def remedies_summary(
     clipped = clip_by_global_norm(baseline.W + baseline.b, threshold)
     rows.append(np.array([np.linalg.norm(g) for g in clipped.grads[:depth]]))
     return RemediesSummary(REMEDIES, depth, np.array(rows), clipped.scale, threshold)
+
+
+def cliff_numbers(cliff: Cliff, sweep: CliffSweep) -> dict[str, object]:
+    """Ch. 5 the numbers the cliff section quotes, by glue name: the jump of the plain run, the
+    clipped run, the bounded-loss check, and the sweep over starts and learning rates."""
+    if not isinstance(cliff, Cliff) or not isinstance(sweep, CliffSweep):
+        raise TypeError("cliff and sweep must be the results of cliff() and cliff_sweep()")
+    plain, clipped, jump = cliff.plain, cliff.clipped, cliff.jump
+    return {
+        "ch05_cliff_jump_step": jump + 1,
+        "ch05_cliff_jump_grad": sci(plain.grad_norm[jump]),
+        "ch05_cliff_jump_len": f"{plain.step_length[jump]:.0f}",
+        "ch05_cliff_loss_before": sci(plain.loss[jump]),
+        "ch05_cliff_loss_after": sci(plain.loss[jump + 1]),
+        "ch05_cliff_plain_end": sci(plain.loss[-1]),
+        "ch05_cliff_clip_end": sci(clipped.loss[-1]),
+        "ch05_cliff_n_clipped": int(clipped.clipped.sum()),
+        "ch05_cliff_steps": len(plain.step_length),
+        "ch05_cliff_clip_maxstep": f"{clipped.step_length.max():.2f}",
+        "ch05_cliff_bounded_after": f"{cliff.bounded_loss_after:.2f}",
+        "ch05_cliff_bounded_grad": f"{cliff.bounded_grad_after:.1g}",
+        "ch05_cs_n": len(sweep.start_loss),
+        "ch05_cs_nstarts": len(sweep.starts),
+        "ch05_cs_lrs": ", ".join(f"{v:g}" for v in sweep.lrs),
+        "ch05_cs_thrown": sweep.thrown_off(10.0)[0],
+        "ch05_cs_plain_worse": int((sweep.plain_tail > sweep.start_loss).sum()),
+        "ch05_cs_clip_better": int((sweep.clipped_tail < sweep.start_loss).sum()),
+        "ch05_cs_clip_ratio": f"{(sweep.clipped_tail / sweep.start_loss).max():.2f}",
+        "ch05_cs_clip_last": int((sweep.clipped_end > sweep.start_loss).sum()),
+    }

@@ -670,3 +670,36 @@ def rerun_sweep(
         if isinstance(plan, dict) and "gru" in plan:
             kw["lr"]["gru"] = select_lr("gru", processes=kw.get("processes", 2)).lr
     return steps_to_solve(plan, seeds, cap, **kw)
+
+
+def prose_numbers(sweep: StepsToSolve) -> dict[str, object]:
+    """Ch. 6 the numbers the chapter's prose and table quote from the steps-to-solve sweep, by
+    glue name (formatted as printed; integers stay integers)."""
+    if not isinstance(sweep, StepsToSolve):
+        raise TypeError(f"sweep must be a StepsToSolve, got {type(sweep).__name__}")
+    out: dict[str, object] = {}
+    for m, model in enumerate(sweep.models):
+        out[f"ch06_lr_{model}"] = f"{sweep.lr[m]:g}"
+        for l, T in enumerate(sweep.lengths):
+            out[f"ch06_cell_{model}_{T}"] = sweep.cell(m, l)
+    out |= {
+        "ch06_cap": f"{sweep.cap:,}",
+        "ch06_n_seeds": len(sweep.seeds),
+        "ch06_runs": sweep.runs,
+        "ch06_total_steps": f"{sweep.total_steps:,}",
+        "ch06_grid": ", ".join(f"{v:g}" for v in LR_GRID),
+        "ch06_sel_T": SELECTION_T,
+        "ch06_sel_cap": f"{SELECTION_CAP:,}",
+    }
+    for m, model in enumerate(sweep.models):
+        for l, T in enumerate(sweep.lengths):
+            out[f"ch06_med_{model}_{T}"] = f"{sweep.median_steps[m, l]:,.0f}"
+            out[f"ch06_nsolved_{model}_{T}"] = int(sweep.n_solved[m, l])
+    if "rnn" in sweep.models and 80 in sweep.lengths and len(sweep.lengths) > 2:
+        rnn = sweep.models.index("rnn")
+        out["ch06_rnn_ratio"] = f"{sweep.median_steps[rnn, 2] / sweep.median_steps[rnn, 0]:.0f}"
+        rnn80 = sweep.test_loss[rnn, sweep.lengths.index(80)] / sweep.baseline
+        out["ch06_rnn80_test"] = f"{rnn80.min():.2f} to {rnn80.max():.2f}"
+    solved_test = sweep.test_loss[sweep.solved] / sweep.baseline
+    out["ch06_test_range"] = f"{solved_test.min():.2f} to {solved_test.max():.2f}"
+    return out
