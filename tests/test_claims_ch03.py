@@ -16,6 +16,7 @@ import sympy as sp
 from matplotlib.figure import Figure
 
 from vanishing.experiments import ch03 as ex
+from vanishing.fmt import sci
 from vanishing.linalg import power_norms, random_matrix
 from vanishing.plotting import ch03 as figs
 from vanishing.symbolic import example_matrix
@@ -357,3 +358,13 @@ def test_order_chaos_leaves_the_blas_thread_count_as_it_found_it():
     before = [get() for get in getters]
     ex.order_chaos((1.0,), (1.0,), seeds=(0,), T=5, lag=5)
     assert [get() for get in getters] == before
+
+
+def test_order_chaos_numbers_quote_the_seed_range_and_refuse_other_results():
+    result = ex.order_chaos((1.5,), (1.0,), widths=(16,), seeds=(0, 1), T=30, lag=20)
+    numbers = ex.order_chaos_numbers({"x": (result, 1.5, 1.0, 16)})
+    runs = result.at(1.5, 1.0, 16)
+    assert numbers["ch03_oc_x"] == f"{sci(runs.min())} and {sci(runs.max())}"
+    assert numbers["ch03_oc_burn"] == "10" and numbers["ch03_oc_T"] == "30"
+    with pytest.raises(TypeError, match="cases"):
+        ex.order_chaos_numbers({})

@@ -219,3 +219,10 @@ def test_every_figure_is_a_figure_with_labelled_axes(saturation, dying, pascanu,
             assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
         assert fig.get_facecolor()[:3] == (1.0, 1.0, 1.0)
         fig.savefig(io.BytesIO(), format="png", dpi=40)  # draws without error or warning
+
+
+def test_prose_number_helpers_refuse_other_results():
+    with pytest.raises(TypeError, match="dying"):
+        ex.dying_numbers(None)
+    with pytest.raises(TypeError, match="check"):
+        ex.pascanu_numbers({"norms": []})

@@ -277,3 +277,10 @@ def test_cliff_numbers_quote_the_jump_and_refuse_other_results():
     assert numbers["ch05_cs_n"] == len(sweep.start_loss)
     with pytest.raises(TypeError, match="cliff and sweep"):
         ex.cliff_numbers(sweep, cliff)
+
+
+def test_glorot_and_residual_numbers_refuse_other_results():
+    with pytest.raises(TypeError, match="gb must be"):
+        ex.glorot_numbers(None, None, None)
+    with pytest.raises(TypeError, match="res, sweep and rbg"):
+        ex.residual_numbers(None, None, None)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..fmt import sci
 from ..linalg import nonnormal_example, power_norms, random_matrix, sigma_max, spectral_radius
 from ..rnn import forward, init_rnn, jacobian_products
 from ..validate import check_int, check_size
@@ -335,3 +336,23 @@ def order_chaos(
         np.moveaxis(norms, 1, -1),  # (N, R, S, seeds)
         np.moveaxis(slope2, 1, -1),
     )
+
+
+def order_chaos_numbers(cases: dict) -> dict[str, str]:
+    """Ch. 3 the ranges the order-and-chaos section quotes, by glue name: for each
+    {name: (OrderChaos result, rho, input scale, width)}, the norms over the seeds and the
+    per-step growth rates in percent; and the burn-in and length of the first result."""
+    if not isinstance(cases, dict) or not cases:
+        raise TypeError("cases must be a non-empty dict {name: (result, rho, scale, width)}")
+    out = {}
+    for name, (result, rho, s, width) in cases.items():
+        if not isinstance(result, OrderChaos):
+            raise TypeError(f"cases[{name!r}] must hold an OrderChaos result")
+        runs = result.at(rho, s, width)  # the seeds
+        out[f"ch03_oc_{name}"] = f"{sci(runs.min())} and {sci(runs.max())}"
+        rate = 100 * (runs ** (1 / result.lag) - 1)  # per-step growth, %
+        out[f"ch03_oc_{name}_rate"] = f"{rate.min():.1f} to {rate.max():.1f} %"
+    first = next(iter(cases.values()))[0]
+    out["ch03_oc_burn"] = f"{first.T - first.lag}"
+    out["ch03_oc_T"] = f"{first.T}"
+    return out

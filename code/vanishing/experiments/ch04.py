@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..activations import get_activation
+from ..fmt import sci
 from ..linalg import random_matrix, sigma_max, spectral_radius
 from ..mlp import MLP, backward, forward, init_mlp, loss_and_grads, mse_loss
 from ..optim import SGD
@@ -477,3 +478,50 @@ def sigmoid_caveat(ws=(2.0, 4.0, 6.0), *, T: int = 30, delta: float = 1e-3) -> S
     h_pert = np.stack([h for h, _ in runs])  # (W, T+1)
     pert = np.stack([d for _, d in runs])  # (W, T+1)
     return SigmoidCaveat(ws.copy(), np.arange(T + 1), delta, fixed, pert, h_pert)
+
+
+def dying_numbers(dying: DyingReLU) -> dict[str, str]:
+    """Ch. 4 the numbers the dying-ReLU paragraphs quote, by glue name (ReLU rows, the leaky
+    ReLU's largest zero-gradient share, the grids)."""
+    if not isinstance(dying, DyingReLU):
+        raise TypeError(f"dying must be a DyingReLU result, got {type(dying).__name__}")
+    relu, leaky = dying.activations.index("relu"), dying.activations.index("leaky_relu")
+    out = {}
+    for r, _ in enumerate(dying.lrs):
+        out[f"ch04_dead_lr{r}"] = f"{dying.dead_vs_lr[relu, r]:.0%}"
+        out[f"ch04_lossafter_lr{r}"] = sci(dying.loss_lr[relu, r])
+    for j, _ in enumerate(dying.bias_shifts):
+        out[f"ch04_dead_shift{j}"] = f"{dying.dead_vs_shift[relu, j]:.0%}"
+        out[f"ch04_zerograd_shift{j}"] = f"{dying.zero_grad_shift[relu, j].mean():.0%}"
+    out["ch04_loss_init"] = sci(dying.loss_init[relu])
+    if dying.bias_shifts[0] == 0:  # shift 0 is the network before any step
+        out["ch04_dead_init"] = f"{dying.dead_vs_shift[relu, 0]:.1%}"
+    out["ch04_leaky_zero"] = f"{dying.zero_grad_shift[leaky].max():.0%}"
+    out["ch04_lrs"] = ", ".join(f"{v:g}" for v in dying.lrs)
+    out["ch04_shifts"] = ", ".join(f"{v:g}" for v in dying.bias_shifts)
+    return out
+
+
+def pascanu_numbers(check: PascanuCheck) -> dict[str, object]:
+    """Ch. 4 the numbers the theorem's numerical check quotes, by glue name."""
+    if not isinstance(check, PascanuCheck):
+        raise TypeError(f"check must be a PascanuCheck result, got {type(check).__name__}")
+    near = (check.gamma_sigma > 1) & (check.gamma_sigma <= 1.5)
+    driven = [check.conditions.index(f"{k} W, N(0,1) input") for k in ("Gaussian", "orthogonal")]
+    gauss0 = check.conditions.index("Gaussian W, zero input")
+    first_rho = [check.gamma_rho_at_first(check.conditions[c]) for c in driven]
+    out = {
+        "ch04_n_cases": int(check.norms.size),
+        "ch04_max_driven_near": sci(check.norms[driven][:, near].max()),
+        "ch04_gauss_rho_max": f"{check.gamma_rho[gauss0, near].max():.2f}",
+        "ch04_gauss0_first": f"{check.first_above_one('Gaussian W, zero input'):.1f}",
+    }
+    for key, name in (("g", "Gaussian"), ("o", "orthogonal")):
+        out[f"ch04_first_{key}"] = f"{check.first_above_one(f'{name} W, N(0,1) input'):.1f}"
+    out |= {
+        "ch04_gs_last": f"{check.gamma_sigma[-1]:g}",
+        "ch04_gauss_driven_last": sci(check.norms[driven[0], -1]),
+        "ch04_orth_driven_last": sci(check.norms[driven[1], -1]),
+        "ch04_first_rho": f"{min(first_rho):.1f} to {max(first_rho):.1f}",
+    }
+    return out

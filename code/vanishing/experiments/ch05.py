@@ -948,3 +948,61 @@ def cliff_numbers(cliff: Cliff, sweep: CliffSweep) -> dict[str, object]:
         "ch05_cs_clip_ratio": f"{(sweep.clipped_tail / sweep.start_loss).max():.2f}",
         "ch05_cs_clip_last": int((sweep.clipped_end > sweep.start_loss).sum()),
     }
+
+
+def glorot_numbers(gb: GlorotBengio, mf: MeanField, mf3: MeanField) -> dict[str, str]:
+    """Ch. 5 the numbers the Glorot-Bengio re-enactment and exercise 5.3 quote, by glue name:
+    activation spreads, gradient ratios and Jacobian singular values per scheme, the mean-field
+    prediction ``mf`` (sigma_w^2 = 1) and the fixed point of ``mf3`` (sigma_w^2 = 3)."""
+    if not (
+        isinstance(gb, GlorotBengio) and isinstance(mf, MeanField) and isinstance(mf3, MeanField)
+    ):
+        raise TypeError("gb must be a GlorotBengio result and mf, mf3 MeanField results")
+    out = {}
+    std_i, xav_i = gb.schemes.index("standard"), gb.schemes.index("xavier_uniform")
+    for name, i in (("std", std_i), ("xav", xav_i)):
+        spread = gb.weight_grad_std[i].max() / gb.weight_grad_std[i].min()
+        out |= {
+            f"ch05_gb_{name}_a1": f"{gb.act_std[i, 0]:.2f}",
+            f"ch05_gb_{name}_a5": f"{gb.act_std[i, -1]:.2f}",
+            f"ch05_gb_{name}_g": f"{gb.grad_std[i, 0] / gb.grad_std[i, -1]:.2f}",
+            f"ch05_gb_{name}_wg": f"{spread:.2f}",
+            f"ch05_gb_{name}_sv": f"{gb.mean_jacobian_sv[i]:.2f}",
+        }
+    return out | {
+        "ch05_gb_xav_sv5": f"{gb.jacobian_sv[xav_i, -1]:.2f}",
+        "ch05_mf_a1": f"{mf.act_std[0]:.2f}",
+        "ch05_mf_a5": f"{mf.act_std[-1]:.2f}",
+        "ch05_mf3_q": f"{mf3.q_star:.2f}",
+        "ch05_mf3_chi": f"{mf3.chi_star:.2f}",
+    }
+
+
+def residual_numbers(
+    res: ResidualVsPlain, sweep: ResidualDepthSweep, rbg: ReluBranchGradient
+) -> dict[str, object]:
+    """Ch. 5 the numbers the residual section and exercise 5.4 quote, by glue name."""
+    if not (
+        isinstance(res, ResidualVsPlain)
+        and isinstance(sweep, ResidualDepthSweep)
+        and isinstance(rbg, ReluBranchGradient)
+    ):
+        raise TypeError(
+            "res, sweep and rbg must be the results of residual_vs_plain(), "
+            "residual_depth_sweep() and relu_branch_gradient()"
+        )
+    out: dict[str, object] = {}
+    for v, key in enumerate(("plain", "alpha1", "scaled")):
+        out[f"ch05_res_std_{key}"] = sci(res.act_std[v, -1])
+        out[f"ch05_res_g1_{key}"] = sci(res.grad_W[v, 0])
+    zero_mean, relu_sqrt, relu_lin = sweep.final_std
+    return out | {
+        "ch05_res_plain_min": f"{res.act_std[0].min():.2f}",
+        "ch05_sweep_maxdepth": int(sweep.depths[-1]),
+        "ch05_sweep_zm_range": f"{zero_mean.min():.2f} and {zero_mean.max():.2f}",
+        "ch05_sweep_relu_last": sci(relu_sqrt[-1]),
+        "ch05_sweep_lin_range": f"{relu_lin.min():.2f} and {relu_lin.max():.2f}",
+        "ch05_rbg_depths": " / ".join(str(int(d)) for d in rbg.depths),
+        "ch05_rbg_sqrt": " / ".join(sci(v, 2) for v in rbg.grad_ratio[0]),
+        "ch05_rbg_lin": " / ".join(f"{v:.2f}" for v in rbg.grad_ratio[1]),
+    }
