@@ -156,3 +156,27 @@ def test_at_80_gated_and_irnn_solve_in_hundreds_where_tanh_rnn_solves_none(gated
         assert _solved(gated, model, 80) == 5
         assert _median(gated, model, 80) < 1000
     assert _solved(vanilla, "rnn", 80) == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "model, T, lr, seed",
+    [  # runs where a looser look rule (factor 2) noticed the solve 25-100 steps late
+        ("rnn", 20, 3e-3, 2),
+        ("irnn", 120, 1e-2, 0),
+        ("lstm", 80, 0.1, 4),
+        ("lstm", 120, 0.1, 1),  # the LSTM drops from 2.7 to 0.3 x threshold within 25 steps
+    ],
+)
+def test_looking_at_validation_only_when_training_loss_is_low_changes_no_result(
+    model, T, lr, seed, monkeypatch
+):
+    """The sweep looks at the validation set only when the last five training losses average
+    below LOOK_FACTOR x threshold (a cost saving); a run must stop at the same step, solved the
+    same way, as if it looked every CHECK_EVERY steps."""
+    gated = ex.solve_adding(model, T, lr, seed, cap=2000)
+    monkeypatch.setattr(ex, "LOOK_FACTOR", np.inf)
+    always = ex.solve_adding(model, T, lr, seed, cap=2000)
+    assert gated.solved and always.solved
+    assert gated.steps == always.steps
+    assert gated.valid_loss == always.valid_loss

@@ -31,6 +31,9 @@ from vanishing.validate import (
     check_size,
 )
 
+# phi as a bare numpy call, for the forward loop (same values as activations.tanh, .relu)
+_KERNELS = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0)}
+
 
 @dataclass
 class RNN(Recurrent):
@@ -61,38 +64,37 @@ class RNN(Recurrent):
         return self.W_xh, self.b_h
 
     def recurrent_weights(self):
-        """W_hh^T (for the rows-are-batch product h_{t-1} @ W_hh.T) and phi."""
-        return self.W_hh.T, get_activation(self.activation).phi
+        """W_hh^T (for the rows-are-batch product h_{t-1} @ W_hh.T) and phi (the bare numpy
+        kernel where there is one: the engine's arrays are already checked)."""
+        phi = _KERNELS.get(self.activation, get_activation(self.activation).phi)
+        return np.ascontiguousarray(self.W_hh.T), phi
 
     def step(self, a_t, states, out, R):
         """z_t = W_hh h_{t-1} + (W_xh x_t + b_h) into out; returns (h_t,) = (phi(z_t),)."""
         (h,) = states
         W_hh_T, phi = R
-        np.add(h @ W_hh_T, a_t, out=out)  # z_t, (B, n_h)
+        np.matmul(h, W_hh_T, out=out)
+        out += a_t  # z_t, (B, n_h)
         return (phi(out),)
 
     def back_factors(self, cache: Cache):
-        """z_t for all t, time-major (T, B, n_h), and phi' (applied a step at a time: on a
-        (B, n_h) block that stays in cache it is faster than on all t at once)."""
-        return np.swapaxes(cache.z, 0, 1), get_activation(self.activation).phi_prime
+        """phi'(z_t) for all t at once, time-major (T, B, n_h)."""
+        z = np.ascontiguousarray(np.swapaxes(cache.z, 0, 1))  # (T, B, n_h)
+        return get_activation(self.activation).phi_prime(z)
 
     def step_back(self, F, k, g, out):
         """delta_t = dL/dz_t = phi'(z_t) * dL/dh_t into out; returns (W_hh^T delta_t,) = J_t^T g."""
-        z, phi_prime = F
-        np.multiply(phi_prime(z[k]), g[0], out=out)
+        np.multiply(F[k], g[0], out=out)  # F[k] = phi'(z_t), (B, n_h)
         return (out @ self.W_hh,)
 
     def param_grads(self, cache: Cache, delta: np.ndarray) -> dict[str, np.ndarray]:
         """dL/dW_xh, dL/dW_hh, dL/db_h: sums over b and t of delta_t x_t^T, delta_t h_{t-1}^T,
-        delta_t (summed from t = T down, as BPTT meets them)."""
-        dW_xh, dW_hh, db_h = np.zeros_like(self.W_xh), np.zeros_like(self.W_hh), np.zeros(self.n_h)
-        x, h = np.swapaxes(cache.x, 0, 1), np.swapaxes(cache.h, 0, 1)  # time-major views
-        for t in range(cache.T, 0, -1):
-            d = delta[t - 1]  # (B, n_h)
-            dW_hh += d.T @ h[t - 1]
-            dW_xh += d.T @ x[t - 1]
-            db_h += d.sum(axis=0)
-        return {"W_xh": dW_xh, "W_hh": dW_hh, "b_h": db_h}
+        delta_t, each as one product over the rows (t, b)."""
+        T, B, n = cache.T, cache.B, self.n_h
+        delta = delta.reshape(T * B, n)  # delta_t, rows (t, b)
+        x = np.swapaxes(cache.x, 0, 1).reshape(T * B, self.n_x)  # x_t, rows (t, b)
+        h = np.swapaxes(cache.h[:, :-1], 0, 1).reshape(T * B, n)  # h_{t-1}, rows (t, b)
+        return {"W_xh": delta.T @ x, "W_hh": delta.T @ h, "b_h": delta.sum(axis=0)}
 
     def state_jacobians(self, cache: Cache) -> np.ndarray:
         """J_t = diag(phi'(z_t)) W_hh; (B, T, n_h, n_h) with [:, t-1] = J_t."""

@@ -31,7 +31,14 @@ MODEL_NAMES = {"rnn": "tanh RNN", "irnn": "IRNN", "lstm": "LSTM", "gru": "GRU"} 
 SOLVED_FRACTION = 0.3  # solved: validation loss < 0.3 x baseline, i.e. MSE < 0.05 (1/6 at baseline)
 N_VALID = 256  # validation sequences per length (early stopping, learning-rate selection)
 N_TEST = 512  # test sequences per length (the losses reported)
-CHECK_EVERY = 25  # steps between two looks at the validation set
+CHECK_EVERY = 25  # steps between two chances to look at the validation set
+# A run looks at the validation set (256 sequences, as costly as about eight training steps) only
+# when the mean training loss of its last LOOK_BATCHES batches is below LOOK_FACTOR x the
+# threshold. It can only delay a solve being noticed, never declare one; in the runs measured
+# (tests/test_claims_ch06.py) the training loss had always passed this mark when the validation
+# loss first fell below the threshold.
+LOOK_BATCHES = 5
+LOOK_FACTOR = 3.0
 
 # Tags in the first word of every SeedSequence, so no two kinds of stream can coincide.
 _TAG_DATA, _TAG_INIT, _TAG_VALID, _TAG_TEST, _TAG_EXPLODE = 6001, 6002, 6003, 6005, 6006
@@ -329,7 +336,7 @@ def _solve(task: tuple) -> tuple:
     def batches(step: int) -> tuple[np.ndarray, np.ndarray]:
         return adding_problem(batch, T, rng=data)
 
-    steps, valid_loss, diverged = 0, math.inf, False
+    steps, valid_loss, diverged, looked = 0, math.inf, False, False
     while steps < cap:
         chunk = min(check_every, cap - steps)
         params, history = train(params, loss_and_grads, batches, optimizer, steps=chunk)
@@ -337,9 +344,14 @@ def _solve(task: tuple) -> tuple:
         if history.diverged:
             diverged, valid_loss = True, math.inf
             break
+        # look at the validation set only when the last batches suggest it could pass
+        looked = float(np.mean(history.loss[-LOOK_BATCHES:])) < LOOK_FACTOR * threshold
+        if looked:
+            valid_loss = _loss_on(model, params, valid)
+            if valid_loss < threshold:
+                break
+    if not (looked or diverged):  # the loss when it stopped, for the record
         valid_loss = _loss_on(model, params, valid)
-        if valid_loss < threshold:
-            break
     test_loss = _loss_on(model, params, _fixed_set(_TAG_TEST, T, N_TEST))
     return steps, bool(valid_loss < threshold), valid_loss, test_loss, diverged
 
