@@ -117,14 +117,16 @@ def _solved(sweep, model, T):
 @pytest.mark.slow
 def test_tanh_rnn_cost_grows_steeply_and_it_fails_at_80_within_the_cap(vanilla):
     """'the tanh RNN's cost grows faster than the length ... at T = 80, 0 of five seeds solve
-    within 4,000 steps' (chapter, seeds 0-4: medians 525 and 2,650 at T = 10 and 40; here five
-    other seeds). 'On five other seeds, between about half the baseline and the baseline: some
-    runs have begun to learn, none has solved' (measured 0.50-1.06 on seeds 5-9)."""
+    within 4,000 steps' (chapter, seeds 0-4); 'on five other seeds ... one run solved late,
+    after more than 3,000 steps, and the other four stopped at the cap with losses near the
+    baseline' (measured on seeds 5-9: seed 9 at 3,750 steps; the others 0.95-0.99 x baseline)."""
     assert _solved(vanilla, "rnn", 10) == 5
     assert _median(vanilla, "rnn", 40) > 3 * _median(vanilla, "rnn", 10)
-    assert _solved(vanilla, "rnn", 80) == 0
+    assert _solved(vanilla, "rnn", 80) <= 1
     rnn, T80 = vanilla.models.index("rnn"), vanilla.lengths.index(80)
-    ratio = vanilla.test_loss[rnn, T80] / vanilla.baseline  # (seeds,)
+    solved = vanilla.solved[rnn, T80]  # (seeds,)
+    assert np.all(vanilla.steps[rnn, T80][solved] > 3000)  # late, if at all
+    ratio = vanilla.test_loss[rnn, T80][~solved] / vanilla.baseline  # the capped runs
     assert np.all(ratio > 0.4) and np.all(ratio < 1.2) and ratio.max() > 0.9
 
 
@@ -150,12 +152,13 @@ def test_irnn_solves_every_seed_faster_than_lstm_short_comparable_long(gated):
 
 @pytest.mark.slow
 def test_at_80_gated_and_irnn_solve_in_hundreds_where_tanh_rnn_solves_none(gated, vanilla):
-    """'at T = 80 both solve every seed in a few hundred steps, where the tanh RNN solves none in
-    4,000' (five other seeds)."""
+    """'at T = 80 both solve every seed in a few hundred steps, where the tanh RNN solves 0 of
+    five in 4,000 (and one of five other seeds, late)' (here the five other seeds)."""
     for model in ("irnn", "lstm"):
         assert _solved(gated, model, 80) == 5
         assert _median(gated, model, 80) < 1000
-    assert _solved(vanilla, "rnn", 80) == 0
+    assert _solved(vanilla, "rnn", 80) <= 1
+    assert np.isinf(_median(vanilla, "rnn", 80))  # most runs do not solve within the cap
 
 
 @pytest.mark.slow
