@@ -99,18 +99,24 @@ class GradientVsDistance:
 
 
 def gradient_vs_distance(
-    T: int = 60, n_h: int = 32, n_x: int = 4, batch: int = 32, seed: int = 0
+    T: int = 60,
+    n_h: int = 32,
+    n_x: int = 4,
+    batch: int = 32,
+    seed: int = 0,
+    input_scale: float = 1.0,
 ) -> GradientVsDistance:
     """Ch. 6 backward signal ||dL/ds_{T-m}|| against lag m at initialisation: a tanh RNN twice
     (W_hh uniform U(+-1/sqrt(n_h)) with W_xh U(+-1/sqrt(n_x)), PyTorch's default; and orthogonal
     W_hh with Xavier W_xh, ch. 5's advice), an LSTM with forget bias 0 and 1, a GRU; the gated
-    networks' weights U(+-1/sqrt(n_h)), biases zero, x ~ N(0, 1) (B, T, n_x), a random
-    dL/dh_T ~ N(0, I), the same for every network."""
+    networks' weights U(+-1/sqrt(n_h)), biases zero, x ~ N(0, input_scale^2) (B, T, n_x), a
+    random dL/dh_T ~ N(0, I), the same for every network."""
     T, n_h, n_x, batch = (
         check_size(v, k) for v, k in ((T, "T"), (n_h, "n_h"), (n_x, "n_x"), (batch, "batch"))
     )
+    input_scale = check_real(input_scale, "input_scale", positive=True)
     rng = as_generator(seed, name="seed")
-    x = rng.standard_normal((batch, T, n_x))  # (B, T, n_x)
+    x = input_scale * rng.standard_normal((batch, T, n_x))  # (B, T, n_x)
     g_T = rng.standard_normal((batch, n_h))  # dL/dh_T, (B, n_h)
     init = int(rng.integers(2**31))  # one weight seed: both LSTMs differ only in b_f
     norms = []
@@ -146,6 +152,8 @@ class DistanceSpread:
     variants: tuple[str, ...]
     at_lag: np.ndarray  # (W, S, V) relative gradient at the lag, per width, seed, variant
     ranges: dict[str, tuple[float, float]]  # quoted ratio -> (min, max)
+    input_scales: tuple[float, ...] = ()  # larger inputs, at the reference width
+    scaled: np.ndarray | None = None  # (I, S, V) relative gradient at the lag per input scale
 
 
 def distance_spread(
@@ -153,14 +161,20 @@ def distance_spread(
     seeds: tuple[int, ...] = DISTANCE_SEEDS,
     lag: int = 30,
     reference_width: int = 32,
+    input_scales: tuple[float, ...] = (3.0, 5.0),
 ) -> DistanceSpread:
     """Ch. 6 the gradient `lag` steps back, over `seeds` and `widths`; ranges of the ratios
     "orth_vs_lstm1" (orthogonal RNN / LSTM forget bias 1, at `reference_width`) and
-    "orth_vs_default" (orthogonal RNN / the larger of LSTM forget bias 0 and GRU, every width)."""
+    "orth_vs_default" (orthogonal RNN / the larger of LSTM forget bias 0 and GRU, every width);
+    and, at `reference_width` with inputs x ~ N(0, a^2) for each a in `input_scales`, the same
+    two ratios under the names "orth_vs_lstm1@a" and "orth_vs_default@a"."""
     widths = _check_tuple(widths, "widths", lambda v: check_size(v, "widths"))
     seeds = _check_tuple(seeds, "seeds", lambda v: check_int(v, "seeds"))
     lag = check_size(lag, "lag")
     reference_width = check_size(reference_width, "reference_width")
+    input_scales = _check_tuple(
+        input_scales, "input_scales", lambda a: check_real(a, "input_scales", positive=True)
+    )
     if reference_width not in widths:
         raise ValueError(f"reference_width must be one of widths {widths}, got {reference_width}")
     at = np.array(
@@ -177,8 +191,20 @@ def distance_spread(
         "orth_vs_lstm1": orth[widths.index(reference_width)] / lstm1,
         "orth_vs_default": orth / default,
     }
+    T, n = max(60, lag), reference_width
+    scaled = np.array(
+        [
+            [gradient_vs_distance(T=T, n_h=n, seed=s, input_scale=a).norms[:, lag] for s in seeds]
+            for a in input_scales
+        ]
+    ).reshape(len(input_scales), len(seeds), len(VARIANTS))  # (I, S, V)
+    for a, at_a in zip(input_scales, scaled, strict=True):
+        orth_a = at_a[:, v["tanh RNN, orthogonal W_hh"]]  # (S,)
+        ratios[f"orth_vs_lstm1@{a:g}"] = orth_a / at_a[:, v["LSTM, forget bias 1"]]
+        default_a = np.maximum(at_a[:, v["LSTM, forget bias 0"]], at_a[:, v["GRU"]])
+        ratios[f"orth_vs_default@{a:g}"] = orth_a / default_a
     ranges = {k: (float(r.min()), float(r.max())) for k, r in ratios.items()}
-    return DistanceSpread(widths, seeds, lag, VARIANTS, at, ranges)
+    return DistanceSpread(widths, seeds, lag, VARIANTS, at, ranges, input_scales, scaled)
 
 
 # 2. LSTM indirect paths can explode -------------------------------------------------------------
