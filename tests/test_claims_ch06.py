@@ -119,8 +119,9 @@ def vanilla():
 
 @pytest.fixture(scope="module")
 def gated():
-    """The IRNN at T = 20, 80 and the LSTM at T = 20, 80 (about 8 s on two free cores)."""
-    return ex.steps_to_solve({"irnn": (20, 80), "lstm": (20, 80)}, seeds=FRESH, processes=2)
+    """The IRNN and the LSTM at T = 20, 80, 120 (about 25 s on two free cores)."""
+    plan = {"irnn": (20, 80, 120), "lstm": (20, 80, 120)}
+    return ex.steps_to_solve(plan, seeds=FRESH, processes=2)
 
 
 def _median(sweep, model, T):
@@ -133,12 +134,14 @@ def _solved(sweep, model, T):
 
 @pytest.mark.slow
 def test_tanh_rnn_cost_grows_steeply_and_it_fails_at_80_within_the_cap(vanilla):
-    """'the tanh RNN's cost grows faster than the length ... at T = 80, 0 of five seeds solve
-    within 4,000 steps' (chapter, seeds 0-4); 'on five other seeds ... one run solved late,
+    """'its cost grows at least in proportion to the length ... at T = 40 it needs [4.5] times its
+    steps at T = 10 (7.5 times on five other seeds), for a length four times longer'; 'at T = 80,
+    0 of five seeds solve within 4,000 steps' (chapter, seeds 0-4); 'on five other seeds ... one
+    run solved late,
     after more than 3,000 steps, and the other four stopped at the cap with losses near the
     baseline' (measured on seeds 5-9: seed 9 at 3,750 steps; the others 0.95-0.99 x baseline)."""
     assert _solved(vanilla, "rnn", 10) == 5
-    assert _median(vanilla, "rnn", 40) > 3 * _median(vanilla, "rnn", 10)
+    assert _median(vanilla, "rnn", 40) / _median(vanilla, "rnn", 10) == pytest.approx(7.5, abs=0.3)
     assert _solved(vanilla, "rnn", 80) <= 1
     rnn, T80 = vanilla.models.index("rnn"), vanilla.lengths.index(80)
     solved = vanilla.solved[rnn, T80]  # (seeds,)
@@ -149,10 +152,11 @@ def test_tanh_rnn_cost_grows_steeply_and_it_fails_at_80_within_the_cap(vanilla):
 
 @pytest.mark.slow
 def test_lstm_cost_grows_slowly_and_it_solves_every_seed(gated):
-    """'the LSTM solves every length in every seed, and its cost grows slowly'
-    (chapter: 275 at T = 20, 425 at T = 80; here five other seeds, less than 2.5 times)."""
-    assert _solved(gated, "lstm", 20) == _solved(gated, "lstm", 80) == 5
+    """'the LSTM solves every length in every seed, and its cost grows slowly' (here five other
+    seeds: every seed at T = 20, 80 and 120, and T = 80 costs less than 2.5 times T = 20)."""
+    assert all(_solved(gated, "lstm", T) == 5 for T in (20, 80, 120))
     assert _median(gated, "lstm", 80) < 2.5 * _median(gated, "lstm", 20)
+    assert _median(gated, "lstm", 120) < 4 * _median(gated, "lstm", 20)
 
 
 @pytest.mark.slow
@@ -160,7 +164,7 @@ def test_irnn_solves_every_seed_faster_than_lstm_short_comparable_long(gated):
     """'the IRNN ... solves every length in every seed ... fewer steps than the LSTM at every
     length here, but the margin is not robust at long lengths: on five other seeds ... the LSTM
     was the faster of the two at T = 80': measured 500 vs 450 at T = 80 on seeds 5-9."""
-    assert _solved(gated, "irnn", 20) == _solved(gated, "irnn", 80) == 5
+    assert all(_solved(gated, "irnn", T) == 5 for T in (20, 80, 120))
     assert _median(gated, "irnn", 20) < _median(gated, "lstm", 20)
     ratio = _median(gated, "irnn", 80) / _median(gated, "lstm", 80)
     assert 0.5 < ratio < 2.0
@@ -200,3 +204,22 @@ def test_looking_at_validation_only_when_training_loss_is_low_changes_no_result(
     assert gated.solved and always.solved
     assert gated.steps == always.steps
     assert gated.valid_loss == always.valid_loss
+
+
+@pytest.mark.slow
+def test_solved_runs_carry_over_to_the_test_set(gated):
+    """'Solved runs had test losses of [..] times the baseline when they stopped (the threshold is
+    0.3): the decision taken on the validation set carries over, within noise' (five other
+    seeds, both models, every length)."""
+    ratio = gated.test_loss[gated.solved] / gated.baseline
+    assert ratio.size == 30
+    assert ratio.max() < 0.4
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lr", [1e-2, 3e-2])
+def test_tanh_rnn_at_80_fails_at_larger_grid_rates_too(lr):
+    """'Nor is it the learning rate: at T = 80 the two grid rates above the tanh RNN's choice
+    leave it unsolved too' (the chapter's seeds 0-4)."""
+    sweep = ex.steps_to_solve({"rnn": (80,)}, seeds=SEEDS, lr={"rnn": lr}, processes=2)
+    assert sweep.n_solved[0, 0] == 0

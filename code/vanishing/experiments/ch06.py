@@ -735,9 +735,14 @@ def prose_numbers(sweep: StepsToSolve) -> dict[str, object]:
             out[f"ch06_nsolved_{model}_{T}"] = int(sweep.n_solved[m, l])
     if "rnn" in sweep.models and 80 in sweep.lengths and len(sweep.lengths) > 2:
         rnn = sweep.models.index("rnn")
-        out["ch06_rnn_ratio"] = f"{sweep.median_steps[rnn, 2] / sweep.median_steps[rnn, 0]:.0f}"
+        out["ch06_rnn_ratio"] = f"{sweep.median_steps[rnn, 2] / sweep.median_steps[rnn, 0]:.1f}"
         rnn80 = sweep.test_loss[rnn, sweep.lengths.index(80)] / sweep.baseline
         out["ch06_rnn80_test"] = f"{rnn80.min():.2f} to {rnn80.max():.2f}"
+    if "lstm" in sweep.models and {10, 40} <= set(sweep.lengths):
+        lstm_ = sweep.models.index("lstm")
+        T10, T40 = sweep.lengths.index(10), sweep.lengths.index(40)
+        ratio = sweep.median_steps[lstm_, T40] / sweep.median_steps[lstm_, T10]
+        out["ch06_lstm_ratio"] = f"{ratio:.1f}"
     solved_test = sweep.test_loss[sweep.solved] / sweep.baseline
     out["ch06_test_range"] = f"{solved_test.min():.2f} to {solved_test.max():.2f}"
     return out
