@@ -24,7 +24,8 @@ from vanishing.activations import get_activation
 from vanishing.validate import as_real_array, check_choice, check_size
 
 ACTIVATIONS: tuple[str, ...] = ("tanh", "relu", "linear")
-ORDER = 51  # Gauss-Hermite nodes per dimension
+ORDER = 101  # Gauss-Hermite nodes (one dimension)
+PAIR_ORDER = 51  # nodes per dimension of the two-dimensional quadrature
 
 
 def _nodes(order: int) -> tuple[np.ndarray, np.ndarray]:
@@ -106,7 +107,7 @@ def chi_1(sigma_w2, q, activation: str = "tanh") -> np.ndarray:
     return w * slope_moment(q, activation)
 
 
-def _pair_expectation(f, g, q, c, order: int = ORDER) -> np.ndarray:
+def _pair_expectation(f, g, q, c, order: int = PAIR_ORDER) -> np.ndarray:
     """E[f(u_1) g(u_2)] for (u_1, u_2) ~ N(0, q [[1, c], [c, 1]]), by a 2-D quadrature."""
     x, w = _nodes(order)
     q, c = np.broadcast_arrays(np.asarray(q, float), np.asarray(c, float))

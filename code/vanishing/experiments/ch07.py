@@ -1,0 +1,349 @@
+"""Chapter 7 measurements: criticality of wide random networks (mean-field theory against finite
+networks), depth scales, Jacobian spectra (dynamical isometry), and what batch and layer
+normalisation and their placement in residual stacks do to the gradient at initialisation.
+
+Random networks here have z^(l) = W^(l) phi(z^(l-1)) + b^(l) with W ~ N(0, sigma_w2 / n) (or an
+orthogonal matrix times sigma_w) and b ~ N(0, sigma_b2), as in Poole et al. (2016).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import meanfield, norm
+from ..activations import get_activation
+from ..fmt import sci
+from ..init import init_weight
+from ..validate import as_generator, as_real_array, check_choice, check_size
+
+SIGMA_B2 = 0.05  # the bias variance of the one-dimensional cuts (Schoenholz et al. use 0.05)
+
+
+def _random_net(sigma_w2, sigma_b2, n, depth, rng, *, orthogonal=False):
+    """Weights (depth, n, n) and biases (depth, n) of a random network."""
+    if orthogonal:
+        Ws = np.stack([init_weight(n, n, scheme="orthogonal", rng=rng) for _ in range(depth)])
+        Ws *= np.sqrt(sigma_w2)
+    else:
+        Ws = rng.standard_normal((depth, n, n)) * np.sqrt(sigma_w2 / n)
+    return Ws, rng.standard_normal((depth, n)) * np.sqrt(sigma_b2)
+
+
+def measured_chi_1(
+    sigma_w2: float, sigma_b2: float, *, activation: str = "tanh", width: int = 128,
+    depth: int = 30, burn: int = 8, batch: int = 8, seed: int = 0,
+) -> float:  # fmt: skip
+    """Ch. 7 the per-layer factor of ||dL/dz^(l)||^2 of a finite random network, fitted over
+    layers burn..depth (a random gradient at the top, back-propagated to the input)."""
+    act = get_activation(
+        check_choice(activation, "activation", ("tanh", "relu"), kind="activation")
+    )
+    n, depth, batch = (
+        check_size(width, "width"),
+        check_size(depth, "depth"),
+        check_size(batch, "batch"),
+    )
+    if not 2 <= depth - burn:
+        raise ValueError(f"burn must leave at least 2 layers, got burn={burn}, depth={depth}")
+    rng = as_generator(seed, name="seed")
+    Ws, bs = _random_net(sigma_w2, sigma_b2, n, depth, rng)
+    a, zs = rng.standard_normal((batch, n)), []
+    for W, b in zip(Ws, bs, strict=True):
+        z = a @ W.T + b
+        zs.append(z)
+        a = act.phi(z)
+    d = rng.standard_normal((batch, n))  # dL/dz^(L)
+    sq = [np.mean(np.sum(d * d, axis=1))]
+    for l in range(depth - 1, burn, -1):  # dL/dz^(l) = phi'(z^(l)) W^(l+1)^T dL/dz^(l+1)
+        d = (d @ Ws[l]) * act.phi_prime(zs[l - 1])
+        sq.append(np.mean(np.sum(d * d, axis=1)))
+    slope = np.polyfit(np.arange(len(sq)), np.log(sq), 1)[0]  # per layer going down
+    return float(np.exp(slope))
+
+
+# 1. criticality -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Criticality:
+    """Ch. 7 the phase diagram of tanh networks: theory on a grid, the edge of chaos, and
+    chi_1 measured in finite networks at some points (and for ReLU along sigma_b2 = 0)."""
+
+    sigma_w2: np.ndarray  # (W,) grid
+    sigma_b2: np.ndarray  # (Bb,) grid
+    q_star: np.ndarray  # (Bb, W)
+    chi_1: np.ndarray  # (Bb, W)
+    edge: tuple[np.ndarray, np.ndarray]  # (sigma_w2, sigma_b2) along chi_1 = 1
+    points: np.ndarray  # (P, 2) measured (sigma_w2, sigma_b2)
+    measured: np.ndarray  # (P, S) measured chi_1 per seed
+    theory_at_points: np.ndarray  # (P,)
+    relu_sigma_w2: np.ndarray  # (R,)
+    relu_measured: np.ndarray  # (R, S)
+    width: int
+    depth: int
+
+
+def criticality(
+    *, seeds=(0,), width: int = 128, depth: int = 30,
+    point_w2=(0.8, 1.3, 1.8, 2.5, 3.5), point_b2=(0.0, 0.05, 0.3),
+    relu_w2=(1.0, 1.5, 2.0, 2.5, 3.0),
+) -> Criticality:  # fmt: skip
+    """Ch. 7 mean-field q* and chi_1 of tanh networks on a (sigma_w2, sigma_b2) grid, with chi_1
+    measured in finite networks (width x depth) at the given points and seeds."""
+    seeds = tuple(seeds)
+    w_grid, b_grid = np.linspace(0.5, 4.0, 36), np.linspace(0.0, 0.4, 21)
+    W, B = np.meshgrid(w_grid, b_grid)
+    q = meanfield.fixed_point(W, B, "tanh", iters=300)
+    chi = meanfield.chi_1(W, q, "tanh")
+    edge = meanfield.critical_line(np.geomspace(1e-3, 3.0, 80))
+    keep = edge[1] <= b_grid[-1]
+    points = np.array([(w, b) for b in point_b2 for w in point_w2], dtype=float)
+    measured = np.array(
+        [[measured_chi_1(w, b, width=width, depth=depth, seed=s) for s in seeds] for w, b in points]
+    )
+    theory = meanfield.chi_1(points[:, 0], meanfield.fixed_point(points[:, 0], points[:, 1]))
+    relu_w2 = as_real_array(relu_w2, "relu_w2")
+    relu = np.array(
+        [
+            [
+                measured_chi_1(w, 0.0, activation="relu", width=width, depth=depth, seed=s)
+                for s in seeds
+            ]
+            for w in relu_w2
+        ]
+    )
+    return Criticality(
+        w_grid, b_grid, q, chi, (edge[0][keep], edge[1][keep]), points, measured, theory,
+        relu_w2, relu, width, depth,
+    )  # fmt: skip
+
+
+# 2. depth scales ------------------------------------------------------------------------------
+
+
+def correlation_by_layer(
+    sigma_w2: float, sigma_b2: float, *, c0: float = 0.2, width: int = 200, depth: int = 40,
+    pairs: int = 8, seed: int = 0,
+) -> np.ndarray:  # fmt: skip
+    """Ch. 7 the correlation of two inputs' pre-activations at layers 1..depth of a finite tanh
+    network (mean over `pairs` pairs that start at q* with correlation c0); (depth,)."""
+    n, depth, pairs = (
+        check_size(width, "width"),
+        check_size(depth, "depth"),
+        check_size(pairs, "pairs"),
+    )
+    if not -1 < c0 < 1:
+        raise ValueError(f"c0 must be in (-1, 1), got {c0}")
+    rng = as_generator(seed, name="seed")
+    q = float(meanfield.fixed_point(sigma_w2, sigma_b2))
+    u1 = rng.standard_normal((pairs, n))
+    u2 = c0 * u1 + np.sqrt(1 - c0**2) * rng.standard_normal((pairs, n))
+    z = np.sqrt(q) * np.concatenate([u1, u2])
+    Ws, bs = _random_net(sigma_w2, sigma_b2, n, depth, rng)
+    out = np.empty(depth)
+    for l in range(depth):
+        z = np.tanh(z) @ Ws[l].T + bs[l]
+        a, b = z[:pairs], z[pairs:]
+        out[l] = np.mean(np.sum(a * b, 1) / np.sqrt(np.sum(a * a, 1) * np.sum(b * b, 1)))
+    return out
+
+
+def fitted_xi(corr: np.ndarray, *, high: float = 0.1, low: float = 2e-3) -> float:
+    """Ch. 7 depth scale fitted to 1 - c_l ~ exp(-l / xi) where low < 1 - c_l < high (ordered
+    phase, c* = 1); NaN if fewer than 3 layers qualify."""
+    gap = 1.0 - as_real_array(corr, "corr")
+    use = np.flatnonzero((gap < high) & (gap > low))
+    if use.size < 3:
+        return float("nan")
+    slope = np.polyfit(use, np.log(gap[use]), 1)[0]
+    return float(-1.0 / slope)
+
+
+@dataclass(frozen=True)
+class DepthScale:
+    """Ch. 7 xi_c against sigma_w2 at fixed sigma_b2 (theory), and xi fitted to finite networks
+    at ordered points (per seed)."""
+
+    sigma_b2: float
+    sigma_w2: np.ndarray  # (W,)
+    xi_c: np.ndarray  # (W,)
+    xi_grad: np.ndarray  # (W,)
+    critical_w2: float
+    points: np.ndarray  # (P,) sigma_w2 of the measured points
+    theory_at_points: np.ndarray  # (P,)
+    measured: np.ndarray  # (P, S)
+
+
+def depth_scale(
+    *, sigma_b2: float = SIGMA_B2, points=(1.0, 1.2, 1.4), seeds=(0,), width: int = 200,
+) -> DepthScale:  # fmt: skip
+    """Ch. 7 Schoenholz et al.'s correlation depth scale xi_c for tanh networks, and the depth
+    scale of 1 - c_l in finite networks at ordered points."""
+    w = np.linspace(0.6, 4.0, 52)
+    d = meanfield.depth_scales(w, sigma_b2, iters=120)
+    crit = meanfield.critical_line(np.geomspace(1e-3, 3.0, 400))
+    w_crit = float(np.interp(sigma_b2, crit[1], crit[0]))
+    points = as_real_array(points, "points")
+    th = meanfield.depth_scales(points, sigma_b2, iters=120).xi_c
+    measured = np.array(
+        [
+            [fitted_xi(correlation_by_layer(p, sigma_b2, width=width, seed=s)) for s in seeds]
+            for p in points
+        ]
+    )
+    return DepthScale(sigma_b2, w, d.xi_c, d.xi_grad, w_crit, points, th, measured)
+
+
+# 3. dynamical isometry ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JacobianSpectra:
+    """Ch. 7 singular values of the input-output Jacobian of deep random networks, per variant."""
+
+    variants: tuple[str, ...]
+    depth: int
+    width: int
+    sigma_w2: tuple[float, ...]
+    sigma_b2: tuple[float, ...]
+    singular_values: np.ndarray  # (V, S, width)
+
+    def quantiles(self, p) -> np.ndarray:
+        """(V,) the p-quantile of each variant's singular values, over all seeds."""
+        flat = self.singular_values.reshape(len(self.variants), -1)
+        return np.quantile(flat, p, axis=1)
+
+
+TANH_Q_STAR = 0.01  # the fixed point of the critical tanh networks of Fig. 7.3: nearly linear
+
+
+def jacobian_spectra(*, depth: int = 32, width: int = 128, seeds=(0,)) -> JacobianSpectra:
+    """Ch. 7 Jacobian singular values: tanh at the edge of chaos with q* = TANH_Q_STAR (Gaussian
+    and orthogonal weights), and ReLU with He's sigma_w2 = 2 (Gaussian and orthogonal)."""
+    depth, width = check_size(depth, "depth"), check_size(width, "width")
+    w_t, b_t = (float(v) for v in meanfield.critical_line(TANH_Q_STAR))
+    variants = ("tanh, Gaussian", "tanh, orthogonal", "ReLU, Gaussian", "ReLU, orthogonal")
+    settings = (("tanh", False, w_t, b_t), ("tanh", True, w_t, b_t),
+                ("relu", False, 2.0, 0.0), ("relu", True, 2.0, 0.0))  # fmt: skip
+    out = np.empty((len(variants), len(seeds), width))
+    for v, (name, orth, w2, b2) in enumerate(settings):
+        act = get_activation(name)
+        for k, s in enumerate(seeds):
+            rng = as_generator(s, name="seeds")
+            Ws, bs = _random_net(w2, b2, width, depth, rng, orthogonal=orth)
+            z = np.sqrt(TANH_Q_STAR if name == "tanh" else 1.0) * rng.standard_normal(width)
+            J = np.eye(width)  # dz^(l)/dz^(0), from l = 0
+            for l in range(depth):  # dz^(l+1)/dz^(0) = W^(l+1) diag(phi'(z^(l))) dz^(l)/dz^(0)
+                J = Ws[l] @ (act.phi_prime(z)[:, None] * J)
+                z = Ws[l] @ act.phi(z) + bs[l]
+            out[v, k] = np.linalg.svd(J, compute_uv=False)
+    return JacobianSpectra(variants, depth, width, (w_t, w_t, 2.0, 2.0), (b_t, b_t, 0.0, 0.0), out)
+
+
+# 4. normalisation in a plain MLP --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NormScales:
+    """Ch. 7 per-layer forward spread and back-propagated gradient of deep ReLU MLPs without
+    normalisation, with BatchNorm and with LayerNorm, at initialisation."""
+
+    norms: tuple[str, ...]
+    depth: int
+    width: int
+    batch: int
+    act_std: np.ndarray  # (N, S, depth + 1) std of a^(l), l = 0..depth
+    grad: np.ndarray  # (N, S, depth + 1) ||dL/da^(l)||_F, l = 0..depth
+
+    def growth(self) -> np.ndarray:
+        """(N, S) geometric-mean factor per layer of the gradient from layer depth to layer 1."""
+        return (self.grad[..., 1] / self.grad[..., -1]) ** (1.0 / (self.depth - 1))
+
+
+def norm_scales(
+    *, depth: int = 50, width: int = 128, batch: int = 128, seeds=(0,),
+    norms=("none", "batch", "layer"),
+) -> NormScales:  # fmt: skip
+    """Ch. 7 forward std and ||dL/da^(l)|| per layer of He-initialised ReLU MLPs (width x depth,
+    N(0, 1) inputs, a random linear target) with each normalisation, at initialisation."""
+    depth, width, batch = (
+        check_size(depth, "depth"),
+        check_size(width, "width"),
+        check_size(batch, "batch"),
+    )
+    norms = tuple(check_choice(k, "norms", norm.NORMS, kind="norm") for k in norms)
+    std = np.empty((len(norms), len(seeds), depth + 1))
+    grad = np.empty_like(std)
+    for k, s in enumerate(seeds):
+        rng = as_generator(s, name="seeds")
+        x = rng.standard_normal((batch, width))
+        y = x @ rng.standard_normal((width, 10)) / np.sqrt(width)
+        for i, kind in enumerate(norms):
+            model = norm.init_norm_mlp(width, width, depth, 10, norm=kind, rng=s)
+            _, g = norm.loss_and_grads(model, x, y)
+            cache = norm.forward(model, x)
+            std[i, k] = [a.std() for a in cache.a]
+            grad[i, k] = [np.linalg.norm(v) for v in g.x]
+    return NormScales(norms, depth, width, batch, std, grad)
+
+
+# 5. residual stacks: where the normalisation sits ---------------------------------------------
+
+
+RESIDUAL_VARIANTS = {  # name: (placement, norm, alpha, zero_last)
+    "post-LN": ("post", "layer", 1.0, False),
+    "pre-LN": ("pre", "layer", 1.0, False),
+}
+
+
+@dataclass(frozen=True)
+class ResidualNorm:
+    """Ch. 7 per-block weight-gradient norms of post-LN and pre-LN residual stacks at several
+    depths, at initialisation: grad[v][d] is (S, L_d) for variant v at depth depths[d]."""
+
+    variants: tuple[str, ...]
+    depths: tuple[int, ...]
+    width: int
+    grad: dict  # variant -> tuple of (S, L) arrays, one per depth
+    trunk: np.ndarray  # (V, D, S) ||dL/dx_0|| / ||dL/dx_L||
+
+    def last_block(self) -> np.ndarray:
+        """(V, D, S) the last block's weight-gradient norm."""
+        return np.array([[g[:, -1] for g in self.grad[v]] for v in self.variants])
+
+    def first_block(self) -> np.ndarray:
+        """(V, D, S) the first block's weight-gradient norm."""
+        return np.array([[g[:, 0] for g in self.grad[v]] for v in self.variants])
+
+
+def residual_norm(*, depths=(6, 12, 24, 48, 96), width: int = 64, batch: int = 32, seeds=(0,)):
+    """Ch. 7 ||(dL/dW1^(l), dL/dW2^(l))|| per block of post-LN and pre-LN ReLU residual stacks
+    (width, N(0, 1) inputs, a random linear target), at initialisation."""
+    width = check_size(width, "width")
+    depths = tuple(check_size(d, "depths") for d in depths)
+    grad = {v: [] for v in RESIDUAL_VARIANTS}
+    trunk = np.empty((len(RESIDUAL_VARIANTS), len(depths), len(seeds)))
+    for di, L in enumerate(depths):
+        per = {v: np.empty((len(seeds), L)) for v in RESIDUAL_VARIANTS}
+        for k, s in enumerate(seeds):
+            rng = as_generator(s, name="seeds")
+            x = rng.standard_normal((batch, width))
+            y = x @ rng.standard_normal((width, 10)) / np.sqrt(width)
+            for vi, (name, (pl, kind, alpha, zl)) in enumerate(RESIDUAL_VARIANTS.items()):
+                model = norm.init_norm_residual(
+                    width, L, 10, placement=pl, norm=kind, alpha=alpha, zero_last=zl, rng=s
+                )
+                _, g = norm.loss_and_grads(model, x, y)
+                p = g.params
+                per[name][k] = [
+                    np.hypot(np.linalg.norm(p[f"W1_{l}"]), np.linalg.norm(p[f"W2_{l}"]))
+                    for l in range(1, L + 1)
+                ]
+                trunk[vi, di, k] = np.linalg.norm(g.x[0]) / np.linalg.norm(g.x[-1])
+        for v in RESIDUAL_VARIANTS:
+            grad[v].append(per[v])
+    return ResidualNorm(
+        tuple(RESIDUAL_VARIANTS), depths, width, {v: tuple(g) for v, g in grad.items()}, trunk
+    )
