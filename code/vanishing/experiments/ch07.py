@@ -347,3 +347,113 @@ def residual_norm(*, depths=(6, 12, 24, 48, 96), width: int = 64, batch: int = 3
     return ResidualNorm(
         tuple(RESIDUAL_VARIANTS), depths, width, {v: tuple(g) for v, g in grad.items()}, trunk
     )
+
+
+# the numbers the prose quotes -----------------------------------------------------------------
+
+
+def _range(values, fmt=lambda v: f"{v:.2f}") -> str:
+    values = np.asarray(values, dtype=float).ravel()
+    lo, hi = fmt(values.min()), fmt(values.max())
+    return lo if lo == hi else f"{lo} and {hi}"
+
+
+def chapter_numbers(
+    crit: Criticality, depth: DepthScale, spectra: JacobianSpectra, scales: NormScales,
+    res: ResidualNorm,
+) -> dict[str, str]:  # fmt: skip
+    """Ch. 7 every number the prose quotes, formatted, keyed by its glue name."""
+    out = {}
+    rel = np.abs(np.median(crit.measured, axis=1) / crit.theory_at_points - 1)
+    out["ch07_crit_maxdev"] = f"{rel.max():.0%}"
+    out["ch07_crit_width"], out["ch07_crit_depth"] = str(crit.width), str(crit.depth)
+    for w, b in ((1.8, 0.0), (1.8, 0.3)):
+        i = int(np.flatnonzero((crit.points[:, 0] == w) & (crit.points[:, 1] == b))[0])
+        key = f"{w:g}_{b:g}".replace(".", "")
+        out[f"ch07_crit_th_{key}"] = f"{crit.theory_at_points[i]:.2f}"
+        out[f"ch07_crit_ms_{key}"] = f"{np.median(crit.measured[i]):.2f}"
+    relu = np.median(crit.relu_measured, axis=1)
+    out["ch07_relu_ms"] = ", ".join(f"{v:.2f}" for v in relu)
+    out["ch07_relu_w2"] = ", ".join(f"{v:g}" for v in crit.relu_sigma_w2)
+    w_b0, b_b0 = meanfield.critical_line(np.array([0.3, 1.0]))
+    out["ch07_edge_b"] = f"{b_b0[0]:.3f}"
+    out["ch07_edge_w"] = f"{w_b0[0]:.2f}"
+    out["ch07_depth_w2crit"] = f"{depth.critical_w2:.2f}"
+    out["ch07_depth_points"] = ", ".join(f"{v:g}" for v in depth.points)
+    out["ch07_depth_theory"] = ", ".join(f"{v:.1f}" for v in depth.theory_at_points)
+    out["ch07_depth_measured"] = ", ".join(f"{v:.1f}" for v in np.median(depth.measured, axis=1))
+    i_go = spectra.variants.index("tanh, Gaussian")
+    i_to = spectra.variants.index("tanh, orthogonal")
+    sv = spectra.singular_values
+    out["ch07_iso_orth_range"] = _range(sv[i_to])
+    out["ch07_iso_gauss_max"] = f"{sv[i_go].max():.1f}"
+    out["ch07_iso_gauss_median"] = sci(float(np.median(sv[i_go])))
+    out["ch07_iso_gauss_min"] = sci(float(sv[i_go].min()))
+    out["ch07_iso_sigma_w2"] = f"{spectra.sigma_w2[0]:.3f}"
+    out["ch07_iso_sigma_b2"] = sci(spectra.sigma_b2[0])
+    relu = [v for v, name in enumerate(spectra.variants) if name.startswith("ReLU")]
+    tiny = [np.mean(sv[v] < 1e-12 * sv[v].max(axis=-1, keepdims=True)) for v in relu]
+    out["ch07_iso_relu_zero"] = _range(tiny, lambda v: f"{v:.0%}")
+    out["ch07_iso_depth"], out["ch07_iso_width"] = str(spectra.depth), str(spectra.width)
+    growth = np.median(scales.growth(), axis=1)
+    for kind in scales.norms:
+        i = scales.norms.index(kind)
+        out[f"ch07_ns_growth_{kind}"] = f"{growth[i]:.2f}"
+        out[f"ch07_ns_std_{kind}"] = _range(np.median(scales.act_std[i], axis=0)[5:])
+    ib = scales.norms.index("batch")
+    out["ch07_ns_batch_total"] = sci(float(np.median(scales.grad[ib, :, 1] / scales.grad[ib, :, -1])))
+    out["ch07_ns_depth"], out["ch07_ns_width"] = str(scales.depth), str(scales.width)
+    out["ch07_ns_batch"] = str(scales.batch)
+    last, first = np.median(res.last_block(), axis=-1), np.median(res.first_block(), axis=-1)
+    ipost, ipre = res.variants.index("post-LN"), res.variants.index("pre-LN")
+    out["ch07_res_depths"] = ", ".join(str(d) for d in res.depths)
+    out["ch07_res_post_last"] = _range(last[ipost], lambda v: f"{v:.0f}")
+    out["ch07_res_post_first"] = _range(first[ipost], lambda v: f"{v:.1f}")
+    out["ch07_res_pre_last"] = ", ".join(f"{v:.1f}" for v in last[ipre])
+    out["ch07_res_pre_first"] = _range(first[ipre], lambda v: f"{v:.1f}")
+    trunk = np.median(res.trunk, axis=-1)
+    out["ch07_res_trunk_post"] = _range(trunk[ipost])
+    out["ch07_res_trunk_pre"] = ", ".join(f"{v:.1f}" for v in trunk[ipre])
+    out["ch07_res_width"] = str(res.width)
+    out["ch07_res_seeds"] = str(res.trunk.shape[-1])
+    return out
+
+
+@dataclass(frozen=True)
+class ZeroBranches:
+    """Ch. 7 an unnormalised residual stack whose branches start at zero, at initialisation:
+    ReZero/SkipInit style (alpha_l = 0) and Fixup style (W2 = 0, alpha_l = 1)."""
+
+    variants: tuple[str, ...]
+    depth: int
+    trunk: np.ndarray  # (V,) ||dL/dx_0|| / ||dL/dx_L||
+    output_change: np.ndarray  # (V,) max |x_L - x_0|
+    grad_W1: np.ndarray  # (V,) largest ||dL/dW1^(l)||
+    grad_W2: np.ndarray  # (V,) largest ||dL/dW2^(l)||
+    grad_alpha: np.ndarray  # (V,) ||dL/dalpha||
+
+
+def zero_branches(*, depth: int = 48, width: int = 64, batch: int = 32, seed: int = 0) -> ZeroBranches:
+    """Ch. 7 the gradients at initialisation of residual stacks with zero-initialised branches."""
+    depth, width = check_size(depth, "depth"), check_size(width, "width")
+    rng = as_generator(seed, name="seed")
+    x = rng.standard_normal((batch, width))
+    y = x @ rng.standard_normal((width, 10)) / np.sqrt(width)
+    variants = ("alpha = 0 (ReZero, SkipInit)", "W2 = 0 (Fixup)")
+    rows = []
+    for alpha, zl in ((0.0, False), (1.0, True)):
+        model = norm.init_norm_residual(
+            width, depth, 10, placement="none", norm="none", alpha=alpha, zero_last=zl, rng=seed
+        )
+        cache = norm.forward(model, x)
+        _, g = norm.loss_and_grads(model, x, y)
+        p = g.params
+        rows.append((
+            np.linalg.norm(g.x[0]) / np.linalg.norm(g.x[-1]),
+            np.abs(cache.x[-1] - cache.x[0]).max(),
+            max(np.linalg.norm(p[f"W1_{l}"]) for l in range(1, depth + 1)),
+            max(np.linalg.norm(p[f"W2_{l}"]) for l in range(1, depth + 1)),
+            np.linalg.norm(p["alpha"]),
+        ))  # fmt: skip
+    cols = np.array(rows).T
+    return ZeroBranches(variants, depth, *cols)
