@@ -17,6 +17,7 @@ closed forms (the quadrature is inaccurate across ReLU's kink), which SymPy deri
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -28,10 +29,14 @@ ORDER = 101  # Gauss-Hermite nodes (one dimension)
 PAIR_ORDER = 51  # nodes per dimension of the two-dimensional quadrature
 
 
+@cache
 def _nodes(order: int) -> tuple[np.ndarray, np.ndarray]:
-    """Nodes x and weights w with E[f(u)] = sum_i w_i f(x_i) for u ~ N(0, 1)."""
+    """Nodes x and weights w with E[f(u)] = sum_i w_i f(x_i) for u ~ N(0, 1) (computed once)."""
     x, w = np.polynomial.hermite_e.hermegauss(order)  # weight e^{-x^2/2}
-    return x, w / w.sum()
+    x.setflags(write=False)
+    w = w / w.sum()
+    w.setflags(write=False)
+    return x, w
 
 
 def _check_variances(sigma_w2, sigma_b2) -> tuple[np.ndarray, np.ndarray]:

@@ -401,7 +401,9 @@ def chapter_numbers(
         out[f"ch07_ns_growth_{kind}"] = f"{growth[i]:.2f}"
         out[f"ch07_ns_std_{kind}"] = _range(np.median(scales.act_std[i], axis=0)[5:])
     ib = scales.norms.index("batch")
-    out["ch07_ns_batch_total"] = sci(float(np.median(scales.grad[ib, :, 1] / scales.grad[ib, :, -1])))
+    out["ch07_ns_batch_total"] = sci(
+        float(np.median(scales.grad[ib, :, 1] / scales.grad[ib, :, -1]))
+    )
     out["ch07_ns_depth"], out["ch07_ns_width"] = str(scales.depth), str(scales.width)
     out["ch07_ns_batch"] = str(scales.batch)
     last, first = np.median(res.last_block(), axis=-1), np.median(res.first_block(), axis=-1)
@@ -433,7 +435,9 @@ class ZeroBranches:
     grad_alpha: np.ndarray  # (V,) ||dL/dalpha||
 
 
-def zero_branches(*, depth: int = 48, width: int = 64, batch: int = 32, seed: int = 0) -> ZeroBranches:
+def zero_branches(
+    *, depth: int = 48, width: int = 64, batch: int = 32, seed: int = 0
+) -> ZeroBranches:
     """Ch. 7 the gradients at initialisation of residual stacks with zero-initialised branches."""
     depth, width = check_size(depth, "depth"), check_size(width, "width")
     rng = as_generator(seed, name="seed")

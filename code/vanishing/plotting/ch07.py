@@ -4,7 +4,7 @@ gradient scales of normalised MLPs and residual stacks."""
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.colors import LogNorm, TwoSlopeNorm
+from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
 from ..experiments.ch07 import Criticality, DepthScale, JacobianSpectra, NormScales, ResidualNorm

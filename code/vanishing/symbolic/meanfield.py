@@ -50,7 +50,7 @@ class MeanFieldDerivation:
 @cache
 def derive(activation: str = "relu") -> MeanFieldDerivation:
     """Chapter 7, the mean-field quantities of `activation` ("relu" or "linear"), by integrating
-    against the standard normal density with sympy.integrate and solving the fixed-point equation."""
+    against the standard normal density (sympy.integrate) and solving the fixed-point equation."""
     act = check_choice(activation, "activation", ("relu", "linear"), kind="activation")
     u = sp.Symbol("u", real=True)
     q, w2 = sp.Symbol("q", positive=True), sp.Symbol(r"\sigma_w^2", positive=True)
