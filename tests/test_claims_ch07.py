@@ -105,3 +105,32 @@ def test_post_ln_gradients_grow_towards_the_output_pre_ln_towards_the_input(widt
     assert med_last[post, -1] > 0.8 * med_last[post, 0]  # does not
     trunk = np.median(r.trunk, -1)
     assert np.all(np.diff(trunk[pre]) > 0) and np.all(trunk[post] < 1.3)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n_h", [64, 128])
+def test_layernorm_rnn_with_weak_input_does_not_depend_on_the_spectral_radius(n_h):
+    r = ex.ln_rnn_products(
+        rhos=(0.5, 1.0, 2.0, 4.0), scales=(0.01, 0.1), seeds=SEEDS, n_h=n_h, T=120, lag=60
+    )
+    plain, ln = r.norms
+    assert np.all((ln > 0.5) & (ln < 5e3))  # every radius, scale and seed
+    assert np.all(np.median(ln, axis=-1) > 1)  # they grow, they are not 1
+    for s in range(len(r.scales)):
+        for k in range(len(SEEDS)):
+            assert plain[:, s, k].max() / plain[:, s, k].min() > 1e20
+
+
+@pytest.mark.slow
+def test_layernorm_rnn_with_strong_input_depends_on_the_spectral_radius_again():
+    r = ex.ln_rnn_products(rhos=(0.5, 1.5, 2.5), scales=(1.0,), seeds=SEEDS)
+    ln = r.norms[1, :, 0]  # (rhos, seeds)
+    assert np.all(ln[0] < 1e-10) and np.all(np.diff(np.median(ln, axis=-1)) > 0)
+
+
+def test_layernorm_rnn_book_ranges_are_the_glued_ones():
+    r = ex.ln_rnn_products()
+    numbers = ex.ln_rnn_numbers(r)
+    ln = r.norms[1, :, list(r.scales).index(0.01)]
+    assert ln.min() > 1 and ln.max() < 1e3
+    assert numbers["ch07_lnrnn_rhos"] == "0.5 to 2.5"

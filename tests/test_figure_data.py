@@ -867,6 +867,22 @@ def test_residual_norm_draws_per_block_profile_and_last_block_against_depth():
     assert left.title == "$L = 8$" and right.xscale == right.yscale == "log"
 
 
+def test_ln_rnn_products_draws_the_median_per_scale_in_each_panel():
+    result = ex07.LNRNNProducts(
+        models=("tanh RNN", "LayerNorm RNN"), rhos=np.array([0.5, 1.0, 2.0]),
+        scales=np.array([0.01, 0.1, 1.0]), seeds=(0, 1, 2), n_h=16, T=50, lag=20,
+        norms=_distinct(2, 3, 3, 3, low=-20, high=6, seed=55),
+    )  # fmt: skip
+    left, right = read(ch07.ln_rnn_products(result))
+    for m, ax in enumerate((left, right)):
+        assert ax.title == result.models[m] and ax.yscale == "log" and ax.hlines == [1.0]
+        for s, scale in enumerate(result.scales):
+            line = ax.line(f"$s = {scale:g}$")
+            same(line.x, result.rhos)
+            same(line.y, np.median(result.norms[m, :, s], axis=-1))
+    assert "T-20" in left.ylabel and "3 seeds" in suptitle(ch07.ln_rnn_products(result))
+
+
 # diagrams -------------------------------------------------------------------------------------
 
 

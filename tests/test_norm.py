@@ -189,3 +189,89 @@ def test_bad_arguments_are_named():
         norm.forward(norm.init_norm_mlp(3, 4, 2, 1), np.ones((1, 3)))
     with pytest.raises(TypeError, match="model"):
         norm.backward(object(), None, z)
+
+
+# the layer-normalised RNN ---------------------------------------------------------------------
+
+
+def ag_lnrnn_loss(P, x, y, activation="tanh"):
+    B, T, _ = x.shape
+    h = anp.zeros((B, P["W_hh"].shape[0]))
+    loss = 0.0
+    for t in range(T):
+        a = anp.dot(h, P["W_hh"].T) + anp.dot(x[:, t], P["W_xh"].T)
+        h = ag_act(activation, ag_norm(a, P["g"], P["b"], 1))
+        y_hat = anp.dot(h, P["W_hy"].T) + P["b_y"]
+        loss = loss + 0.5 * anp.sum((y_hat - y[:, t]) ** 2)
+    return loss / B
+
+
+def _lnrnn(seed=0, activation="tanh"):
+    from vanishing import recurrent  # noqa: F401  (the verbs the LNRNN uses)
+
+    m = norm.init_lnrnn(3, 5, 2, activation=activation, rng=seed)
+    rng = np.random.default_rng(seed + 1)
+    return m.with_params({"g": 1 + 0.3 * rng.standard_normal(5), "b": 0.2 * rng.standard_normal(5)})
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_lnrnn_bptt_matches_autograd_and_differences(activation):
+    from vanishing import recurrent
+
+    model = _lnrnn(activation=activation)
+    rng = np.random.default_rng(7)
+    x, y = rng.standard_normal((4, 6, 3)), rng.standard_normal((4, 6, 2))
+    loss, grads = recurrent.loss_and_grads(model, x, y)
+    P = model.params()
+    assert loss == pytest.approx(float(ag_lnrnn_loss(P, x, y, activation)), rel=1e-13)
+    ref = autograd.grad(ag_lnrnn_loss)(P, x, y, activation)
+    for k in P:
+        assert relative_error(grads.params[k], ref[k]) < 1e-10, k
+        fd = central_difference(lambda: recurrent.loss_and_grads(model, x, y)[0], P[k])
+        assert relative_error(grads.params[k], fd) < 1e-6, k
+
+
+def test_lnrnn_state_jacobians_match_differences_of_one_step():
+    from vanishing import recurrent
+
+    model = _lnrnn(seed=3)
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((2, 4, 3))
+    cache = recurrent.forward(model, x)
+    J = recurrent.state_jacobians(model, cache)
+    t = 3  # J_t = dh_t/dh_{t-1} for example 0
+    h_prev = cache.h[0, t - 1].copy()
+
+    def h_t():
+        return recurrent.forward(model, x[:1, t - 1 : t], h0=h_prev[None]).h[0, 1]
+
+    fd = np.empty((5, 5))
+    for j in range(5):
+        e = np.zeros(5)
+        e[j] = 1e-6
+        h_prev += e
+        up = h_t()
+        h_prev -= 2 * e
+        down = h_t()
+        h_prev += e
+        fd[:, j] = (up - down) / 2e-6
+    assert relative_error(J[0, t - 1], fd) < 1e-7
+    # and the state gradients agree with the Jacobian products
+    g_T = rng.standard_normal((2, 5))
+    G = recurrent.state_gradients(model, cache, g_T)
+    P = recurrent.jacobian_products(model, cache)
+    np.testing.assert_allclose(G[:, 0], np.einsum("bij,bi->bj", P[:, 0], g_T), rtol=1e-10)
+
+
+def test_lnrnn_output_is_invariant_to_the_scale_of_the_summed_input():
+    from vanishing import recurrent
+
+    model = _lnrnn(seed=5)
+    x = np.random.default_rng(6).standard_normal((2, 5, 3))
+    h = recurrent.forward(model, x).h
+    scaled = model.with_params({"W_hh": 3 * model.W_hh, "W_xh": 3 * model.W_xh})
+    np.testing.assert_allclose(recurrent.forward(scaled, x).h, h, atol=1e-4)  # up to eps
+    with pytest.raises(ValueError, match="W_hh"):
+        norm.LNRNN(
+            np.ones((1, 1)), np.ones((1, 1)), np.ones(1), np.zeros(1), np.ones((1, 1)), np.zeros(1)
+        )

@@ -16,6 +16,8 @@ example's: the Jacobian couples the batch (Ioffe & Szegedy 2015). Networks (batc
 
 - ``NormMLP``: z^(l) = W^(l) a^(l-1), u^(l) = Norm(z^(l)) (or z^(l) if norm = "none"),
   a^(l) = phi(u^(l)); a linear read-out y_hat = W_out a^(L) + b_out.
+- ``LNRNN``: a vanilla RNN whose summed inputs are layer-normalised at every step (Ba et al.
+  2016), on the shared recurrent machinery of ``vanishing.recurrent``.
 - ``NormResidual``, branch F_l(v) = W2^(l) phi(W1^(l) v), with per-block branch scales alpha_l:
   "post": x_l = Norm_l(x_{l-1} + alpha_l F_l(x_{l-1}));
   "pre":  x_l = x_{l-1} + alpha_l F_l(Norm_l(x_{l-1})), then a final Norm_f(x_L) before the
@@ -25,18 +27,24 @@ example's: the Jacobian couples the batch (Ioffe & Szegedy 2015). Networks (batc
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
+from vanishing.activations import get_activation
 from vanishing.init import init_weight
 from vanishing.mlp import mse_loss
 from vanishing.params import Parametrised
+from vanishing.recurrent import Recurrent
 from vanishing.validate import (
     as_generator,
     check_activation,
     check_array,
     check_choice,
+    check_input_weights,
     check_nonnegative,
+    check_readout,
+    check_recurrent,
     check_shape,
     check_size,
 )
@@ -494,3 +502,121 @@ def loss_and_grads(model, x, y) -> tuple[float, NormGrads]:
     if isinstance(model, NormResidual):
         return norm_residual_loss_and_grads(model, x, y)
     return norm_mlp_loss_and_grads(model, x, y)
+
+
+# a layer-normalised RNN (Ba et al. 2016) ------------------------------------------------------
+
+
+@dataclass
+class LNRNN(Recurrent):
+    """Ch. 7 RNN with layer normalisation of the summed inputs at every step (Ba et al. 2016):
+    a_t = W_hh h_{t-1} + W_xh x_t, h_t = phi(g * LN(a_t) + b), y_hat_t = W_hy h_t + b_y, with
+    LN over the units (no gain or shift of its own: g and b are the cell's). Parameters W_xh
+    (n_h, n_x), W_hh (n_h, n_h), g (n_h,), b (n_h,), W_hy (n_y, n_h), b_y (n_y,).
+
+    The shared BPTT (``vanishing.recurrent``) hands ``param_grads`` only dL/d(input part); the
+    input part of this cell is therefore [W_xh x_t; 0], 2 n_h wide, and ``step_back`` writes
+    dL/da_t into its first half and dL/dz_t (z_t = g * LN(a_t) + b) into its second, from which
+    ``param_grads`` forms dL/dg and dL/db."""
+
+    W_xh: np.ndarray
+    W_hh: np.ndarray
+    g: np.ndarray
+    b: np.ndarray
+    W_hy: np.ndarray
+    b_y: np.ndarray
+    activation: str = "tanh"
+
+    STATES: ClassVar[tuple[str, ...]] = ("h",)
+    VALUES: ClassVar[tuple[str, ...]] = ("a",)  # a_t, the summed input before normalisation
+
+    def __post_init__(self):
+        check_activation(self.activation, "activation")
+        self.W_hh = check_recurrent(self.W_hh, "W_hh")
+        n_h = self.W_hh.shape[0]
+        if n_h < 2:
+            raise ValueError("W_hh must be at least 2 x 2: layer normalisation needs 2 units")
+        self.W_xh = check_input_weights(self.W_xh, "W_xh", n_h)
+        self.g = check_shape(self.g, "g", (n_h,))
+        self.b = check_shape(self.b, "b", (n_h,))
+        self.W_hy, self.b_y = check_readout(self.W_hy, self.b_y, n_h)
+
+    def input_weights(self):
+        """[W_xh; 0] and zeros: the input part W_xh x_t, padded to 2 n_h (see the class doc)."""
+        n_h = self.n_h
+        return np.vstack([self.W_xh, np.zeros_like(self.W_xh)]), np.zeros(2 * n_h)
+
+    def recurrent_weights(self):
+        """W_hh^T, phi."""
+        return self.W_hh.T, get_activation(self.activation).phi
+
+    def step(self, a_t, states, out, R):
+        """a_t = W_hh h_{t-1} + W_xh x_t into out; returns (phi(g * LN(a_t) + b),)."""
+        (h,) = states
+        W_hh_T, phi = R
+        np.add(h @ W_hh_T, a_t[:, : self.n_h], out=out)
+        z_hat, _ = _layer_stats(out)
+        return (phi(self.g * z_hat + self.b),)
+
+    def back_factors(self, cache):
+        """z_hat_t, 1/sqrt(s_t^2 + eps) and phi'(z_t) for all t, time-major."""
+        a = np.swapaxes(cache.a, 0, 1)  # (T, B, n_h)
+        z_hat, inv_std = _layer_stats(a)
+        phi_prime = get_activation(self.activation).phi_prime(self.g * z_hat + self.b)
+        return z_hat, inv_std, phi_prime
+
+    def step_back(self, F, k, g, out):
+        """[dL/da_t, dL/dz_t] into out; returns (W_hh^T dL/da_t,)."""
+        z_hat, inv_std, phi_prime = F
+        n_h = self.n_h
+        dz = phi_prime[k] * g[0]
+        G = self.g * dz
+        da = inv_std[k] * (
+            G
+            - G.mean(axis=1, keepdims=True)
+            - z_hat[k] * (G * z_hat[k]).mean(axis=1, keepdims=True)
+        )
+        out[:, :n_h], out[:, n_h:] = da, dz
+        return (da @ self.W_hh,)
+
+    def param_grads(self, cache, delta):
+        """dL/dW_xh, dL/dW_hh (sums of dL/da_t x_t^T, dL/da_t h_{t-1}^T), dL/dg, dL/db."""
+        n_h = self.n_h
+        da, dz = delta[..., :n_h], delta[..., n_h:]  # (T, B, n_h) each
+        x, h = np.swapaxes(cache.x, 0, 1), np.swapaxes(cache.h, 0, 1)
+        z_hat, _ = _layer_stats(np.swapaxes(cache.a, 0, 1))
+        return {
+            "W_xh": np.einsum("tbi,tbj->ij", da, x),
+            "W_hh": np.einsum("tbi,tbj->ij", da, h[:-1]),
+            "g": np.sum(dz * z_hat, axis=(0, 1)),
+            "b": np.sum(dz, axis=(0, 1)),
+        }
+
+    def state_jacobians(self, cache):
+        """J_t = diag(phi'(z_t) g) inv_std_t (I - 11^T/n - z_hat z_hat^T/n) W_hh; (B, T, n, n)."""
+        z_hat, inv_std = _layer_stats(cache.a)  # (B, T, n), (B, T, 1)
+        n = self.n_h
+        d = get_activation(self.activation).phi_prime(self.g * z_hat + self.b) * self.g
+        P = np.eye(n) - 1.0 / n - z_hat[..., :, None] * z_hat[..., None, :] / n  # (B, T, n, n)
+        return (d * inv_std)[..., None] * (P @ self.W_hh)
+
+
+def _layer_stats(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Layer normalisation over the last axis: z_hat and 1/sqrt(s^2 + eps) (keepdims)."""
+    inv_std = 1.0 / np.sqrt(a.var(axis=-1, keepdims=True) + EPS)
+    return (a - a.mean(axis=-1, keepdims=True)) * inv_std, inv_std
+
+
+def init_lnrnn(
+    n_x: int, n_h: int, n_y: int, *, W_hh=None, activation: str = "tanh", rng=0
+) -> LNRNN:
+    """Ch. 7 LNRNN: W_xh, W_hy Xavier, W_hh orthogonal unless given, g = 1, b = 0, b_y = 0."""
+    n_x, n_h, n_y = check_size(n_x, "n_x"), check_size(n_h, "n_h"), check_size(n_y, "n_y")
+    rng = as_generator(rng, name="rng")
+    W_xh = init_weight(n_h, n_x, scheme="xavier", rng=rng)
+    W_hy = init_weight(n_y, n_h, scheme="xavier", rng=rng)
+    if W_hh is None:
+        W_hh = init_weight(n_h, n_h, scheme="orthogonal", rng=rng)
+    else:
+        W_hh = check_shape(W_hh, "W_hh", (n_h, n_h)).copy()
+    return LNRNN(W_xh, W_hh, np.ones(n_h), np.zeros(n_h), W_hy, np.zeros(n_y), activation)

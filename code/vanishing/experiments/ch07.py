@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import meanfield, norm
+from .. import meanfield, norm, recurrent, rnn
 from ..activations import get_activation
 from ..fmt import sci
 from ..init import init_weight
@@ -461,3 +461,75 @@ def zero_branches(
         ))  # fmt: skip
     cols = np.array(rows).T
     return ZeroBranches(variants, depth, *cols)
+
+
+# 6. layer normalisation in a recurrent network ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LNRNNProducts:
+    """Ch. 7 ||dh_T/dh_{T-lag}||_2 of tanh RNNs with and without layer normalisation, over
+    spectral radii and input scales (chapter 3's setting): norms[m, r, s, k] for model m
+    ("tanh RNN", "LayerNorm RNN"), radius rhos[r], input scale scales[s], seed k."""
+
+    models: tuple[str, ...]
+    rhos: np.ndarray
+    scales: np.ndarray
+    seeds: tuple[int, ...]
+    n_h: int
+    T: int
+    lag: int
+    norms: np.ndarray
+
+
+def _product_norm(model, x, lag: int) -> float:
+    """||J_T J_{T-1} ... J_{T-lag+1}||_2 for the one sequence x (1, T, n_x)."""
+    J = recurrent.state_jacobians(model, recurrent.forward(model, x))[0]  # (T, n, n)
+    P = np.eye(J.shape[1])
+    for t in range(J.shape[0] - 1, J.shape[0] - 1 - lag, -1):
+        P = P @ J[t]
+    return float(np.linalg.norm(P, 2))
+
+
+def ln_rnn_products(
+    *, rhos=(0.5, 1.0, 1.5, 2.0, 2.5), scales=(0.01, 0.1, 1.0), seeds=(0, 1, 2), n_h: int = 64,
+    T: int = 160, lag: int = 60,
+) -> LNRNNProducts:  # fmt: skip
+    """Ch. 7 the product of the last `lag` state Jacobians of a tanh RNN (Gaussian W_hh scaled to
+    spectral radius rho, W_xh ~ N(0, 1), one input x_t = s z_t, zero biases) and of the same
+    network with layer normalisation of its summed inputs (gain 1, shift 0)."""
+    n_h, T, lag = check_size(n_h, "n_h"), check_size(T, "T"), check_size(lag, "lag")
+    if lag > T:
+        raise ValueError(f"lag must be at most T = {T}, got {lag}")
+    rhos, scales = as_real_array(rhos, "rhos"), as_real_array(scales, "scales")
+    seeds = tuple(seeds)
+    out = np.empty((2, len(rhos), len(scales), len(seeds)))
+    for k, seed in enumerate(seeds):
+        rng = as_generator(seed, name="seeds")
+        W = rng.standard_normal((n_h, n_h))
+        W /= np.max(np.abs(np.linalg.eigvals(W)))  # spectral radius 1
+        W_xh = rng.standard_normal((n_h, 1))
+        z = rng.standard_normal((1, T, 1))
+        zeros = (np.zeros((1, n_h)), np.zeros(1))
+        for r, rho in enumerate(rhos):
+            plain = rnn.RNN(W_xh, rho * W, np.zeros(n_h), *zeros)
+            ln = norm.LNRNN(W_xh, rho * W, np.ones(n_h), np.zeros(n_h), *zeros)
+            for s, scale in enumerate(scales):
+                out[0, r, s, k] = _product_norm(plain, scale * z, lag)
+                out[1, r, s, k] = _product_norm(ln, scale * z, lag)
+    return LNRNNProducts(("tanh RNN", "LayerNorm RNN"), rhos, scales, seeds, n_h, T, lag, out)
+
+
+def ln_rnn_numbers(result: LNRNNProducts) -> dict[str, str]:
+    """Ch. 7 the ranges the prose quotes: over all radii and seeds, per model and input scale."""
+    out = {}
+    for m, key in enumerate(("plain", "ln")):
+        for s, scale in enumerate(result.scales):
+            vals = result.norms[m, :, s]
+            out[f"ch07_lnrnn_{key}_{scale:g}".replace(".", "")] = (
+                f"{sci(vals.min())} to {sci(vals.max())}"
+            )
+    out["ch07_lnrnn_rhos"] = f"{result.rhos.min():g} to {result.rhos.max():g}"
+    out["ch07_lnrnn_n"], out["ch07_lnrnn_T"] = str(result.n_h), str(result.T)
+    out["ch07_lnrnn_lag"] = str(result.lag)
+    return out

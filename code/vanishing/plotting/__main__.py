@@ -159,6 +159,10 @@ FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
         "per-block gradients of post-LN and pre-LN residual stacks (chapter 7)",
         lambda: ch07.residual_norm(ex07.residual_norm(seeds=(0, 1, 2))),
     ),
+    "ch07-ln-rnn": (
+        "60-step Jacobian products of tanh RNNs with and without LayerNorm (chapter 7)",
+        lambda: ch07.ln_rnn_products(ex07.ln_rnn_products()),
+    ),
 }
 
 
@@ -195,6 +199,7 @@ LABELS: dict[str, str] = {
     "fig-ch07-spectra": "ch07-jacobian-spectra",
     "fig-ch07-norm": "ch07-norm-scales",
     "fig-ch07-residual": "ch07-residual-norm",
+    "fig-ch07-ln-rnn": "ch07-ln-rnn",
 }
 NOT_IN_BOOK = "not a figure of the book"
 # Figures of the book that are not drawn by matplotlib, so cannot be written: label -> why.

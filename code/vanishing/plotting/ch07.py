@@ -7,7 +7,14 @@ import numpy as np
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
-from ..experiments.ch07 import Criticality, DepthScale, JacobianSpectra, NormScales, ResidualNorm
+from ..experiments.ch07 import (
+    Criticality,
+    DepthScale,
+    JacobianSpectra,
+    LNRNNProducts,
+    NormScales,
+    ResidualNorm,
+)
 from .style import GREY, PALETTE, new_figure
 
 NORM_STYLES = {  # norm -> (label, colour)
@@ -147,4 +154,33 @@ def residual_norm(result: ResidualNorm, depth: int | None = None) -> Figure:
     fig.suptitle(f"ReLU residual stacks, width {result.width}, median of {n} seed"
                  f"{'s' if n > 1 else ''}", fontsize=10)  # fmt: skip
     left.legend(fontsize=9)
+    return fig
+
+
+SCALE_COLOURS = (PALETTE["sky"], PALETTE["blue"], PALETTE["vermillion"])
+
+
+def ln_rnn_products(result: LNRNNProducts) -> Figure:
+    """The 60-step Jacobian product against the spectral radius, without (left) and with (right)
+    layer normalisation, one line per input scale (median over seeds, range shaded)."""
+    fig = new_figure(8.4, 3.5)
+    axes = fig.subplots(1, 2, sharey=True)
+    for m, ax in enumerate(axes):
+        for s, scale in enumerate(result.scales):
+            vals = result.norms[m, :, s]
+            colour = SCALE_COLOURS[s % len(SCALE_COLOURS)]
+            ax.plot(
+                result.rhos, np.median(vals, axis=-1), "o-", color=colour, label=f"$s = {scale:g}$"
+            )
+            ax.fill_between(
+                result.rhos, vals.min(axis=-1), vals.max(axis=-1), color=colour, alpha=0.18
+            )
+        ax.axhline(1.0, color=GREY, lw=0.9, ls=":")
+        ax.set_yscale("log")
+        ax.set(xlabel=r"spectral radius $\rho$ of $\mathbf{W}_{hh}$", title=result.models[m])
+    axes[0].set_ylabel(rf"$\|\partial\mathbf{{h}}_T/\partial\mathbf{{h}}_{{T-{result.lag}}}\|_2$")
+    axes[1].legend(fontsize=9, title="input scale", title_fontsize=9)
+    fig.suptitle(
+        f"{result.n_h} tanh units, median and range of {len(result.seeds)} seeds", fontsize=10
+    )
     return fig
