@@ -24,6 +24,8 @@ def test_measured_chi_1_matches_the_mean_field_theory(width):
     # ReLU: chi_1 = sigma_w^2 / 2
     relu_rel = np.abs(crit.relu_measured / (crit.relu_sigma_w2[:, None] / 2) - 1)
     assert relu_rel.max() < 0.07
+    if width == 256:  # prose: 'below 4 % at width 256'
+        assert rel.max() < 0.04 and relu_rel.max() < 0.04
 
 
 @pytest.mark.parametrize("width", [128, 256])
@@ -99,9 +101,10 @@ def test_post_ln_gradients_grow_towards_the_output_pre_ln_towards_the_input(widt
     post, pre = r.variants.index("post-LN"), r.variants.index("pre-LN")
     med_last, med_first = np.median(last, -1), np.median(first, -1)
     assert np.all(med_last[post] > med_first[post])
-    assert np.all(med_first[pre, 1:] > med_last[pre, 1:])
+    assert np.all(med_first[pre] > med_last[pre])
     assert np.all(last[post] > last[pre])  # every seed and depth
-    assert med_last[pre, -1] < 0.7 * med_last[pre, 0]  # falls with depth
+    assert med_last[pre, -1] < 0.7 * med_last[pre, 0]  # falls with depth,
+    assert med_last[pre, 0] / med_last[pre, -1] < 4  # but more slowly than 1/sqrt(L): (96/6)^0.5
     assert med_last[post, -1] > 0.8 * med_last[post, 0]  # does not
     trunk = np.median(r.trunk, -1)
     assert np.all(np.diff(trunk[pre]) > 0) and np.all(trunk[post] < 1.3)
