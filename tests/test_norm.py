@@ -275,3 +275,19 @@ def test_lnrnn_output_is_invariant_to_the_scale_of_the_summed_input():
         norm.LNRNN(
             np.ones((1, 1)), np.ones((1, 1)), np.ones(1), np.zeros(1), np.ones((1, 1)), np.zeros(1)
         )
+
+
+def test_layernorm_layer_is_scale_invariant_and_its_gradient_scales_like_one_over_c():
+    # exercise 7.2: LN(c W a) = LN(W a); the gradient at c W is 1/c times that at W, and it is
+    # orthogonal to W (all up to the eps = 1e-5 inside the square root)
+    model = norm.init_norm_mlp(4, 6, 2, 1, activation="tanh", norm="layer", rng=3)
+    rng = np.random.default_rng(4)
+    x, y = rng.standard_normal((5, 4)), rng.standard_normal((5, 1))
+    c = 3.0
+    scaled = model.with_params({"W1": c * model.W[0]})
+    loss, g = norm.loss_and_grads(model, x, y)
+    loss_c, g_c = norm.loss_and_grads(scaled, x, y)
+    assert loss_c == pytest.approx(loss, rel=1e-5)
+    np.testing.assert_allclose(g_c.params["W1"], g.params["W1"] / c, rtol=1e-4, atol=1e-8)
+    inner = abs(np.sum(g.params["W1"] * model.W[0]))
+    assert inner < 1e-4 * np.linalg.norm(g.params["W1"]) * np.linalg.norm(model.W[0])
