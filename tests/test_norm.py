@@ -291,3 +291,12 @@ def test_layernorm_layer_is_scale_invariant_and_its_gradient_scales_like_one_ove
     np.testing.assert_allclose(g_c.params["W1"], g.params["W1"] / c, rtol=1e-4, atol=1e-8)
     inner = abs(np.sum(g.params["W1"] * model.W[0]))
     assert inner < 1e-4 * np.linalg.norm(g.params["W1"]) * np.linalg.norm(model.W[0])
+
+
+def test_batchnorm_of_two_examples_is_a_sign_and_passes_back_no_gradient():
+    # exercise 7.3
+    z = np.random.default_rng(1).standard_normal((2, 3))
+    y, cache = norm.normalise(z, np.ones(3), np.zeros(3), kind="batch", eps=1e-12)
+    np.testing.assert_allclose(y, np.sign(z - z[::-1]), atol=1e-9)
+    dz = norm.normalise_backward(np.random.default_rng(2).standard_normal((2, 3)), cache)[0]
+    assert np.abs(dz).max() < 1e-8
