@@ -299,4 +299,4 @@ def test_batchnorm_of_two_examples_is_a_sign_and_passes_back_no_gradient():
     y, cache = norm.normalise(z, np.ones(3), np.zeros(3), kind="batch", eps=1e-12)
     np.testing.assert_allclose(y, np.sign(z - z[::-1]), atol=1e-9)
     dz = norm.normalise_backward(np.random.default_rng(2).standard_normal((2, 3)), cache)[0]
-    assert np.abs(dz).max() < 1e-8
+    assert np.abs(dz).max() < 1e-6  # rounding; a gradient through one unit is O(1)
