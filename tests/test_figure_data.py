@@ -21,10 +21,11 @@ from vanishing.experiments import ch03 as ex03
 from vanishing.experiments import ch04 as ex04
 from vanishing.experiments import ch05 as ex05
 from vanishing.experiments import ch06 as ex06
+from vanishing.experiments import ch07 as ex07
 from vanishing.fmt import sci
 from vanishing.linalg import nonnormal_example, power_norms, sigma_max
 from vanishing.optim import TrainHistory
-from vanishing.plotting import ch01, ch02, ch03, ch04, ch05, ch06, diagrams
+from vanishing.plotting import ch01, ch02, ch03, ch04, ch05, ch06, ch07, diagrams
 from vanishing.plotting.__main__ import FIGURES
 from vanishing.plotting.style import ACTIVATION_COLOURS
 
@@ -758,6 +759,128 @@ def test_steps_to_solve_draws_each_seed_the_median_and_the_unsolved_at_the_cap()
     assert ax.hlines == [cap] and ax.xscale == ax.yscale == "log"
     ax.assert_shows_all_data()
     assert "4 seeds" in ax.title
+
+
+# chapter 7 ------------------------------------------------------------------------------------
+
+
+def test_phase_diagram_draws_theory_edge_and_measured_points():
+    w, b = np.linspace(0.5, 4.0, 6), np.array([0.0, 0.05, 0.3])
+    chi = _distinct(3, 6, low=-0.4, high=0.4, seed=40)
+    points = np.array([(wi, bi) for bi in b for wi in (0.8, 2.5)])
+    measured = _distinct(6, 2, low=-0.3, high=0.3, seed=41)
+    result = ex07.Criticality(
+        sigma_w2=w, sigma_b2=b, q_star=_distinct(3, 6, seed=42), chi_1=chi,
+        edge=(np.array([1.0, 1.5, 2.5]), np.array([0.0, 0.05, 0.3])), points=points,
+        measured=measured, theory_at_points=_distinct(6, seed=43),
+        relu_sigma_w2=np.array([1.0, 2.0, 3.0]), relu_measured=_distinct(3, 2, seed=44),
+        width=128, depth=30,
+    )  # fmt: skip
+    left, right, _ = read(ch07.phase_diagram(result))  # the colour bar is the last axes
+    same(left.images[0], chi)
+    edge = left.legend_line(r"edge of chaos, $\chi_1 = 1$")
+    same(edge.x, result.edge[0])
+    same(edge.y, result.edge[1])
+    same(left.scatter[0], points)
+    for k, bk in enumerate(b):
+        line = right.line(rf"tanh, $\sigma_b^2 = {bk:g}$")
+        same(line.x, w)
+        same(line.y, chi[k])
+    relu = right.line(r"ReLU, $\sigma_w^2/2$")
+    close(relu.y, w / 2)
+    markers = [ln for ln in right.lines if ln.marker in ("o", "s")]
+    got = np.concatenate([ln.y for ln in markers])
+    want = np.concatenate([np.median(measured[points[:, 1] == bk], axis=1) for bk in b])
+    close(got[: len(want)], want)
+    close(got[len(want) :], np.median(result.relu_measured, axis=1))
+    assert right.hlines == [1.0] and "width 128" in right.title
+
+
+def test_depth_scale_draws_both_scales_and_the_measured_median():
+    w = np.linspace(0.6, 4.0, 7)
+    result = ex07.DepthScale(
+        sigma_b2=0.05, sigma_w2=w, xi_c=_distinct(7, low=0, high=2, seed=45),
+        xi_grad=_distinct(7, low=0, high=2, seed=46), critical_w2=1.76,
+        points=np.array([1.0, 1.2]), theory_at_points=np.array([3.6, 5.9]),
+        measured=np.array([[4.0, 4.2, 4.4], [6.0, 6.9, 7.1]]),
+    )  # fmt: skip
+    (ax,) = read(ch07.depth_scale(result))
+    same(ax.legend_line(r"$\xi_c$ (theory)").y, result.xi_c)
+    same(ax.legend_line(r"$1/|\ln\chi_1|$ (theory)").y, result.xi_grad)
+    assert "fitted to finite networks" in ax.legend_order
+    (pts,) = [ln for ln in ax.lines if ln.marker == "o"]
+    same(pts.x, result.points)
+    same(pts.y, [4.2, 6.9])
+    assert ax.vlines == [1.76] and ax.yscale == "log"
+
+
+def test_jacobian_spectra_draws_sorted_singular_values_per_variant():
+    sv = _distinct(4, 2, 8, low=-18, high=1, seed=47)
+    sv[2, 0, :3] = 0.0  # exact zeros are drawn at the floor
+    result = ex07.JacobianSpectra(
+        variants=("tanh, Gaussian", "tanh, orthogonal", "ReLU, Gaussian", "ReLU, orthogonal"),
+        depth=32, width=8, sigma_w2=(1.02, 1.02, 2.0, 2.0), sigma_b2=(1e-6, 1e-6, 0.0, 0.0),
+        singular_values=sv,
+    )  # fmt: skip
+    (ax,) = read(ch07.jacobian_spectra(result))
+    assert ax.legend_order == list(result.variants)
+    for v, name in enumerate(result.variants):
+        line = ax.legend_line(name)
+        same(line.y, np.maximum(np.sort(sv[v].ravel())[::-1], 1e-20))
+        close(line.x, np.linspace(0, 1, 16))
+    assert ax.yscale == "log" and "32 layers of 8" in ax.title
+
+
+def test_norm_scales_draws_the_median_std_and_gradient_per_norm():
+    result = ex07.NormScales(
+        norms=("none", "batch", "layer"), depth=5, width=8, batch=8,
+        act_std=_distinct(3, 3, 6, low=-1, high=0.3, seed=48),
+        grad=_distinct(3, 3, 6, low=-2, high=3, seed=49),
+    )  # fmt: skip
+    left, right = read(ch07.norm_scales(result))
+    for i, kind in enumerate(result.norms):
+        label = ch07.NORM_STYLES[kind][0]
+        same(left.line(label).y, np.median(result.act_std[i], axis=0))
+        same(right.legend_line(label).y, np.median(result.grad[i], axis=0))
+        same(right.legend_line(label).x, np.arange(6))
+    assert right.yscale == "log"
+    assert "median of 3 seeds" in suptitle(ch07.norm_scales(result))
+
+
+def test_residual_norm_draws_per_block_profile_and_last_block_against_depth():
+    depths = (4, 8)
+    grad = {
+        "post-LN": (_distinct(3, 4, seed=50), _distinct(3, 8, seed=51)),
+        "pre-LN": (_distinct(3, 4, seed=52), _distinct(3, 8, seed=53)),
+    }
+    result = ex07.ResidualNorm(
+        variants=("post-LN", "pre-LN"), depths=depths, width=16, grad=grad,
+        trunk=_distinct(2, 2, 3, seed=54),
+    )  # fmt: skip
+    left, right = read(ch07.residual_norm(result))
+    for name in result.variants:
+        same(left.legend_line(name).y, np.median(grad[name][1], axis=0))
+        same(left.legend_line(name).x, np.arange(1, 9))
+        line = right.line(name)
+        same(line.x, depths)
+        same(line.y, [np.median(g[:, -1]) for g in grad[name]])
+    assert left.title == "$L = 8$" and right.xscale == right.yscale == "log"
+
+
+def test_ln_rnn_products_draws_the_median_per_scale_in_each_panel():
+    result = ex07.LNRNNProducts(
+        models=("tanh RNN", "LayerNorm RNN"), rhos=np.array([0.5, 1.0, 2.0]),
+        scales=np.array([0.01, 0.1, 1.0]), seeds=(0, 1, 2), n_h=16, T=50, lag=20,
+        norms=_distinct(2, 3, 3, 3, low=-20, high=6, seed=55),
+    )  # fmt: skip
+    left, right = read(ch07.ln_rnn_products(result))
+    for m, ax in enumerate((left, right)):
+        assert ax.title == result.models[m] and ax.yscale == "log" and ax.hlines == [1.0]
+        for s, scale in enumerate(result.scales):
+            line = ax.line(f"$s = {scale:g}$")
+            same(line.x, result.rhos)
+            same(line.y, np.median(result.norms[m, :, s], axis=-1))
+    assert "T-20" in left.ylabel and "3 seeds" in suptitle(ch07.ln_rnn_products(result))
 
 
 # diagrams -------------------------------------------------------------------------------------

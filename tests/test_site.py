@@ -44,6 +44,14 @@ CHAPTER_FIGURES = {
         "fig-ch06-explode",
         "fig-ch06-steps",
     ),
+    "book/ch07_signal_propagation.html": (
+        "fig-ch07-phase",
+        "fig-ch07-depth",
+        "fig-ch07-spectra",
+        "fig-ch07-norm",
+        "fig-ch07-ln-rnn",
+        "fig-ch07-residual",
+    ),
 }
 
 
@@ -176,6 +184,7 @@ def test_pages_have_no_error_output(built_book, page):
         ("book/ch04_activations.html", [r"\mathtt{sigmoid}", r"\frac{1}{4}"]),
         ("book/ch05_remedies.html", [r"\frac{2}{n_{in} + n_{out}}", r"\frac{s^{2}}{2}"]),
         ("book/ch06_gating.html", [r"f_{t}", r"\left(1 - u_{t}\right)"]),
+        ("book/ch07_signal_propagation.html", [r"\frac{q}{2}", r"\frac{\sigma^{2}_{w}}{2}"]),
     ],
 )
 def test_chapters_show_typeset_sympy_results(built_book, chapter, needles):

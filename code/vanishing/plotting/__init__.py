@@ -8,7 +8,17 @@ from importlib import import_module
 
 from .style import PALETTE, apply_style, new_figure, notebook_setup
 
-_CHAPTER_MODULES = ("ch01", "ch02", "ch03", "ch04", "ch05", "ch06", "diagrams", "interactive")
+_CHAPTER_MODULES = (
+    "ch01",
+    "ch02",
+    "ch03",
+    "ch04",
+    "ch05",
+    "ch06",
+    "ch07",
+    "diagrams",
+    "interactive",
+)
 
 __all__ = [
     "PALETTE",

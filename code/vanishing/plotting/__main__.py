@@ -24,7 +24,8 @@ from ..experiments import ch03 as ex03
 from ..experiments import ch04 as ex04
 from ..experiments import ch05 as ex05
 from ..experiments import ch06 as ex06
-from . import ch01, ch02, ch03, ch04, ch05, ch06, diagrams
+from ..experiments import ch07 as ex07
+from . import ch01, ch02, ch03, ch04, ch05, ch06, ch07, diagrams
 from .style import RC, SAVE_METADATA
 
 # name -> (one-line description, function that runs the experiment and draws the figure)
@@ -138,6 +139,30 @@ FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
         "adding problem: steps to solve against T, tanh RNN / IRNN / LSTM (chapter 6; ~40 s)",
         lambda: ch06.steps_to_solve(ex06.steps_to_solve()),
     ),
+    "ch07-phase-diagram": (
+        "chi_1 of tanh networks over (sigma_w^2, sigma_b^2), theory and measured (chapter 7)",
+        lambda: ch07.phase_diagram(ex07.criticality()),
+    ),
+    "ch07-depth-scale": (
+        "correlation depth scale xi_c against sigma_w^2, theory and finite networks (chapter 7)",
+        lambda: ch07.depth_scale(ex07.depth_scale()),
+    ),
+    "ch07-jacobian-spectra": (
+        "singular values of the input-output Jacobian, tanh and ReLU networks (chapter 7)",
+        lambda: ch07.jacobian_spectra(ex07.jacobian_spectra()),
+    ),
+    "ch07-norm-scales": (
+        "forward spread and gradient per layer with BatchNorm and LayerNorm (chapter 7)",
+        lambda: ch07.norm_scales(ex07.norm_scales()),
+    ),
+    "ch07-residual-norm": (
+        "per-block gradients of post-LN and pre-LN residual stacks (chapter 7)",
+        lambda: ch07.residual_norm(ex07.residual_norm(seeds=(0, 1, 2))),
+    ),
+    "ch07-ln-rnn": (
+        "60-step Jacobian products of tanh RNNs with and without LayerNorm (chapter 7)",
+        lambda: ch07.ln_rnn_products(ex07.ln_rnn_products()),
+    ),
 }
 
 
@@ -169,6 +194,12 @@ LABELS: dict[str, str] = {
     "fig-ch06-distance": "ch06-gradient-vs-distance",
     "fig-ch06-explode": "ch06-lstm-explosion",
     "fig-ch06-steps": "ch06-steps-to-solve",
+    "fig-ch07-phase": "ch07-phase-diagram",
+    "fig-ch07-depth": "ch07-depth-scale",
+    "fig-ch07-spectra": "ch07-jacobian-spectra",
+    "fig-ch07-norm": "ch07-norm-scales",
+    "fig-ch07-residual": "ch07-residual-norm",
+    "fig-ch07-ln-rnn": "ch07-ln-rnn",
 }
 NOT_IN_BOOK = "not a figure of the book"
 # Figures of the book that are not drawn by matplotlib, so cannot be written: label -> why.

@@ -1,0 +1,186 @@
+"""Chapter 7 figures: the phase diagram of criticality, depth scales, Jacobian spectra, and the
+gradient scales of normalised MLPs and residual stacks."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.colors import TwoSlopeNorm
+from matplotlib.figure import Figure
+
+from ..experiments.ch07 import (
+    Criticality,
+    DepthScale,
+    JacobianSpectra,
+    LNRNNProducts,
+    NormScales,
+    ResidualNorm,
+)
+from .style import GREY, PALETTE, new_figure
+
+NORM_STYLES = {  # norm -> (label, colour)
+    "none": ("no normalisation", PALETTE["black"]),
+    "batch": ("BatchNorm", PALETTE["vermillion"]),
+    "layer": ("LayerNorm", PALETTE["blue"]),
+}
+SPECTRUM_STYLES = {
+    "tanh, Gaussian": (PALETTE["sky"], "-"),
+    "tanh, orthogonal": (PALETTE["blue"], "-"),
+    "ReLU, Gaussian": (PALETTE["green"], "--"),
+    "ReLU, orthogonal": (PALETTE["orange"], "--"),
+}
+RESIDUAL_STYLES = {"post-LN": PALETTE["vermillion"], "pre-LN": PALETTE["blue"]}
+CUT_COLOURS = (PALETTE["black"], PALETTE["purple"], PALETTE["orange"])
+
+
+def phase_diagram(result: Criticality) -> Figure:
+    """chi_1 of tanh networks over (sigma_w2, sigma_b2) with the edge of chaos and measured
+    points (left); chi_1 against sigma_w2 along three sigma_b2 cuts and for ReLU (right)."""
+    fig = new_figure(9.0, 3.9)
+    left, right = fig.subplots(1, 2, width_ratios=[1.15, 1])
+    med = np.median(result.measured, axis=1)
+    lo, hi = min(result.chi_1.min(), med.min()), max(result.chi_1.max(), med.max())
+    cnorm = TwoSlopeNorm(vcenter=1.0, vmin=lo, vmax=hi)
+    image = left.pcolormesh(
+        result.sigma_w2, result.sigma_b2, result.chi_1, cmap="RdBu_r", norm=cnorm,
+        shading="auto", rasterized=True,
+    )  # fmt: skip
+    fig.colorbar(image, ax=left, label=r"$\chi_1$ (theory)")
+    left.plot(*result.edge, color="black", lw=2.0, label=r"edge of chaos, $\chi_1 = 1$")
+    left.scatter(
+        result.points[:, 0], result.points[:, 1], c=med, cmap="RdBu_r", norm=cnorm,
+        edgecolors="black", s=46, zorder=3, label=r"measured $\chi_1$",
+    )  # fmt: skip
+    left.text(0.8, 0.33, "ordered\n(vanishing)", ha="left", fontsize=9.5)
+    left.text(3.2, 0.03, "chaotic\n(exploding)", ha="center", fontsize=9.5)
+    left.set(xlabel=r"$\sigma_w^2$", ylabel=r"$\sigma_b^2$", title="tanh networks")
+    left.set_xlim(result.sigma_w2[0], result.sigma_w2[-1])
+    left.set_ylim(result.sigma_b2[0], result.sigma_b2[-1])
+    left.grid(False)
+    left.legend(loc="upper right", fontsize=8.5, framealpha=0.9)
+    for k, b in enumerate(np.unique(result.points[:, 1])):
+        i = int(np.argmin(np.abs(result.sigma_b2 - b)))
+        right.plot(result.sigma_w2, result.chi_1[i], color=CUT_COLOURS[k], lw=1.4,
+                   label=rf"tanh, $\sigma_b^2 = {b:g}$")  # fmt: skip
+        pts = result.points[:, 1] == b
+        right.plot(result.points[pts, 0], med[pts], "o", color=CUT_COLOURS[k], ms=5)
+    right.plot(result.sigma_w2, result.sigma_w2 / 2, color=PALETTE["green"], lw=1.4,
+               label=r"ReLU, $\sigma_w^2/2$")  # fmt: skip
+    right.plot(result.relu_sigma_w2, np.median(result.relu_measured, axis=1), "s",
+               color=PALETTE["green"], ms=5)  # fmt: skip
+    right.axhline(1.0, color=GREY, lw=0.9, ls=":")
+    right.set(xlabel=r"$\sigma_w^2$", ylabel=r"$\chi_1$",
+              title=f"lines: theory; markers: width {result.width}")  # fmt: skip
+    right.legend(fontsize=8.5)
+    return fig
+
+
+def depth_scale(result: DepthScale) -> Figure:
+    """xi_c (and the gradient scale 1/|ln chi_1|) against sigma_w2 with measured points."""
+    fig = new_figure(6.4, 3.6)
+    ax = fig.subplots()
+    ax.plot(result.sigma_w2, result.xi_c, color=PALETTE["blue"], label=r"$\xi_c$ (theory)")
+    ax.plot(result.sigma_w2, result.xi_grad, color=PALETTE["orange"], ls="--",
+            label=r"$1/|\ln\chi_1|$ (theory)")  # fmt: skip
+    ax.axvline(result.critical_w2, color=GREY, ls=":", lw=1.0)
+    med = np.median(result.measured, axis=1)
+    err = np.abs(np.stack([result.measured.min(axis=1), result.measured.max(axis=1)]) - med)
+    ax.errorbar(result.points, med, yerr=err, fmt="o", color=PALETTE["vermillion"], ms=5,
+                capsize=3, label="fitted to finite networks")  # fmt: skip
+    ax.set_yscale("log")
+    ax.set_ylim(1, 2e3)
+    ax.set(xlabel=r"$\sigma_w^2$", ylabel="depth scale (layers)",
+           title=rf"tanh, $\sigma_b^2 = {result.sigma_b2:g}$; edge of chaos dotted")  # fmt: skip
+    ax.legend(fontsize=9)
+    return fig
+
+
+def jacobian_spectra(result: JacobianSpectra, floor: float = 1e-20) -> Figure:
+    """Sorted singular values of the input-output Jacobian, per variant (all seeds pooled)."""
+    fig = new_figure(6.4, 3.7)
+    ax = fig.subplots()
+    for v, name in enumerate(result.variants):
+        sv = np.sort(result.singular_values[v].ravel())[::-1]
+        colour, ls = SPECTRUM_STYLES[name]
+        ax.plot(np.linspace(0, 1, sv.size), np.maximum(sv, floor), color=colour, ls=ls, label=name)
+    ax.axhline(1.0, color=GREY, lw=0.9, ls=":")
+    ax.set_yscale("log")
+    ax.set(xlabel="rank / width (largest first)", ylabel="singular value",
+           title=f"input-output Jacobian, {result.depth} layers of {result.width}")  # fmt: skip
+    ax.legend(fontsize=9, loc="lower left")
+    return fig
+
+
+def norm_scales(result: NormScales) -> Figure:
+    """Per-layer spread of the activations (left) and back-propagated gradient (right)."""
+    fig = new_figure(8.4, 3.5)
+    left, right = fig.subplots(1, 2)
+    layers = np.arange(result.depth + 1)
+    for i, kind in enumerate(result.norms):
+        label, colour = NORM_STYLES[kind]
+        left.plot(layers, np.median(result.act_std[i], axis=0), color=colour, label=label)
+        right.plot(layers, np.median(result.grad[i], axis=0), color=colour, label=label)
+    left.set(xlabel=r"layer $\ell$", ylabel=r"std of $\mathbf{a}^{(\ell)}$", ylim=(0, None))
+    right.set(
+        xlabel=r"layer $\ell$", ylabel=r"$\|\partial\mathcal{L}/\partial\mathbf{a}^{(\ell)}\|_F$"
+    )
+    right.set_yscale("log")
+    n = result.act_std.shape[1]
+    fig.suptitle(f"ReLU MLP, width {result.width}, batch {result.batch}, "
+                 f"median of {n} seed{'s' if n > 1 else ''}", fontsize=10)  # fmt: skip
+    right.legend(fontsize=9)
+    return fig
+
+
+def residual_norm(result: ResidualNorm, depth: int | None = None) -> Figure:
+    """Per-block weight gradient at one depth (left) and the last block's against depth (right)."""
+    fig = new_figure(8.4, 3.5)
+    left, right = fig.subplots(1, 2)
+    d = len(result.depths) - 1 if depth is None else result.depths.index(depth)
+    L = result.depths[d]
+    last = np.median(result.last_block(), axis=-1)  # (V, D)
+    for v, name in enumerate(result.variants):
+        colour = RESIDUAL_STYLES[name]
+        left.plot(
+            np.arange(1, L + 1), np.median(result.grad[name][d], axis=0), color=colour, label=name
+        )
+        right.plot(result.depths, last[v], "o-", color=colour, label=name)
+    left.set(xlabel=r"block $\ell$", ylabel="weight-gradient norm", title=f"$L = {L}$")
+    left.set_yscale("log")
+    right.set_xscale("log")
+    right.set_yscale("log")
+    right.set_xticks(result.depths, [str(L) for L in result.depths])
+    right.set(xlabel=r"depth $L$", ylabel="last block's gradient norm", title="last block")
+    n = result.trunk.shape[-1]
+    fig.suptitle(f"ReLU residual stacks, width {result.width}, median of {n} seed"
+                 f"{'s' if n > 1 else ''}", fontsize=10)  # fmt: skip
+    left.legend(fontsize=9)
+    return fig
+
+
+SCALE_COLOURS = (PALETTE["sky"], PALETTE["blue"], PALETTE["vermillion"])
+
+
+def ln_rnn_products(result: LNRNNProducts) -> Figure:
+    """The 60-step Jacobian product against the spectral radius, without (left) and with (right)
+    layer normalisation, one line per input scale (median over seeds, range shaded)."""
+    fig = new_figure(8.4, 3.5)
+    axes = fig.subplots(1, 2, sharey=True)
+    for m, ax in enumerate(axes):
+        for s, scale in enumerate(result.scales):
+            vals = result.norms[m, :, s]
+            colour = SCALE_COLOURS[s % len(SCALE_COLOURS)]
+            ax.plot(
+                result.rhos, np.median(vals, axis=-1), "o-", color=colour, label=f"$s = {scale:g}$"
+            )
+            ax.fill_between(
+                result.rhos, vals.min(axis=-1), vals.max(axis=-1), color=colour, alpha=0.18
+            )
+        ax.axhline(1.0, color=GREY, lw=0.9, ls=":")
+        ax.set_yscale("log")
+        ax.set(xlabel=r"spectral radius $\rho$ of $\mathbf{W}_{hh}$", title=result.models[m])
+    axes[0].set_ylabel(rf"$\|\partial\mathbf{{h}}_T/\partial\mathbf{{h}}_{{T-{result.lag}}}\|_2$")
+    axes[1].legend(fontsize=9, title="input scale", title_fontsize=9)
+    fig.suptitle(
+        f"{result.n_h} tanh units, median and range of {len(result.seeds)} seeds", fontsize=10
+    )
+    return fig
