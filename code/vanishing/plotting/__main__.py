@@ -24,7 +24,8 @@ from ..experiments import ch03 as ex03
 from ..experiments import ch04 as ex04
 from ..experiments import ch05 as ex05
 from ..experiments import ch06 as ex06
-from . import ch01, ch02, ch03, ch04, ch05, ch06, diagrams
+from ..experiments import ch08 as ex08
+from . import ch01, ch02, ch03, ch04, ch05, ch06, ch08, diagrams
 from .style import RC, SAVE_METADATA
 
 # name -> (one-line description, function that runs the experiment and draws the figure)
@@ -138,6 +139,22 @@ FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
         "adding problem: steps to solve against T, tanh RNN / IRNN / LSTM (chapter 6; ~40 s)",
         lambda: ch06.steps_to_solve(ex06.steps_to_solve()),
     ),
+    "ch08-truncation": (
+        "truncated BPTT on delayed recall: learning per tau, and the gradient's bias (chapter 8)",
+        lambda: ch08.truncation(ex08.truncation(), ex08.truncation_bias()),
+    ),
+    "ch08-memory": (
+        "the curse of memory: sensitivity to lambda, plain, normalised, per nu (chapter 8)",
+        lambda: ch08.memory(ex08.memory_monte_carlo(), ex08.memory_curves()),
+    ),
+    "ch08-input-distance": (
+        "d y_T / d x_{T-m} against m: attention, tanh RNN, LSTM (chapter 8)",
+        lambda: ch08.input_distance(ex08.input_distance()),
+    ),
+    "ch08-influence": (
+        "input-influence maps of a trained LRU and tanh RNN on the adding problem (chapter 8)",
+        lambda: ch08.influence(ex08.influence_map(ex08.lru_adding())),
+    ),
 }
 
 
@@ -169,6 +186,10 @@ LABELS: dict[str, str] = {
     "fig-ch06-distance": "ch06-gradient-vs-distance",
     "fig-ch06-explode": "ch06-lstm-explosion",
     "fig-ch06-steps": "ch06-steps-to-solve",
+    "fig-ch08-truncation": "ch08-truncation",
+    "fig-ch08-memory": "ch08-memory",
+    "fig-ch08-distance": "ch08-input-distance",
+    "fig-ch08-influence": "ch08-influence",
 }
 NOT_IN_BOOK = "not a figure of the book"
 # Figures of the book that are not drawn by matplotlib, so cannot be written: label -> why.
