@@ -82,6 +82,20 @@ def test_h0_gradient_is_the_conjugate_convention():
         assert part(g[1, 2]) == pytest.approx((up - down) / (2 * eps), rel=1e-6)
 
 
+@pytest.mark.parametrize("normalise", [True, False])
+def test_output_input_gradients_match_finite_differences(normalise):
+    model = make(5, normalise)
+    x = np.random.default_rng(8).standard_normal((2, 6, 2))
+    for j in range(model.n_y):
+        got = L.output_input_gradients(model, x, j)
+        numeric = central_difference(
+            lambda j=j: float(np.sum(L.forward(model, x).y_hat[:, -1, j])), x
+        )
+        assert relative_error(got, numeric) < 1e-7
+    with pytest.raises(ValueError, match="j"):
+        L.output_input_gradients(model, x, 2)
+
+
 def test_products_of_jacobians_are_powers_of_lambda():
     """With a zero input after step 1, h_T = lambda^(T-1) h_1 exactly (chapter 3's powers)."""
     model = make(4)

@@ -43,7 +43,15 @@ from vanishing.validate import (
     check_size,
 )
 
-__all__ = ["LRU", "LRUCache", "eigenvalues", "forward", "init_lru", "loss_and_grads"]
+__all__ = [
+    "LRU",
+    "LRUCache",
+    "eigenvalues",
+    "forward",
+    "init_lru",
+    "loss_and_grads",
+    "output_input_gradients",
+]
 
 
 @dataclass
@@ -215,6 +223,24 @@ def loss_and_grads(
         "b_y": R.sum(axis=0),
     }
     return loss, Grads(params=params, inputs={"h0": lam_conj * G[:, 0]})
+
+
+def output_input_gradients(model: LRU, x: np.ndarray, j: int = 0) -> np.ndarray:
+    """Ch. 8 d y_hat_T[j] / d x_t for t = 1..T, (B, T, n_x): the read-out's gradient carried
+    back through h_T = sum_t lambda^(T-t) gamma B e_t (so conj(lambda)^(T-t) per unit), then
+    through B, relu' and W_e."""
+    model = _check_model(model)
+    cache = forward(model, x)
+    T = cache.x.shape[1]
+    if isinstance(j, bool) or not isinstance(j, (int, np.integer)) or not 0 <= j < model.n_y:
+        raise ValueError(f"j must be an output index in 0..{model.n_y - 1}, got {j!r}")
+    lam = eigenvalues(model)
+    gamma, _ = _gamma(model)
+    G_T = model.C_re[j] - 1j * model.C_im[j]  # dy/dRe h_T + i dy/dIm h_T, (n_h,)
+    powers = np.conj(lam) ** np.arange(T - 1, -1, -1)[:, None]  # (T, n_h): conj(lambda)^(T-t)
+    G = gamma * G_T * powers  # at B e_t, (T, n_h)
+    d_e = G.real @ model.B_re + G.imag @ model.B_im  # (T, n_e)
+    return (d_e[None] * (cache.a > 0)) @ model.W_e  # (B, T, n_x)
 
 
 def init_lru(

@@ -363,21 +363,7 @@ class InfluenceMap:
     influence: np.ndarray  # (M, N, T)
     marks: np.ndarray  # (N, 2) 0-based positions of the two marked steps
     loss: np.ndarray  # (M,) validation loss / baseline
-
-
-def lru_input_gradients(model, x: np.ndarray) -> np.ndarray:
-    """Ch. 8 d y_hat_T / d x_t (B, T, n_x) of a one-output LRU, by finite-free backprop:
-    dy/dx_t = W_e^T [relu'(a_t) * (B^T gamma conj-weighted lambda^(T-t) C)]."""
-    cache = linear_rnn.forward(model, x)
-    B, T = x.shape[:2]
-    lam = linear_rnn.eigenvalues(model)
-    gamma = np.sqrt(-np.expm1(-2.0 * np.exp(model.nu))) if model.normalise else 1.0
-    G_T = model.C_re[0] - 1j * model.C_im[0]  # dy/dRe h_T + i dy/dIm h_T, (n_h,)
-    powers = np.conj(lam) ** np.arange(T - 1, -1, -1)[:, None]  # (T, n_h): conj(lambda)^(T-t)
-    G = gamma * G_T * powers  # gradient at gamma B e_t's input, (T, n_h)
-    d_e = G.real @ model.B_re + G.imag @ model.B_im  # (T, n_e)
-    d_a = d_e[None] * (cache.a > 0)  # (B, T, n_e)
-    return d_a @ model.W_e  # (B, T, n_x)
+    rnn_steps: int = 0  # Adam steps the tanh RNN was trained for
 
 
 def influence_map(
@@ -405,7 +391,7 @@ def influence_map(
     c = rnn.forward(vanilla, x)
     dh = np.zeros((n, T, vanilla.n_h))
     dh[:, -1] = vanilla.W_hy[0]
-    maps = [np.linalg.norm(g, axis=2) for g in (lru_input_gradients(lru_model, x),
+    maps = [np.linalg.norm(g, axis=2) for g in (linear_rnn.output_input_gradients(lru_model, x),
                                                 input_gradients(vanilla, c, dh))]  # fmt: skip
     maps = np.array([m / m.max(axis=1, keepdims=True) for m in maps])  # (M, n, T)
     x_v, y_v = _adding_valid(T)
@@ -414,5 +400,5 @@ def influence_map(
         0.5 * float(np.mean((rnn.forward(vanilla, x_v).y_hat[:, -1] - y_v) ** 2)),
     ]
     return InfluenceMap(
-        ("LRU", "tanh RNN"), T, maps, marks, np.array(losses) / ADDING_BASELINE_LOSS
+        ("LRU", "tanh RNN"), T, maps, marks, np.array(losses) / ADDING_BASELINE_LOSS, rnn_steps
     )
