@@ -17,11 +17,11 @@ SEEDS = (0, 1, 2, 3, 4)
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("n_h", [16, 32])
 def test_every_run_recalls_at_first_then_short_truncation_loses_it(n_h, seed):
-    """'within 25 steps every run has an error below 0.2; after 300 steps every run with tau = 3
-    is back above 0.8, every run with tau = 8 or full BPTT is below 0.02'"""
+    """'within the first 100 steps every run's error drops below 0.15; after 300 steps every run
+    with tau = 3 is back above 0.8, every run with tau = 8 or full BPTT is below 0.02'"""
     run = ex.truncation(taus=(3, 8, 40), n_h=n_h, seed=seed)
     assert run.steps[1] == 25 and run.steps[-1] == 300
-    assert np.all(run.error[:, 1] < 0.2)
+    assert np.all(run.error[:, 1:5].min(axis=1) < 0.15)  # checks at 25, 50, 75, 100 steps
     assert run.final[0] > 0.8
     assert np.all(run.final[1:] < 0.02)
 
@@ -37,9 +37,8 @@ def test_at_tau_equal_to_d_most_runs_lose_the_memory():
 
 @pytest.mark.parametrize("n_h", [16, 32])
 def test_the_initial_state_already_carries_the_delayed_input(n_h):
-    """The explanation of the early recall: a linear read-out of the *untrained* network's state
-    (least squares, which is where the read-out's own gradient leads) recalls x_{t-6} with an
-    error below 0.15, for every seed."""
+    """'a least-squares read-out of the untrained network's state already recalls x_{t-d}, with an
+    error of 0.12 to 0.22 at 16 units and 0.02 to 0.04 at 32', for every seed."""
     for seed in SEEDS:
         model = rnn.init_rnn(1, n_h, 1, rng=np.random.default_rng([8001, seed, n_h]))
         x, y = delayed_recall(512, 40, 6, rng=seed)
@@ -47,7 +46,8 @@ def test_the_initial_state_already_carries_the_delayed_input(n_h):
         features = np.hstack([h, np.ones((len(h), 1))])
         target = y[:, 6:, 0].ravel()
         w = np.linalg.lstsq(features, target, rcond=None)[0]
-        assert np.mean((features @ w - target) ** 2) < 0.15
+        error = np.mean((features @ w - target) ** 2)
+        assert (0.1 < error < 0.25) if n_h == 16 else (0.01 < error < 0.05)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -77,10 +77,9 @@ def test_monte_carlo_at_0999(seed):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("T", [100, 200])
-def test_lru_solves_the_adding_problem(T):
-    """'The tests run five seeds at T = 100 and T = 200; every run solves within 1,500 steps.'"""
-    result = ex.lru_adding(T=T, seeds=SEEDS)
+def test_lru_solves_the_adding_problem():
+    """'The tests run five seeds at T = 100; every run solves within 1,500 steps.'"""
+    result = ex.lru_adding(T=100, seeds=SEEDS)
     assert np.all(result.solved) and np.all(result.steps <= 1500)
     assert np.all(result.radius < 1.0)
 
@@ -110,12 +109,12 @@ def test_chapter_lru_runs():
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("n_h", [16, 32, 64])
 def test_attention_is_flat_and_recurrences_decay(seed, n_h):
-    """Attention's ||dy_T/dx_{T-m}|| is flat in m >= 1 (max/min below 4) while the tanh RNN's
+    """Attention's ||dy_T/dx_{T-m}|| is flat in m >= 1 (max/min below 6) while the tanh RNN's
     and the LSTM's fall by more than 1e3 from lag 1 to lag 59; shuffling the past leaves the
     attention output unchanged up to rounding."""
     d = ex.input_distance(n_h=n_h, seed=seed)
     att = d.norms[0, 1:]
-    assert att.max() / att.min() < 4
+    assert att.max() / att.min() < 6
     for k in (1, 2):
         assert d.norms[k, 1] / d.norms[k, 59] > 1e3
     assert d.norms[0, 59] > d.norms[1, 59] and d.norms[0, 59] > d.norms[2, 59]
@@ -136,15 +135,19 @@ def test_attention_share_is_about_one_over_T(T):
 
 @pytest.mark.slow
 def test_influence_sits_on_the_marks_for_the_lru_and_at_the_end_for_the_rnn():
-    """'The LRU's influence sits on the two marked steps ... The tanh RNN's influence fades within
-    the last steps of every sequence, far from most markers', and its loss stays near baseline."""
+    """'In five of the six rows the LRU's influence sits on the two marked steps ... In the fifth
+    row the first mark barely registers, and there the prediction is off'; 'The tanh RNN's
+    influence fades within the last steps of every sequence', its loss near the baseline."""
     lru = ex.lru_adding(seeds=(0,))
     m = ex.influence_map(lru)
     T = m.T
-    for row, marks in zip(m.influence[0], m.marks, strict=True):
-        top_two = np.sort(np.argsort(-row)[:2])
-        np.testing.assert_array_equal(top_two, marks)
+    numbers = ex.influence_numbers(m)
+    assert numbers["ch08_map_rows_on_marks"] == 5 and numbers["ch08_map_miss_row"] == 5
+    assert float(numbers["ch08_map_mark_min"]) > 0.4 and float(numbers["ch08_map_other_max"]) < 0.3
+    assert float(numbers["ch08_map_miss"]) > 0.2
+    row, marks = m.influence[0, 4], m.marks[4]
+    assert row[marks[0]] < 0.1 < row[marks[1]]  # it is the first mark that barely registers
     for row in m.influence[1]:
-        assert np.argmax(row) >= T - 10  # the RNN's strongest influence is in the last ten steps
-        assert row[: T - 20].max() < 0.05
+        assert np.argmax(row) >= T - 5  # the RNN's strongest influence is in the last five steps
+        assert row[: T - 20].max() < 0.01
     assert m.loss[0] < 0.3 and m.loss[1] > 0.9

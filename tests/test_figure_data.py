@@ -870,7 +870,10 @@ def test_ch08_input_distance_draws_each_model_against_lag():
 def test_ch08_influence_draws_one_map_per_model_and_the_marks():
     influence = _distinct(2, 3, 7, low=-2, high=0, seed=86)
     marks = np.array([[0, 4], [1, 5], [2, 6]])
-    result = ex08.InfluenceMap(("LRU", "tanh RNN"), 7, influence, marks, np.array([0.1, 1.0]))
+    error = _distinct(2, 3, seed=87)
+    result = ex08.InfluenceMap(
+        ("LRU", "tanh RNN"), 7, influence, marks, error, np.array([0.1, 1.0]), 200
+    )
     panels = read(ch08.influence(result))
     maps = [p for p in panels if p.title]
     assert [p.title.split(" (")[0] for p in maps] == ["LRU", "tanh RNN"]

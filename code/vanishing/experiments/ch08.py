@@ -362,6 +362,7 @@ class InfluenceMap:
     T: int
     influence: np.ndarray  # (M, N, T)
     marks: np.ndarray  # (N, 2) 0-based positions of the two marked steps
+    error: np.ndarray  # (M, N) prediction minus target for each shown sequence
     loss: np.ndarray  # (M,) validation loss / baseline
     rnn_steps: int = 0  # Adam steps the tanh RNN was trained for
 
@@ -377,7 +378,7 @@ def influence_map(
     rnn_steps, n = check_size(rnn_steps, "rnn_steps"), check_size(n, "n")
     rnn_lr = check_real(rnn_lr, "rnn_lr", positive=True)
     T = lru_result.T
-    x, _ = adding_problem(n, T, rng=np.random.default_rng([_TAG_MAP, T]))
+    x, y = adding_problem(n, T, rng=np.random.default_rng([_TAG_MAP, T]))
     marks = np.sort(np.argsort(-x[:, :, 1], axis=1)[:, :2], axis=1)
     data = np.random.default_rng([_TAG_MAP + 1, T])
     vanilla, _ = train(
@@ -389,6 +390,9 @@ def influence_map(
     )
     lru_model = lru_result.models[0]
     c = rnn.forward(vanilla, x)
+    error = (
+        np.array([linear_rnn.forward(lru_model, x).y_hat[:, -1, 0], c.y_hat[:, -1, 0]]) - y[:, 0]
+    )
     dh = np.zeros((n, T, vanilla.n_h))
     dh[:, -1] = vanilla.W_hy[0]
     maps = [np.linalg.norm(g, axis=2) for g in (linear_rnn.output_input_gradients(lru_model, x),
@@ -400,5 +404,38 @@ def influence_map(
         0.5 * float(np.mean((rnn.forward(vanilla, x_v).y_hat[:, -1] - y_v) ** 2)),
     ]
     return InfluenceMap(
-        ("LRU", "tanh RNN"), T, maps, marks, np.array(losses) / ADDING_BASELINE_LOSS, rnn_steps
+        ("LRU", "tanh RNN"),
+        T,
+        maps,
+        marks,
+        error,
+        np.array(losses) / ADDING_BASELINE_LOSS,
+        rnn_steps,
     )
+
+
+def influence_numbers(result: InfluenceMap) -> dict[str, object]:
+    """Ch. 8 what the prose quotes from the LRU's map: the rows whose two marks stand out (both at
+    least 0.4 of the row maximum, every other step at most 0.3), the smallest mark and largest
+    other value over those rows, and the first other row (1-based) and its |prediction error|."""
+    if not isinstance(result, InfluenceMap):
+        raise TypeError(f"result must be an InfluenceMap, got {type(result).__name__}")
+    on, mark_min, other_max, miss = 0, 1.0, 0.0, None
+    for r, (row, marks) in enumerate(zip(result.influence[0], result.marks, strict=True)):
+        others = np.delete(row, marks)
+        if row[marks].min() >= 0.4 and others.max() <= 0.3:
+            on += 1
+            mark_min, other_max = min(mark_min, row[marks].min()), max(other_max, others.max())
+        elif miss is None:
+            miss = r
+    out = {
+        "ch08_map_rows_on_marks": on,
+        "ch08_map_mark_min": f"{mark_min:.2f}",
+        "ch08_map_other_max": f"{other_max:.2f}",
+    }
+    if miss is not None:
+        out |= {
+            "ch08_map_miss_row": miss + 1,
+            "ch08_map_miss": f"{abs(result.error[0, miss]):.2f}",
+        }
+    return out
