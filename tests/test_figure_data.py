@@ -882,4 +882,4 @@ def test_ch08_influence_draws_one_map_per_model_and_the_marks():
         offsets = panel.scatter[0]
         same(offsets[:, 0], marks.ravel() + 1)  # steps are 1-based on the axis
         same(offsets[:, 1], [1, 1, 2, 2, 3, 3])
-    assert "0.10 x baseline" in maps[0].title
+    assert "0.10 × baseline" in maps[0].title

@@ -51,7 +51,7 @@ def truncation(result: Truncation, bias: TruncationBias) -> Figure:
     left.set_xlabel("Adam steps")
     left.set_ylabel("recall error (1 = predict 0)")
     left.set_title(f"Recall with delay $d = {result.delay}$ (one seed)")
-    left.legend(frameon=False, fontsize=8)
+    left.legend(frameon=False, fontsize=8, loc="center right")
     right.errorbar(
         bias.taus,
         bias.bias,
@@ -126,7 +126,7 @@ def influence(result: InfluenceMap) -> Figure:
         ax.set_yticks(range(1, N + 1))
         ax.grid(False)
         ax.set_title(
-            f"{result.models[m]} (validation loss {result.loss[m]:.2f} x baseline)", fontsize=10
+            f"{result.models[m]} (validation loss {result.loss[m]:.2f} × baseline)", fontsize=10
         )
     axes[-1].set_xlabel("step $t$")
     fig.colorbar(image, ax=list(axes), label="influence (row max = 1)", shrink=0.9)
