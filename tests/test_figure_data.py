@@ -22,10 +22,11 @@ from vanishing.experiments import ch04 as ex04
 from vanishing.experiments import ch05 as ex05
 from vanishing.experiments import ch06 as ex06
 from vanishing.experiments import ch07 as ex07
+from vanishing.experiments import ch08 as ex08
 from vanishing.fmt import sci
 from vanishing.linalg import nonnormal_example, power_norms, sigma_max
 from vanishing.optim import TrainHistory
-from vanishing.plotting import ch01, ch02, ch03, ch04, ch05, ch06, ch07, diagrams
+from vanishing.plotting import ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08, diagrams
 from vanishing.plotting.__main__ import FIGURES
 from vanishing.plotting.style import ACTIVATION_COLOURS
 
@@ -929,3 +930,79 @@ def test_every_registered_figure_function_has_a_data_test():
             registered.add(("diagrams", "lstm_cell"))
     registered.add(("ch03", "norm_vs_lag_slider"))  # the book's one interactive figure
     assert registered - tested == set()
+
+
+# chapter 8 ------------------------------------------------------------------------------------
+
+
+def test_ch08_truncation_draws_each_tau_and_the_bias():
+    taus = (3, 6, 40)
+    result = ex08.Truncation(
+        taus=taus, T=40, delay=6, n_h=16, seed=0, steps=np.array([0, 25, 50]),
+        error=_distinct(3, 3, low=-3, high=0.1, seed=81),
+    )  # fmt: skip
+    bias = ex08.TruncationBias(
+        taus=(3, 6, 8), batches=64, bias=np.array([0.6, 0.4, 0.3]),
+        standard_error=np.array([0.01, 0.02, 0.03]),
+    )  # fmt: skip
+    left, right = read(ch08.truncation(result, bias))
+    assert left.legend_order == [r"$\tau = 3$", r"$\tau = 6$", "full BPTT"]
+    for k, name in enumerate(left.legend_order):
+        line = left.legend_line(name)
+        same(line.x, result.steps)
+        same(line.y, result.error[k])
+    assert left.hlines == [1.0] and "one seed" in left.title
+    main = right.lines[0]
+    same(main.x, [3, 6, 8])
+    same(main.y, bias.bias)
+    assert "64 batches" in right.title
+    left.assert_shows_all_data()
+    right.assert_shows_all_data()
+
+
+def test_ch08_memory_draws_points_and_curves_per_setting():
+    lambdas = np.array([0.5, 0.9, 0.99])
+    settings = ("plain", "normalised", "normalised_nu")
+    sens = {k: _distinct(3, seed=82 + i) for i, k in enumerate(settings)}
+    var = {"plain": np.ones(3), "normalised": np.ones(3)}
+    result = ex08.MemoryMonteCarlo(lambdas, 1000, sens, var)
+    curves = ex08.memory_curves()
+    (ax,) = read(ch08.memory(result, curves))
+    assert ax.xscale == ax.yscale == "log" and "1,000 sequences" in ax.title
+    assert ax.xlim[0] > ax.xlim[1]  # inverted: memory grows to the right
+    points = [ln for ln in ax.lines if ln.linestyle == "None"]
+    for k, setting in enumerate(sens):
+        close(points[k].x, 1 - lambdas)
+        same(points[k].y, sens[setting])
+        curve = ax.line(ch08.SETTING_LABELS[setting])
+        close(curve.y, curves[setting](1 - curve.x))
+    ax.assert_shows_all_data()
+
+
+def test_ch08_input_distance_draws_each_model_against_lag():
+    norms = _distinct(3, 5, seed=85)
+    result = ex08.InputDistance(("attention", "tanh RNN", "LSTM"), np.arange(5), norms, 0.0)
+    (ax,) = read(ch08.input_distance(result))
+    assert ax.legend_order == ["attention", "tanh RNN", "LSTM"] and ax.yscale == "log"
+    for k, name in enumerate(result.models):
+        same(ax.legend_line(name).x, np.arange(5))
+        same(ax.legend_line(name).y, norms[k])
+    ax.assert_shows_all_data()
+
+
+def test_ch08_influence_draws_one_map_per_model_and_the_marks():
+    influence = _distinct(2, 3, 7, low=-2, high=0, seed=86)
+    marks = np.array([[0, 4], [1, 5], [2, 6]])
+    error = _distinct(2, 3, seed=87)
+    result = ex08.InfluenceMap(
+        ("LRU", "tanh RNN"), 7, influence, marks, error, np.array([0.1, 1.0]), 200
+    )
+    panels = read(ch08.influence(result))
+    maps = [p for p in panels if p.title]
+    assert [p.title.split(" (")[0] for p in maps] == ["LRU", "tanh RNN"]
+    for m, panel in enumerate(maps):
+        same(panel.images[0], influence[m])
+        offsets = panel.scatter[0]
+        same(offsets[:, 0], marks.ravel() + 1)  # steps are 1-based on the axis
+        same(offsets[:, 1], [1, 1, 2, 2, 3, 3])
+    assert "0.10 × baseline" in maps[0].title

@@ -50,11 +50,13 @@ __all__ = [  # the verbs every recurrent model module re-exports
     "Cache",
     "bptt",
     "forward",
+    "input_gradients",
     "jacobian_products",
     "loss_and_grads",
     "state_gradient_norms",
     "state_gradients",
     "state_jacobians",
+    "truncated_loss_and_grads",
 ]
 
 LOSS_AT: tuple[str, ...] = ("all", "last")  # loss at every step, or only at t = T
@@ -243,6 +245,79 @@ def loss_and_grads(
     dW_hy = r.reshape(B * K, -1).T @ h.reshape(B * K, -1)  # sum_b sum_t dL/dy_hat_t h_t^T
     params = grads.params | {"W_hy": dW_hy, "b_y": r.sum(axis=(0, 1))}
     return loss, Grads(params={k: params[k] for k in model.params()}, inputs=grads.inputs)
+
+
+def input_gradients(model: Recurrent, cache: Cache, dL_dh: np.ndarray) -> np.ndarray:
+    """Ch. 8 dL/dx_t for t = 1..T, (B, T, n_x), by the backward pass of ``bptt``: dL_dh[:, t-1]
+    is the direct dL/dh_t (B, T, n_h), as there; dL/dx_t = W^T dL/da_t for the stacked input
+    weights W of ``input_weights``."""
+    model = check_model(model)
+    cache = check_cache(model, cache)
+    B, T, n = cache.B, cache.T, model.n_h
+    dL_dh = np.swapaxes(check_shape(dL_dh, "dL_dh", (B, T, n)), 0, 1)  # (T, B, n)
+    W = model.input_weights()[0]
+    F = model.back_factors(cache)
+    g = (np.zeros((B, n)),) * len(model.STATES)
+    delta = np.empty((T, B, W.shape[0]))
+    for t in range(T, 0, -1):
+        g = model.step_back(F, t - 1, g[:-1] + (g[-1] + dL_dh[t - 1],), delta[t - 1])
+    return np.swapaxes(delta @ W, 0, 1)  # (B, T, n_x)
+
+
+def truncated_loss_and_grads(
+    model: Recurrent,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    tau: int,
+    h0=None,
+    c0=None,
+    loss_at: str = "all",
+) -> tuple[float, Grads]:
+    """Ch. 8 truncated BPTT: the loss of ``loss_and_grads`` and its gradient with every path
+    cut at the chunk boundaries t = tau, 2 tau, ... (Elman-style chunks, Williams & Peng 1990).
+
+    The forward pass runs over the whole sequence, so each chunk starts from the state the
+    previous chunk left (the state is carried); the backward pass runs inside each chunk only,
+    so the loss at step t reaches back at most to the start of its chunk. With tau >= T this is
+    ``loss_and_grads``. ``grads.inputs`` (dL/dh0, dL/dc0) is zero unless tau >= T.
+    """
+    tau = check_size(tau, "tau")
+    loss_at = check_choice(loss_at, "loss_at", LOSS_AT, kind="loss position")
+    cache = forward(model, x, h0=h0, c0=c0)
+    B, T = cache.B, cache.T
+    if tau >= T:
+        return loss_and_grads(model, x, y, h0=h0, c0=c0, loss_at=loss_at)
+    if loss_at == "all":
+        e = cache.y_hat - check_shape(y, "y", (B, T, model.n_y))  # (B, T, n_y)
+    else:
+        e = cache.y_hat[:, -1:] - check_shape(y, "y", (B, model.n_y))[:, None]  # (B, 1, n_y)
+    K = e.shape[1]
+    h = cache.h[:, T + 1 - K :]  # the h_t that feed the loss, (B, K, n_h)
+    loss = 0.5 * float(np.sum(e * e)) / B
+    r = e / B  # dL/dy_hat_t, (B, K, n_y)
+    dL_dh = np.zeros((B, T, model.n_h))
+    dL_dh[:, T - K :] = r @ model.W_hy
+    params: dict[str, np.ndarray] = {}
+    for start in range(0, T, tau):  # chunk of steps start+1 .. stop
+        stop = min(start + tau, T)
+        if not np.any(dL_dh[:, start:stop]):
+            continue  # no loss in this chunk: its truncated gradient is zero
+        chunk = Cache(
+            model=cache.model,
+            x=cache.x[:, start:stop],
+            states={s: v[:, start : stop + 1] for s, v in cache.states.items()},
+            values={v: a[:, start:stop] for v, a in cache.values.items()},
+            y_hat=cache.y_hat[:, start:stop],
+        )
+        part = bptt(model, chunk, dL_dh[:, start:stop]).params
+        params = part if not params else {k: params[k] + part[k] for k in part}
+    if not params:
+        params = {k: np.zeros_like(v) for k, v in model.params().items()}
+    dW_hy = r.reshape(B * K, -1).T @ h.reshape(B * K, -1)
+    params = params | {"W_hy": dW_hy, "b_y": r.sum(axis=(0, 1))}
+    inputs = {f"{s}0": np.zeros((B, model.n_h)) for s in model.STATES}
+    return loss, Grads(params={k: params[k] for k in model.params()}, inputs=inputs)
 
 
 # state Jacobians and the backward signal ------------------------------------------------------

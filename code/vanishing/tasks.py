@@ -43,6 +43,7 @@ __all__ = [
     "ADDING_BASELINE_LOSS",
     "ADDING_BASELINE_MSE",
     "adding_problem",
+    "delayed_recall",
     "first_token",
     "first_token_baseline_loss",
 ]
@@ -92,3 +93,21 @@ def first_token_baseline_loss(n_classes: int = 4) -> float:
     """Chapter 6, loss 1/2 ||y_hat - y||^2 of the constant y_hat = 1/K: (1 - 1/K)/2."""
     n_classes = check_int(n_classes, "n_classes", minimum=2)
     return (1 - 1 / n_classes) / 2
+
+
+def delayed_recall(n: int, T: int, delay: int, *, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Chapter 8, recall the input ``delay`` steps back: x (n, T, 1) with entries +-1 drawn
+    independently and uniformly; y (n, T, 1) with y_t = x_{t - delay} for t > delay (1-based)
+    and 0 before, where nothing can be recalled. A predictor of 0 has squared error 1 at every
+    step t > delay; only a memory of exactly ``delay`` steps does better.
+    ``rng``: int seed or np.random.Generator."""
+    n = check_size(n, "n")
+    T = check_int(T, "T", minimum=2)
+    delay = check_size(delay, "delay")
+    if delay >= T:
+        raise ValueError(f"delay must be less than T = {T}, got {delay}")
+    rng = as_generator(rng, name="rng")
+    x = rng.choice([-1.0, 1.0], size=(n, T, 1))  # (n, T, 1)
+    y = np.zeros_like(x)
+    y[:, delay:] = x[:, :-delay]
+    return x, y

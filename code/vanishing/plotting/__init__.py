@@ -16,6 +16,7 @@ _CHAPTER_MODULES = (
     "ch05",
     "ch06",
     "ch07",
+    "ch08",
     "diagrams",
     "interactive",
 )

@@ -25,7 +25,8 @@ from ..experiments import ch04 as ex04
 from ..experiments import ch05 as ex05
 from ..experiments import ch06 as ex06
 from ..experiments import ch07 as ex07
-from . import ch01, ch02, ch03, ch04, ch05, ch06, ch07, diagrams
+from ..experiments import ch08 as ex08
+from . import ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08, diagrams
 from .style import RC, SAVE_METADATA
 
 # name -> (one-line description, function that runs the experiment and draws the figure)
@@ -162,6 +163,21 @@ FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
     "ch07-ln-rnn": (
         "60-step Jacobian products of tanh RNNs with and without LayerNorm (chapter 7)",
         lambda: ch07.ln_rnn_products(ex07.ln_rnn_products()),
+    "ch08-truncation": (
+        "truncated BPTT on delayed recall: learning per tau, and the gradient's bias (chapter 8)",
+        lambda: ch08.truncation(ex08.truncation(), ex08.truncation_bias()),
+    ),
+    "ch08-memory": (
+        "the curse of memory: sensitivity to lambda, plain, normalised, per nu (chapter 8)",
+        lambda: ch08.memory(ex08.memory_monte_carlo(), ex08.memory_curves()),
+    ),
+    "ch08-input-distance": (
+        "d y_T / d x_{T-m} against m: attention, tanh RNN, LSTM (chapter 8)",
+        lambda: ch08.input_distance(ex08.input_distance()),
+    ),
+    "ch08-influence": (
+        "input-influence maps of a trained LRU and tanh RNN on the adding problem (chapter 8)",
+        lambda: ch08.influence(ex08.influence_map(ex08.lru_adding())),
     ),
 }
 
@@ -200,6 +216,10 @@ LABELS: dict[str, str] = {
     "fig-ch07-norm": "ch07-norm-scales",
     "fig-ch07-residual": "ch07-residual-norm",
     "fig-ch07-ln-rnn": "ch07-ln-rnn",
+    "fig-ch08-truncation": "ch08-truncation",
+    "fig-ch08-memory": "ch08-memory",
+    "fig-ch08-distance": "ch08-input-distance",
+    "fig-ch08-influence": "ch08-influence",
 }
 NOT_IN_BOOK = "not a figure of the book"
 # Figures of the book that are not drawn by matplotlib, so cannot be written: label -> why.

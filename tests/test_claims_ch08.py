@@ -1,0 +1,154 @@
+"""Claims of chapter 8, re-run over seeds and the settings a skeptic would vary."""
+
+import numpy as np
+import pytest
+
+from vanishing import rnn
+from vanishing.experiments import ch08 as ex
+from vanishing.tasks import delayed_recall
+
+SEEDS = (0, 1, 2, 3, 4)
+
+
+# truncated BPTT on delayed recall (T = 40, d = 6, 300 steps) --------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("n_h", [16, 32])
+def test_every_run_recalls_at_first_then_short_truncation_loses_it(n_h, seed):
+    """'within the first 100 steps every run's error drops below 0.15; after 300 steps every run
+    with tau = 3 is back above 0.8, every run with tau = 8 or full BPTT is below 0.02'"""
+    run = ex.truncation(taus=(3, 8, 40), n_h=n_h, seed=seed)
+    assert run.steps[1] == 25 and run.steps[-1] == 300
+    assert np.all(run.error[:, 1:5].min(axis=1) < 0.15)  # checks at 25, 50, 75, 100 steps
+    assert run.final[0] > 0.8
+    assert np.all(run.final[1:] < 0.02)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("n_h", "kept", "lost"), [(16, 2, 2), (32, 0, 4)])
+def test_at_tau_equal_to_d_most_runs_lose_the_memory(n_h, kept, lost):
+    """'at tau = d two of the ten runs kept the memory while most lost it': per width, the runs
+    that end below 0.05 (kept: 2 at 16 units, 0 at 32) and above 0.5 (lost: 2 and 4; the other
+    two end in between)."""
+    final = np.array([ex.truncation(taus=(6,), n_h=n_h, seed=s).final[0] for s in SEEDS])
+    assert np.sum(final < 0.05) == kept and np.sum(final > 0.5) == lost
+
+
+@pytest.mark.parametrize("n_h", [16, 32])
+def test_the_initial_state_already_carries_the_delayed_input(n_h):
+    """'a least-squares read-out of the untrained network's state already recalls x_{t-d}, with an
+    error of 0.12 to 0.22 at 16 units and 0.02 to 0.04 at 32', for every seed."""
+    for seed in SEEDS:
+        model = rnn.init_rnn(1, n_h, 1, rng=np.random.default_rng([8001, seed, n_h]))
+        x, y = delayed_recall(512, 40, 6, rng=seed)
+        h = rnn.forward(model, x).h[:, 7:].reshape(-1, n_h)  # h_t for t > d
+        features = np.hstack([h, np.ones((len(h), 1))])
+        target = y[:, 6:, 0].ravel()
+        w = np.linalg.lstsq(features, target, rcond=None)[0]
+        error = np.mean((features @ w - target) ** 2)
+        assert (0.1 < error < 0.25) if n_h == 16 else (0.01 < error < 0.05)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_truncation_bias_is_not_noise(seed):
+    """'0.57 at tau = 3 and 0.07 at tau = 20, with standard errors of 0.009 and 0.003': the bias
+    falls with tau and is many standard errors away from 0 at every tau, for every seed."""
+    b = ex.truncation_bias(seed=seed, batches=32)
+    assert np.all(np.diff(b.bias) < 0)
+    assert np.all(b.bias > 5 * b.standard_error)
+    assert 0.3 < b.bias[0] < 0.9 and b.bias[-1] < 0.2
+
+
+# the curse of memory ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_monte_carlo_at_0999(seed):
+    """The Monte Carlo estimates at lambda = 0.999 the chapter quotes: within 15% of the plain
+    formula (about 2.5e8), and the nu-sensitivity within 0.2 to 0.3."""
+    mc = ex.memory_monte_carlo(lambdas=(0.999,), samples=1000, seed=seed)
+    formula = (1 + 0.999**2) / (1 - 0.999**2) ** 3
+    assert mc.sensitivity["plain"][0] == pytest.approx(formula, rel=0.15)
+    assert 0.2 < mc.sensitivity["normalised_nu"][0] < 0.3
+
+
+# the LRU on the adding problem --------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_lru_solves_the_adding_problem():
+    """'The tests run five seeds at T = 100; every run solves within 1,500 steps.'"""
+    result = ex.lru_adding(T=100, seeds=SEEDS)
+    assert np.all(result.solved) and np.all(result.steps <= 1500)
+    assert np.all(result.radius < 1.0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "setting", [{"normalise": False}, {"r_min": 0.0, "r_max": 0.9}], ids=["gamma=1", "ring0-0.9"]
+)
+def test_neither_ingredient_is_indispensable_here(setting):
+    """'with gamma = 1, or with the ring [0, 0.9], every seed still solves T = 100 within 1,500
+    steps, the eigenvalues moving towards the unit circle during training'"""
+    result = ex.lru_adding(T=100, seeds=SEEDS, **setting)
+    assert np.all(result.solved)
+    if "r_max" in setting:
+        assert np.all(result.radius > 0.9)
+
+
+def test_chapter_lru_runs():
+    """The chapter's two seeds: solved, in the steps it quotes (125 and 375)."""
+    result = ex.lru_adding()
+    assert list(result.steps) == [125, 375] and np.all(result.solved)
+
+
+# attention against recurrence ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("n_h", [16, 32, 64])
+def test_attention_is_flat_and_recurrences_decay(seed, n_h):
+    """Attention's ||dy_T/dx_{T-m}|| is flat in m >= 1 (max/min below 6) while the tanh RNN's
+    and the LSTM's fall by more than 1e3 from lag 1 to lag 59; shuffling the past leaves the
+    attention output unchanged up to rounding."""
+    d = ex.input_distance(n_h=n_h, seed=seed)
+    att = d.norms[0, 1:]
+    assert att.max() / att.min() < 6
+    for k in (1, 2):
+        assert d.norms[k, 1] / d.norms[k, 59] > 1e3
+    assert d.norms[0, 59] > d.norms[1, 59] and d.norms[0, 59] > d.norms[2, 59]
+    assert d.shuffle_change < 1e-12
+
+
+@pytest.mark.parametrize("T", [30, 60, 120])
+def test_attention_share_is_about_one_over_T(T):
+    """'each earlier input gets a share of about 1/T': the flat level times T stays within a
+    factor of 3 across T (the level scales like 1/T)."""
+    levels = [np.median(ex.input_distance(T=T, seed=s).norms[0, 1:]) * T for s in SEEDS]
+    reference = np.median(ex.input_distance(T=60, seed=0).norms[0, 1:]) * 60
+    assert max(levels) / reference < 3 and reference / min(levels) < 3
+
+
+# the influence maps -------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_influence_sits_on_the_marks_for_the_lru_and_at_the_end_for_the_rnn():
+    """'In five of the six rows the LRU's influence sits on the two marked steps ... In the fifth
+    row the first mark barely registers, and there the prediction is off'; 'The tanh RNN's
+    influence fades within the last steps of every sequence', its loss near the baseline."""
+    lru = ex.lru_adding(seeds=(0,))
+    m = ex.influence_map(lru)
+    T = m.T
+    numbers = ex.influence_numbers(m)
+    assert numbers["ch08_map_rows_on_marks"] == 5 and numbers["ch08_map_miss_row"] == 5
+    assert float(numbers["ch08_map_mark_min"]) > 0.4 and float(numbers["ch08_map_other_max"]) < 0.3
+    assert float(numbers["ch08_map_miss"]) > 0.2
+    row, marks = m.influence[0, 4], m.marks[4]
+    assert row[marks[0]] < 0.1 < row[marks[1]]  # it is the first mark that barely registers
+    for row in m.influence[1]:
+        assert np.argmax(row) >= T - 5  # the RNN's strongest influence is in the last five steps
+        assert row[: T - 20].max() < 0.01
+    assert m.loss[0] < 0.3 and m.loss[1] > 0.9
