@@ -26,22 +26,26 @@ def test_cliff_run_and_bounded_loss():
 
 
 @pytest.mark.slow
-@pytest.mark.slow
 @pytest.mark.parametrize("steps", [300, 600])
 def test_cliff_sweep_clipped_runs_all_end_lower_some_plain_runs_do_not(steps):
-    """'in every draw some plain runs (1 to 10 of 120) end above their start, no clipped run
-    does' (median of
-    the last 20 steps), over five draws of 40 random starts x 3 learning rates."""
+    """'in every draw some plain runs (1 to 7 of 120) end above their start, and no clipped run
+    does' (median of the last 20 steps), over five draws of 40 random starts x 3 learning rates;
+    'the plain run ends at least as low, up to a thousandth of the starting loss, in ... of these
+    pairs (94 to 98% over five draws), and in every pair with 600 steps'."""
     for seed in range(5):
         s = ex.cliff_sweep(starts=ex.random_cliff_starts(40, seed=seed), steps=steps)
         assert np.all(s.clipped_tail < 0.2 * s.start_loss)  # 'at most 0.1-0.2 of it'
         worse = s.plain_tail > s.start_loss
-        assert 1 <= worse.sum() <= 12
+        assert 1 <= worse.sum() <= 7
         assert np.all(s.plain_max_step[worse] > 1.0)  # the worse plain runs made a long step
         assert s.thrown_off(10.0)[0] >= 5
         assert np.all(s.clipped_max_step <= s.lrs.max() * s.threshold * (1 + 1e-12))
-        calm = s.plain_max_step < 1.0  # 'plain runs that never take a step longer than 1'
-        assert np.median(s.plain_tail[calm]) <= 1.2 * np.median(s.clipped_tail[calm])
+        pairs = s.calm_at_least_as_low()  # pair by pair: plain vs its clipped twin
+        assert pairs.size >= 80  # most runs are calm: the claim is about many pairs
+        if steps == 300:
+            assert 0.935 <= pairs.mean() <= 0.985
+        else:
+            assert pairs.all()
 
 
 @pytest.mark.slow
@@ -62,25 +66,28 @@ def test_clipping_leaves_far_share_unchanged_and_tiny(seed):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("width", [100, 300])
-def test_glorot_bengio_claims_hold_for_every_seed(width):
+def test_glorot_bengio_claims_hold_for_every_seed(width, seed):
     """Standard: strong decay both ways; Xavier: much less but not none; weight gradients
     alike across layers; mean Jacobian singular values near 0.46 and 0.69 (theirs 0.5, 0.8);
-    layer 5 closer to 0.8; the infinitely wide prediction matches the activation spread."""
+    layer 5 closer to 0.8; the infinitely wide prediction matches the activation spread
+    (within 1% at 300 units, 5% at 100)."""
     mf = ex.mean_field("tanh", 1.0, depth=5)
-    for seed in range(3):
-        gb = ex.glorot_bengio(width=width, seed=seed)
-        (std_a, xav_a), (std_g, xav_g) = gb.act_std, gb.grad_std
-        assert np.all(np.diff(std_a) < 0) and std_a[-1] / std_a[0] < 0.15
-        assert std_g[0] / std_g[-1] < 0.15
-        assert 0.4 < xav_a[-1] / xav_a[0] < 0.6  # 'much of the decay, but not all'
-        assert 0.25 < xav_g[0] / xav_g[-1] < 0.6
-        spread = gb.weight_grad_std.max(axis=1) / gb.weight_grad_std.min(axis=1)
-        assert np.all(spread < 1.35)
-        std_sv, xav_sv = gb.mean_jacobian_sv
-        assert 0.42 < std_sv < 0.5 and 0.62 < xav_sv < 0.75
-        assert gb.jacobian_sv[1, -1] > xav_sv and gb.jacobian_sv[1, -1] > 0.72
-        np.testing.assert_allclose(xav_a, mf.act_std, rtol=0.04)
+    gb = ex.glorot_bengio(width=width, seed=seed)
+    (std_a, xav_a), (std_g, xav_g) = gb.act_std, gb.grad_std
+    assert np.all(np.diff(std_a) < 0) and std_a[-1] / std_a[0] < 0.15
+    assert std_g[0] / std_g[-1] < 0.15
+    assert 0.4 < xav_a[-1] / xav_a[0] < 0.6  # 'much of the decay, but not all'
+    assert 0.25 < xav_g[0] / xav_g[-1] < 0.6
+    spread = gb.weight_grad_std.max(axis=1) / gb.weight_grad_std.min(axis=1)
+    assert np.all(spread < 1.35)
+    std_sv, xav_sv = gb.mean_jacobian_sv
+    assert 0.42 < std_sv < 0.5 and 0.62 < xav_sv < 0.75
+    assert gb.jacobian_sv[1, -1] > xav_sv and gb.jacobian_sv[1, -1] > 0.72
+    # 'the values measured above (within 1% in every layer over five seeds; with 100 units,
+    # within 5%)'
+    np.testing.assert_allclose(xav_a, mf.act_std, rtol=0.01 if width == 300 else 0.05)
 
 
 def test_mean_field_exercise_numbers_and_a_wide_network():
@@ -98,13 +105,14 @@ def test_mean_field_exercise_numbers_and_a_wide_network():
     assert np.var(z) == pytest.approx(mf.q_star, rel=0.05)
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("width", [128, 256])
-def test_he_factors_hold_for_every_seed(width):
-    for seed in range(3):
-        r = ex.he_decay(width=width, seed=seed)
-        xavier, he = r.factor
-        assert 0.66 < xavier < 0.77 and 0.95 < he < 1.05
-        assert 0.66 < r.backward_factor[0] < 0.77
+def test_he_factors_hold_for_every_seed(width, seed):
+    r = ex.he_decay(width=width, seed=seed)
+    xavier, he = r.factor
+    assert 0.66 < xavier < 0.77 and 0.95 < he < 1.05
+    assert 0.66 < r.backward_factor[0] < 0.77
 
 
 @pytest.mark.parametrize("n", [32, 64, 128])
@@ -128,7 +136,7 @@ def test_recurrent_init_claims_hold_for_every_seed(n):
 def test_residual_depth_claims_hold_for_every_seed(width):
     """Zero-mean branch, 1/sqrt(L): bounded (~1.6) to depth 800; ReLU-ended branch, 1/sqrt(L):
     grows without bound (~1e6 at 800); ReLU-ended, 1/L: stays ~1."""
-    for seed in range(3) if width == 64 else SEEDS:
+    for seed in SEEDS:
         s = ex.residual_depth_sweep(width=width, seed=seed)
         zero_mean, relu_sqrt, relu_lin = s.final_std
         assert np.all((1.2 < zero_mean) & (zero_mean < 2.2))

@@ -190,6 +190,12 @@ def test_sigmoid_fixed_point_grows_only_for_w_above_4(caveat):
         (ex.sigmoid_caveat, {"ws": [np.inf]}, ValueError, "ws"),
         (ex.sigmoid_caveat, {"T": -3}, ValueError, "T"),
         (ex.sigmoid_caveat, {"delta": None}, TypeError, "delta"),
+        (ex.tanh_chi1_wide, {"scales": [0.1]}, ValueError, "scales"),
+        (ex.tanh_chi1_wide, {"scales": [3.0], "width": 0}, ValueError, "width"),
+        (ex.tanh_chi1_wide, {"scales": [3.0], "settle": 1.5}, TypeError, "settle"),
+        (ex.tanh_unsaturated_count, {"scales": [-1.0]}, ValueError, "scales"),
+        (ex.tanh_unsaturated_count, {"scales": [3.0], "tol": 1.0}, ValueError, "tol"),
+        (ex.tanh_unsaturated_count, {"scales": [3.0], "width": "9"}, TypeError, "width"),
     ],
 )
 def test_bad_input_names_the_argument(func, kwargs, error, name):
@@ -221,7 +227,29 @@ def test_every_figure_is_a_figure_with_labelled_axes(saturation, dying, pascanu,
         fig.savefig(io.BytesIO(), format="png", dpi=40)  # draws without error or warning
 
 
+def test_wide_limit_chi1_matches_the_mean_field_map_and_its_large_s_asymptote():
+    """sigma_w^2 = 3 (s = 0.3, width 100) agrees with chapter 5's quadrature; for large s,
+    chi_1 -> sigma_w^2 E[sech^4(z)] ~ sigma_w (4/3) / sqrt(2 pi) with q* -> sigma_w^2."""
+    from vanishing.experiments import ch05
+
+    chi = ex.tanh_chi1_wide((0.3, 30.0, 400.0), width=100)
+    assert chi[0] == pytest.approx(ch05.mean_field("tanh", 3.0).chi_star, rel=1e-6)
+    sigma_w = np.sqrt(100 * np.array([30.0, 400.0]) ** 2 / 3)
+    np.testing.assert_allclose(chi[1:], sigma_w * 4 / 3 / np.sqrt(2 * np.pi), rtol=0.01)
+
+
+def test_unsaturated_count_is_width_times_a_gaussian_share():
+    c = np.arccosh(np.sqrt(1e3))  # tanh'(c) = 1e-3
+    sd = 100 * np.sqrt(100 / 3)
+    share = np.mean(np.abs(np.random.default_rng(0).normal(0, sd, 2_000_000)) < c)
+    count = ex.tanh_unsaturated_count((100.0,), width=100)[0]
+    assert count == pytest.approx(100 * share, rel=0.02)
+    assert count == pytest.approx(5.73 * np.sqrt(100) / 100, rel=0.01)
+
+
 def test_prose_number_helpers_refuse_other_results():
+    with pytest.raises(TypeError, match="deep"):
+        ex.deep_numbers(None)
     with pytest.raises(TypeError, match="dying"):
         ex.dying_numbers(None)
     with pytest.raises(TypeError, match="check"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -196,6 +197,74 @@ def deep_saturation(
             ratio[a, i] = np.linalg.norm(g) / np.linalg.norm(g_out)
             saturated[a, i] = np.mean(np.stack(slopes) < 1e-3 * act.gamma)
     return DeepSaturation(activations, scales.copy(), depth, width, ratio, saturated)
+
+
+def _mean_sech(q: float, power: int) -> float:
+    """E[sech(z)^power] for z ~ N(0, q), on a grid that resolves both the Gaussian and sech."""
+    sd = np.sqrt(q)
+    half, step = min(40.0, 12.0 * sd), min(0.01, sd / 20.0)  # sech^2(40) ~ 7e-35
+    z, dz = np.linspace(-half, half, 2 * int(np.ceil(half / step)) + 1, retstep=True)
+    density = np.exp(-(z**2) / (2.0 * q)) / np.sqrt(2.0 * np.pi * q)
+    return float(np.sum(np.cosh(z) ** -power * density) * dz)
+
+
+def tanh_chi1_wide(scales, *, width: int = 100, settle: int = 200) -> np.ndarray:
+    """Ch. 4 mean-field chi_1 = sigma_w^2 E[tanh'(z)^2], z ~ N(0, q*), per weight scale s, for
+    tanh layers with weights U(-s, s) in the wide limit: sigma_w^2 = width s^2 / 3, q* the fixed
+    point of q = sigma_w^2 E[tanh(z)^2] reached from N(0, 1) inputs (the chaotic phase only)."""
+    scales = _check_values(scales, "scales", positive=True)
+    width, settle = check_size(width, "width"), check_size(settle, "settle")
+    sigma_w2 = width * scales**2 / 3.0
+    if np.any(sigma_w2 <= 1.0):
+        raise ValueError(f"scales must give sigma_w^2 = width s^2 / 3 > 1, got {scales!r}")
+    chi = np.empty(len(scales))
+    for i, sw2 in enumerate(sigma_w2):
+        q = float(sw2)  # q_1 = sigma_w^2 E[x^2] with E[x^2] = 1
+        for _ in range(settle):
+            q = float(sw2) * (1.0 - _mean_sech(q, 2))  # tanh^2 = 1 - sech^2
+        chi[i] = sw2 * _mean_sech(q, 4)  # tanh' = sech^2
+    return chi
+
+
+def tanh_unsaturated_count(scales, *, width: int = 100, tol: float = 1e-3) -> np.ndarray:
+    """Ch. 4 expected number of units per tanh layer (and example) with tanh'(z) >= tol, for
+    weights U(-s, s) and saturated inputs (|h| ~ 1): width P(|z| < arccosh(tol^-1/2)),
+    z ~ N(0, width s^2 / 3), about 5.7 sqrt(width) / s for tol = 1e-3 and s >> 1."""
+    scales = _check_values(scales, "scales", positive=True)
+    width = check_size(width, "width")
+    tol = check_real(tol, "tol", positive=True)
+    if tol >= 1.0:
+        raise ValueError(f"tol must be below 1, got {tol}")
+    c = float(np.arccosh(tol**-0.5))  # tanh'(c) = sech^2(c) = tol
+    sd = scales * np.sqrt(width / 3.0)
+    return width * np.array([math.erf(c / (v * math.sqrt(2.0))) for v in sd])
+
+
+def deep_numbers(deep: DeepSaturation) -> dict[str, object]:
+    """Ch. 4 the numbers the deep-saturation paragraphs quote, by glue name (ratios at the
+    scales 0.1, 1, 3, 30, 100, 400; the wide-limit rate sqrt(chi_1) at s = 3 and 30 against the
+    measured one; the unsaturated units per layer at s = 100)."""
+    if not isinstance(deep, DeepSaturation):
+        raise TypeError(f"deep must be a DeepSaturation result, got {type(deep).__name__}")
+    sg, th = deep.activations.index("sigmoid"), deep.activations.index("tanh")
+    col = {s: int(np.argmin(np.abs(deep.scales - s))) for s in (0.1, 1, 3, 30, 100, 400)}
+    out: dict[str, object] = {"ch04_deep_depth": deep.depth, "ch04_deep_width": deep.width}
+    for s in (0.1, 1, 3, 30, 400):
+        key = f"{s:g}".replace(".", "")
+        out[f"ch04_deep_sig_{key}"] = sci(deep.ratio[sg, col[s]])
+        out[f"ch04_deep_tanh_{key}"] = sci(deep.ratio[th, col[s]])
+    out["ch04_deep_sat30"] = f"{deep.saturated[:, col[30]].min():.0%}"
+    rate = np.sqrt(tanh_chi1_wide((3.0, 30.0), width=deep.width))  # per layer, wide limit
+    out["ch04_chi_rate3"], out["ch04_chi_rate30"] = f"{rate[0]:.1f}", f"{rate[1]:.1f}"
+    out["ch04_chi_pred3"], out["ch04_chi_pred30"] = (sci(r**deep.depth) for r in rate)
+    out["ch04_rate30"] = f"{deep.ratio[th, col[30]] ** (1 / deep.depth):.1f}"
+    out["ch04_unsat100"] = f"{deep.width * (1 - deep.saturated[th, col[100]]):.2f}"
+    out["ch04_unsat100_pred"] = f"{tanh_unsaturated_count((100.0,), width=deep.width)[0]:.2f}"
+    out["ch04_unsat_c"] = f"{np.arccosh(1e-3**-0.5):.1f}"  # tanh'(c) = 1e-3
+    s_big = 1e6  # the coefficient of sqrt(n) / s in the large-s limit
+    coef = tanh_unsaturated_count((s_big,), width=100)[0] * s_big / 10.0
+    out["ch04_unsat_coef"] = f"{coef:.1f}"
+    return out
 
 
 # 3. dying ReLUs -------------------------------------------------------------------------------

@@ -266,6 +266,13 @@ class CliffSweep:
     plain_min: np.ndarray  # (R*S,) lowest loss along the run
     clipped_min: np.ndarray  # (R*S,)
 
+    def calm_at_least_as_low(self, length: float = 1.0, tol: float = 1e-3) -> np.ndarray:
+        """For each run whose plain steps are all at most `length` long: does the plain run end
+        (median of the tail) at least as low as its clipped twin, up to tol x the start loss?"""
+        calm = self.plain_max_step <= length
+        slack = tol * self.start_loss[calm]
+        return self.plain_tail[calm] <= self.clipped_tail[calm] + slack
+
     def thrown_off(self, length: float = 10.0) -> tuple[int, int]:
         """(plain, clipped) number of runs with a step longer than `length`."""
         return int(np.sum(self.plain_max_step > length)), int(
@@ -947,6 +954,7 @@ def cliff_numbers(cliff: Cliff, sweep: CliffSweep) -> dict[str, object]:
         "ch05_cs_clip_better": int((sweep.clipped_tail < sweep.start_loss).sum()),
         "ch05_cs_clip_ratio": f"{(sweep.clipped_tail / sweep.start_loss).max():.2f}",
         "ch05_cs_clip_last": int((sweep.clipped_end > sweep.start_loss).sum()),
+        "ch05_cs_calm_share": f"{sweep.calm_at_least_as_low().mean():.0%}",
     }
 
 
