@@ -322,3 +322,193 @@ case("vanishing.versions.versions", dict(packages=("numpy",)),
      packages=Kind("packages", (None, "numpy", 3, (3,), ("",))))
 case("vanishing.versions.versions_markdown", dict(packages=("numpy",)),
      packages=Kind("packages", (None, "numpy", 3, (3,), ("",))))
+
+# core: models ---------------------------------------------------------------------------------
+
+
+def edited(name: str, field: str, how: str):
+    """A copy of the small model `name` edited after construction: one parameter set to NaN in
+    place, or replaced by one of the wrong shape."""
+    import copy
+
+    model = copy.deepcopy(small(name))
+    container, _, i = field.partition("[")
+    value = getattr(model, container)
+    target = value[int(i[:-1])] if i else value
+    if how == "nan":
+        target[...] = np.nan
+    else:  # wrong shape
+        bigger = np.zeros(tuple(d + 1 for d in target.shape))
+        if i:
+            value[int(i[:-1])] = bigger
+        else:
+            setattr(model, container, bigger)
+    return model
+
+
+def other_cache(name: str):
+    """A cache of another model (or another width): never the right one for `name`."""
+    return cache("gru" if name != "gru" else "rnn")
+
+
+CACHE = Kind("cache", (None, "cache", 1.0, OTHER))
+for _m, _fields in (("rnn", ("W_hh", "W_xh", "b_h", "W_hy")), ("lstm", ("U_f", "W_c", "b_o")),
+                    ("gru", ("U_r", "W_u", "b_htilde"))):
+    _R = "vanishing.recurrent."
+    case(f"vanishing.{_m}.init_{_m}", dict(n_x=2, n_h=3, n_y=1), n_x=SIZE, n_h=SIZE, n_y=SIZE,
+         scheme=NAME, rng=SEED,
+         **({"activation": NAME, "scheme_hh": NAME} if _m == "rnn" else {}),
+         **({"forget_bias": REAL} if _m == "lstm" else {}))
+    _cls = _m.upper()
+    _full = {k: v for k, v in small(_m).params().items()}
+    _extra = [(dict({**_full, f: v}), f) for f in _fields
+              for v in (np.full_like(_full[f], np.nan), np.zeros((9, 9, 9)), None)]
+    case(f"vanishing.{_m}.{_cls}", dict(_full), extra=_extra)
+    case(f"vanishing.{_m}.{_cls}.state_jacobians", dict(cache=lazy(cache, _m)),
+         obj=lazy(small, _m), cache=CACHE + (lazy(other_cache, _m),))
+    if _m != "rnn":
+        case(f"vanishing.{_m}.direct_path_jacobians", dict(model=lazy(small, _m),
+             cache=lazy(cache, _m)), model=MODEL + (lazy(small, "rnn"),), cache=CACHE)
+        case(f"vanishing.{_m}.to_torch_state_dict", dict(model=lazy(small, _m)),
+             model=MODEL + (lazy(small, "rnn"),))
+        case(f"vanishing.{_m}.from_torch_state_dict",
+             dict(state=lazy(lambda m=_m: resolve(f"vanishing.{m}.to_torch_state_dict")(
+                 small(m)))),
+             state=Kind("state", (None, "s", {}, {"x": np.ones(2)})))
+    for _hook in ("step", "back_factors", "step_back", "param_grads"):
+        exempt(f"vanishing.{_m}.{_cls}.{_hook}", "an engine hook: recurrent.forward/bptt call it "
+               "inside the time loop with arguments they have checked")
+
+# a square W_hh of another size no longer matches W_xh: the error names that mismatch
+_EDITS = [
+    (dict(model=lazy(edited, "rnn", "W_hh", "nan")), "W_hh"),
+    (dict(model=lazy(edited, "rnn", "W_hh", "shape")), "W_xh"),
+    (dict(model=lazy(edited, "rnn", "b_h", "shape")), "b_h"),
+    (dict(model=lazy(edited, "lstm", "U_f", "nan"), x=X3), "U_f"),
+    (dict(model=lazy(edited, "gru", "W_hy", "shape"), x=X3), "W_hy"),
+]
+_LSTM_EDITS = [(dict(model=lazy(edited, "lstm", "U_f", "nan")), "U_f"),
+               (dict(model=lazy(edited, "lstm", "b_o", "shape")), "b_o")]
+_R = "vanishing.recurrent."
+_X3 = array(free_axes=(0, 1))
+case(_R + "check_model", dict(model=lazy(small, "rnn")), model=MODEL, extra=_EDITS[:3])
+case(_R + "check_cache", dict(model=lazy(small, "rnn"), cache=lazy(cache, "rnn")), model=MODEL,
+     cache=CACHE + (lazy(other_cache, "rnn"),))
+case(_R + "forward", dict(model=lazy(small, "rnn"), x=X3, h0=np.zeros((2, 3))), model=MODEL, x=_X3,
+     h0=array().optional(), extra=_EDITS)
+case(_R + "bptt", dict(model=lazy(small, "rnn"), cache=lazy(cache, "rnn"),
+     dL_dh=np.ones((2, 4, 3))), model=MODEL, cache=CACHE + (lazy(other_cache, "rnn"),),
+     dL_dh=ARRAY, extra=_EDITS[:3])
+case(_R + "loss_and_grads", dict(model=lazy(small, "rnn"), x=X3, y=np.zeros((2, 4, 1)),
+                                 h0=np.zeros((2, 3))),
+     model=MODEL, x=_X3, y=ARRAY, loss_at=NAME, h0=array().optional(), extra=_EDITS[:3])
+for _f in ("state_jacobians", "jacobian_products"):
+    case(_R + _f, dict(model=lazy(small, "lstm"), cache=lazy(cache, "lstm")), model=MODEL,
+         cache=CACHE + (lazy(other_cache, "lstm"),), extra=_LSTM_EDITS)
+for _f in ("state_gradients", "state_gradient_norms"):
+    case(_R + _f, dict(model=lazy(small, "gru"), cache=lazy(cache, "gru"), g_T=np.ones((2, 3))),
+         model=MODEL, cache=CACHE + (lazy(other_cache, "gru"),), g_T=ARRAY)
+case("vanishing.rnn.W_hh_grad_by_lag", dict(model=lazy(small, "rnn"), cache=lazy(cache, "rnn"),
+     g_T=np.ones((2, 3))), model=MODEL + (lazy(small, "gru"),), cache=CACHE, g_T=ARRAY,
+     extra=_EDITS[:1])
+case(_R + "overflow_to_inf", dict(norms=np.ones(3)),
+     norms=array(ndim_free=True, allow_nonfinite=True))
+case(_R + "init_gated", dict(gates=("u", "r"), n_x=2, n_h=3, n_y=1, scheme="uniform", rng=0),
+     gates=NAMES, n_x=SIZE, n_h=SIZE, n_y=SIZE, scheme=NAME, rng=SEED)
+case(_R + "to_torch_gated", dict(model=lazy(small, "lstm"), order=("i", "f", "c", "o")),
+     model=MODEL, order=NAMES, negate=Kind("negate", (None, 3, "zz")))
+case(_R + "from_torch_gated", dict(state=lazy(lambda: resolve(
+     "vanishing.lstm.to_torch_state_dict")(small("lstm"))), order=("i", "f", "c", "o")),
+     state=Kind("state", (None, "s", {}, {"x": np.ones(2)})), order=NAMES,
+     negate=Kind("negate", (None, 3, "zz")), inside_reset=Kind("inside_reset", (None, 3, "zz")))
+exempt(_R + "Recurrent", "an abstract base class: RNN, LSTM and GRU are its cases")
+
+_MLP = "vanishing.mlp."
+_mlp_edits = [(dict(model=lazy(edited, "mlp", "weights[0]", "nan")), "weights[0]"),
+              (dict(model=lazy(edited, "mlp", "biases[1]", "shape")), "biases[1]")]
+case(_MLP + "MLP", dict(weights=[np.ones((3, 2)), np.ones((1, 3))], biases=[np.ones(3),
+     np.ones(1)], activation="tanh"), weights=Kind("weights", (None, [], "w", [np.ones(3)])),
+     biases=Kind("biases", (None, [], "b", [np.ones(3)])), activation=NAME,
+     output_activation=NAME)
+case(_MLP + "MLP.layer_activation", dict(l=1), obj=lazy(small, "mlp"), l=index(1, 2))
+case(_MLP + "layer_params", dict(weights=[np.ones((3, 2))], biases=[np.ones(3)]),
+     weights=Kind("weights", (None, "w", [], [None])),
+     biases=Kind("biases", (None, "b", [], [None])))
+case(_MLP + "replaced_layers", dict(weights=[np.ones((3, 2))], biases=[np.ones(3)],
+     new={"W1": np.zeros((3, 2))}), weights=Kind("weights", (None, "w", [])),
+     biases=Kind("biases", (None, "b", [])),
+     new=Kind("new", (None, "W1", {"W9": np.ones(2)}, {"W1": np.ones(2)})))
+case(_MLP + "init_mlp", dict(sizes=[2, 3, 1], activation="tanh"), sizes=SIZES + ([2],),
+     activation=NAME, scheme=NAME, rng=SEED, output_activation=NAME)
+case(_MLP + "forward", dict(model=lazy(small, "mlp"), x=X2), model=MODEL,
+     x=array(**BATCH), extra=_mlp_edits)
+case(_MLP + "mse_loss", dict(y_hat=np.ones((2, 1)), y=np.zeros((2, 1))), y_hat=array(**BATCH),
+     y=ARRAY)
+case(_MLP + "backward", dict(model=lazy(small, "mlp"), cache=lazy(cache, "mlp"),
+     grad_out=np.ones((2, 1))), model=MODEL, cache=CACHE + (lazy(cache, "residual"),),
+     grad_out=ARRAY, extra=_mlp_edits)
+case(_MLP + "loss_and_grads", dict(model=lazy(small, "mlp"), x=X2, y=np.zeros((2, 1))),
+     model=MODEL, x=array(**BATCH), y=ARRAY, extra=_mlp_edits)
+case(_MLP + "layer_grad_norms", dict(grads=lazy(grads, "mlp")),
+     grads=RESULT + (lazy(grads, "residual"),))
+case(_MLP + "layer_jacobian", dict(model=lazy(small, "mlp"), cache=lazy(cache, "mlp"), l=1),
+     model=MODEL, cache=CACHE, l=index(1, 2), b=index(0, 1))
+
+for _m, _cls, _fields in (("residual", "ResidualMLP", ("weights[0]", "W_out")),
+                          ("resblock", "BranchResidualMLP", ("W1[0]", "b_out"))):
+    _P = f"vanishing.{_m}."
+    _edits = [(dict(model=lazy(edited, _m, f, "nan")), f) for f in _fields]
+    _edits += [(dict(model=lazy(edited, _m, _fields[0], "shape")), "must have shape"),
+               (dict(model=lazy(edited, _m, _fields[1], "shape")), _fields[1])]
+    _init = "init_residual" if _m == "residual" else "init_branch_residual"
+    case(_P + _init, dict(n=3, L=2, n_out=1), n=SIZE, L=SIZE, n_out=SIZE, activation=NAME,
+         alpha=NONNEG, rng=SEED, **({"scheme": NAME} if _m == "residual" else {}))
+    _kw = dict(vars(small(_m)))
+    case(_P + _cls, _kw, activation=NAME, alpha=NONNEG, W_out=Kind("W_out", (None, "w")),
+         b_out=Kind("b_out", (None, np.ones(5))))
+    case(_P + "forward", dict(model=lazy(small, _m), x=X2W), model=MODEL, x=array(**BATCH),
+         extra=_edits)
+    case(_P + "backward", dict(model=lazy(small, _m), cache=lazy(cache, _m),
+         grad_out=np.ones((2, 1))), model=MODEL, cache=CACHE + (lazy(cache, "mlp"),),
+         grad_out=ARRAY, extra=_edits)
+    case(_P + "loss_and_grads", dict(model=lazy(small, _m), x=X2W, y=np.zeros((2, 1))),
+         model=MODEL, x=array(**BATCH), y=ARRAY, extra=_edits)
+    case(_P + "layer_grad_norms", dict(grads=lazy(grads, _m)),
+         grads=RESULT + (lazy(grads, "mlp"),))
+case("vanishing.residual.block_jacobian", dict(model=lazy(small, "residual"),
+     cache=lazy(cache, "residual"), l=1), model=MODEL, cache=CACHE, l=index(1, 2),
+     b=index(0, 1))
+
+# core: the parameter protocol and the optimisers ------------------------------------------------
+
+case("vanishing.params.check_params", dict(model=lazy(small, "rnn"), new={"W_hh": np.eye(3)},
+                                          name="new"),
+     model=MODEL, new=Kind("new", (None, "W_hh", {"W_zz": 1.0}, {"W_hh": np.eye(2)},
+                                   {"W_hh": "x"})))
+case("vanishing.params.Parametrised.with_params", dict(new={"W_hh": np.eye(3)}),
+     obj=lazy(small, "rnn"), new=Kind("new", (None, "W_hh", {"W_zz": 1.0}, {"W_hh": np.eye(2)})),
+     extra=[(dict(new={"W_hh": np.eye(3) * np.nan}), "W_hh")])
+exempt("vanishing.params.Parametrised", "a mixin without arguments (the models are its cases)")
+exempt("vanishing.params.AttributeView", "a mixin without arguments (records are its cases)")
+
+_O = "vanishing.optim."
+case(_O + "parameter_gradients", dict(model=lazy(small, "rnn"), grads=lazy(grads, "rnn")),
+     model=MODEL, grads=RESULT + (lazy(grads, "lstm"),))
+case(_O + "SGD", dict(lr=0.1), lr=POS, clip=POS.optional())
+case(_O + "SGD.step", dict(model=lazy(small, "rnn"), grads=lazy(grads, "rnn")),
+     obj=lazy(resolve(_O + "SGD"), 0.1), model=MODEL, grads=RESULT + (lazy(grads, "gru"),))
+case(_O + "Adam", dict(lr=0.1), lr=POS, beta1=PROB + (1.0,), beta2=PROB + (1.0,), eps=POS,
+     clip=POS.optional())
+case(_O + "Adam.step", dict(model=lazy(small, "rnn"), grads=lazy(grads, "rnn")),
+     obj=lazy(resolve(_O + "Adam")), model=MODEL, grads=RESULT + (lazy(grads, "gru"),))
+
+
+def _batches(step):
+    return X3, np.zeros((2, 4, 1))
+
+
+case(_O + "train", dict(model=lazy(small, "rnn"), loss_and_grads=resolve(_R + "loss_and_grads"),
+     batches=_batches, optimizer=lazy(resolve(_O + "SGD"), 0.01), steps=2), model=MODEL,
+     loss_and_grads=CALLABLE, batches=CALLABLE, optimizer=Kind("optimizer", (None, "sgd", 1.0)),
+     steps=SIZE, ema=PROB, record=CALLABLE.optional(),
+     extra=[(dict(model=lazy(edited, "rnn", "W_hh", "nan")), "W_hh")])

@@ -154,8 +154,19 @@ def _call(c, kwargs):
         return c.target()(**{**c.kwargs(), **kwargs})
 
 
+def _built(value):
+    from badinput import Lazy
+
+    if isinstance(value, Lazy):
+        return value()
+    if isinstance(value, dict) and any(isinstance(v, Lazy) for v in value.values()):
+        return {k: _built(v) for k, v in value.items()}
+    return value
+
+
 def _expect_named_error(c, arg: str, value, mention: str | None = None):
     mention = mention or arg
+    value = _built(value)
     try:
         _call(c, {arg: value} if arg else value)
     except (TypeError, ValueError) as err:

@@ -29,8 +29,11 @@ def _check_batch(value, name: str, n: int) -> np.ndarray:
 
 
 def _check_model(model) -> MLP:
+    """model if it is an MLP whose parameters still pass the constructor's checks (shapes,
+    finite: a model edited after construction); TypeError/ValueError otherwise."""
     if not isinstance(model, MLP):
         raise TypeError(f"model must be an MLP, got {type(model).__name__}")
+    model.__post_init__()
     return model
 
 
@@ -52,9 +55,9 @@ class MLP(Parametrised):
         check_activation(self.output_activation, "output_activation")
         if not isinstance(self.weights, (list, tuple)) or len(self.weights) < 1:
             raise ValueError("weights must be a non-empty list of matrices (L >= 1)")
+        self.weights = [check_array(W, f"weights[{i}]", 2) for i, W in enumerate(self.weights)]
         if not isinstance(self.biases, (list, tuple)) or len(self.biases) != len(self.weights):
             raise ValueError(f"biases must be a list of {len(self.weights)} vectors (one per W)")
-        self.weights = [check_array(W, f"weights[{i}]", 2) for i, W in enumerate(self.weights)]
         self.biases = [check_array(b, f"biases[{i}]", 1) for i, b in enumerate(self.biases)]
         for i, (W, b) in enumerate(zip(self.weights, self.biases, strict=True)):
             if W.size == 0:
@@ -93,6 +96,7 @@ class MLP(Parametrised):
 
 def layer_params(weights, biases) -> dict[str, np.ndarray]:
     """Ch. 1, 5 {"W1": weights[0], "b1": biases[0], ...}: the names of layer-list parameters."""
+    weights, biases = _check_layers(weights, biases)
     return {
         k: v
         for l, (W, b) in enumerate(zip(weights, biases, strict=True), 1)
@@ -102,10 +106,37 @@ def layer_params(weights, biases) -> dict[str, np.ndarray]:
 
 def replaced_layers(weights, biases, new: dict) -> tuple[list, list]:
     """Ch. 1, 5 the lists with the arrays named in ``new`` (W1, b1, ...) replaced."""
+    weights, biases = _check_layers(weights, biases)
+    if not isinstance(new, dict):
+        raise TypeError(f"new must be a dict {{name: array}}, got {type(new).__name__}")
+    names = set(layer_params(weights, biases))
+    unknown = sorted(set(new) - names)
+    if unknown:
+        raise ValueError(f"new names no layer parameter: {unknown}; the names are W1, b1, ...")
+    old = layer_params(weights, biases)
+    for key, value in new.items():
+        if np.shape(value) != old[key].shape:
+            raise ValueError(
+                f"new[{key!r}] must have shape {old[key].shape}, got {np.shape(value)}"
+            )
     return (
         [new.get(f"W{l}", W) for l, W in enumerate(weights, 1)],
         [new.get(f"b{l}", b) for l, b in enumerate(biases, 1)],
     )
+
+
+def _check_layers(weights, biases) -> tuple[list, list]:
+    """Two lists of arrays of one length (layer weights and biases)."""
+    for name, value in (("weights", weights), ("biases", biases)):
+        if not isinstance(value, list | tuple) or not value:
+            raise TypeError(f"{name} must be a non-empty list of arrays, got {value!r:.40}")
+        for i, v in enumerate(value):
+            if not isinstance(v, np.ndarray):
+                raise TypeError(f"{name}[{i}] must be a numpy array, got {type(v).__name__}")
+    if len(weights) != len(biases):
+        raise ValueError(f"weights and biases must be lists of one length, got "
+                         f"{len(weights)} and {len(biases)}")
+    return list(weights), list(biases)
 
 
 def _check_layer(model: MLP, l) -> int:

@@ -28,8 +28,11 @@ from vanishing.validate import (
 
 
 def _check_model(model) -> ResidualMLP:
+    """model if it is a ResidualMLP whose parameters still pass the constructor's checks (shapes,
+    finite: a model edited after construction); TypeError/ValueError otherwise."""
     if not isinstance(model, ResidualMLP):
         raise TypeError(f"model must be a ResidualMLP, got {type(model).__name__}")
+    model.__post_init__()
     return model
 
 
