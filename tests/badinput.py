@@ -126,10 +126,13 @@ class Case:
     kinds: dict[str, Kind]
     obj: Callable[[], Any] | None = None
     extra: tuple = ()  # (kwargs override, argument name the error must mention)
+    run_valid: bool = True  # False: the valid call is too slow for this test (tested elsewhere)
 
-    def kwargs(self) -> dict:
-        """The valid call's arguments, lazy ones built now."""
-        return {k: v() if isinstance(v, Lazy) else v for k, v in self.valid.items()}
+    def kwargs(self, skip=()) -> dict:
+        """The valid call's arguments, lazy ones built now (except those in `skip`)."""
+        return {
+            k: v() if isinstance(v, Lazy) else v for k, v in self.valid.items() if k not in skip
+        }
 
     def target(self) -> Callable:
         """The callable: a module attribute path, or a method of obj()."""
@@ -154,10 +157,18 @@ class Lazy:
 lazy = Lazy
 
 
-def case(qualname: str, valid: dict | None = None, *, obj=None, extra=(), **kinds: Kind) -> None:
+def case(
+    qualname: str, valid: dict | None = None, *, obj=None, extra=(), run_valid=True, **kinds: Kind
+) -> None:
     """Register the bad-input case of ``qualname`` (see the module docstring)."""
     assert qualname not in CASES, f"{qualname} registered twice"
-    CASES[qualname] = Case(qualname, dict(valid or {}), kinds, obj, tuple(extra))
+    CASES[qualname] = Case(qualname, dict(valid or {}), kinds, obj, tuple(extra), run_valid)
+
+
+@functools.cache
+def result(qualname: str, **kwargs):
+    """The result of an experiment (a small run, built once per session)."""
+    return resolve(qualname)(**kwargs)
 
 
 def resolve(qualname: str):
@@ -437,7 +448,7 @@ case(_MLP + "layer_params", dict(weights=[np.ones((3, 2))], biases=[np.ones(3)])
 case(_MLP + "replaced_layers", dict(weights=[np.ones((3, 2))], biases=[np.ones(3)],
      new={"W1": np.zeros((3, 2))}), weights=Kind("weights", (None, "w", [])),
      biases=Kind("biases", (None, "b", [])),
-     new=Kind("new", (None, "W1", {"W9": np.ones(2)}, {"W1": np.ones(2)})))
+     new=Kind("new", (None, "W1", {"W1": np.ones(2)})))
 case(_MLP + "init_mlp", dict(sizes=[2, 3, 1], activation="tanh"), sizes=SIZES + ([2],),
      activation=NAME, scheme=NAME, rng=SEED, output_activation=NAME)
 case(_MLP + "forward", dict(model=lazy(small, "mlp"), x=X2), model=MODEL,
@@ -512,3 +523,72 @@ case(_O + "train", dict(model=lazy(small, "rnn"), loss_and_grads=resolve(_R + "l
      loss_and_grads=CALLABLE, batches=CALLABLE, optimizer=Kind("optimizer", (None, "sgd", 1.0)),
      steps=SIZE, ema=PROB, record=CALLABLE.optional(),
      extra=[(dict(model=lazy(edited, "rnn", "W_hh", "nan")), "W_hh")])
+
+# experiments: small valid calls; every argument of its kind ----------------------------------
+
+_E = "vanishing.experiments."
+E1, E2, E3, E4, E5, E6 = (f"{_E}ch0{i}." for i in range(1, 7))
+LS = dict(depth=6, width=3, d_in=2, steps=25, batch=4, n_train=8)
+
+case(E1 + "power_table", dict(bases=(0.5,), exponents=(3,)), bases=POS_REALS, exponents=COUNTS)
+case(E1 + "underflow_depth", dict(base=0.25, n_max=100), base=PROB + (1.0, 0.0), dtype=NAME,
+     n_max=SIZE)
+case(E1 + "gradient_norms_at_init", dict(activations=("tanh",), depth=2, width=3, batch=4),
+     activations=NAMES, depth=SIZE, width=SIZE, batch=SIZE, scheme=NAME, seed=SEED)
+case(E1 + "learning_speed", dict(LS), activation=NAME, depth=SIZE, width=SIZE, d_in=SIZE,
+     scheme=NAME, steps=SIZE, lr=POS, batch=SIZE, n_train=SIZE, seed=SEED)
+case(E1 + "LearningSpeed.ordered_fraction", dict(smooth=1),
+     obj=lazy(result, E1 + "learning_speed", **LS), smooth=index(1, 25))
+case(E1 + "linear_gradient_balance", dict(width=2), width=SIZE, c=POS, alpha=POS, seed=SEED)
+case(E1 + "learning_speed_numbers",
+     dict(runs=lazy(lambda: [result(E1 + "learning_speed", **LS)])),
+     runs=Kind("runs", (None, [], "r", [None], [OTHER])))
+
+LAG = dict(rhos=(0.9,), T=4, n_h=3, n_x=2, batch=2, seeds=(0,))
+case(E2 + "gradient_by_lag_experiment", dict(LAG), rhos=POS_REALS, T=SIZE, n_h=SIZE, n_x=SIZE,
+     batch=SIZE, input_scale=POS, activation=NAME, seeds=SEEDS)
+
+case(E3 + "norm_vs_lag", dict(rhos=(0.9, 1.1), T=4, n_h=3), rhos=POS_REALS,
+     variants=NAMES, T=SIZE, n_h=SIZE, seed=SEED)
+case(E3 + "transient_growth", dict(k_max=5), lam=REAL, c=REAL, k_max=SIZE)
+case(E3 + "eigenvector_condition", dict(M=M2), M=ARRAY)
+case(E3 + "eigenvector_bound", dict(M=M2, k_max=5), M=array().optional(), k_max=SIZE)
+case(E3 + "gaussian_powers", dict(n_h=3, k_max=4, seeds=(0,)), n_h=SIZE, k_max=SIZE,
+     seeds=SEEDS)
+OC = dict(rhos=(0.9, 1.1), scales=(0.1, 1.0), widths=(3,), seeds=(0,), T=6, lag=3)
+case(E3 + "tanh_lag_norms", dict(rhos=(0.9, 1.1), scales=(0.1, 1.0), n_h=3, T=6, lag=3),
+     rhos=POS_REALS, scales=POS_REALS, n_h=SIZE, T=SIZE, lag=SIZE, seed=SEED,
+     extra=[(dict(lag=7), "lag")])
+case(E3 + "order_chaos", dict(OC), rhos=POS_REALS, scales=POS_REALS, widths=SIZES, seeds=SEEDS,
+     T=SIZE, lag=SIZE)
+case(E3 + "OrderChaos.at", dict(rho=0.9, scale=0.1), obj=lazy(result, E3 + "order_chaos", **OC),
+     rho=REAL + (0.7,), scale=POS + (3.0,), width=SIZE.optional() + (5,))
+case(E3 + "OrderChaos.boundary", dict(), obj=lazy(result, E3 + "order_chaos", **OC),
+     width=SIZE.optional() + (5,))
+case(E3 + "order_chaos_numbers",
+     dict(cases=lazy(lambda: {"a": (result(E3 + "order_chaos", **OC), 0.9, 0.1, 3)})),
+     cases=Kind("cases", (None, {}, "c", {"a": None}, {"a": (OTHER, 0.9, 0.1, 3)})))
+
+case(E4 + "activation_curves", dict(names=("tanh",), z=np.linspace(-1, 1, 5)), names=NAMES,
+     z=array(free_axes=(0,)))
+SAT = dict(scales=(0.5, 1.0), n_in=3, n_units=4, batch=5, activations=("tanh",))
+case(E4 + "saturation", dict(SAT), scales=POS_REALS, n_in=SIZE, n_units=SIZE, batch=SIZE,
+     activations=NAMES, tol=POS, seed=SEED)
+case(E4 + "Saturation.half_saturated_scale", dict(a=0), obj=lazy(result, E4 + "saturation",
+     **SAT), a=index(0, 0))
+case(E4 + "deep_saturation", dict(scales=(0.5, 1.0), depth=2, width=3, batch=4,
+     activations=("tanh",)), scales=POS_REALS, depth=SIZE, width=SIZE, batch=SIZE,
+     activations=NAMES, seed=SEED)
+DY = dict(depth=2, width=3, batch=4, lrs=(0.1,), bias_shifts=(0.0,), d_in=2)
+case(E4 + "dying_relu", dict(DY), depth=SIZE, width=SIZE, batch=SIZE, lrs=POS_REALS,
+     bias_shifts=REALS, activations=NAMES, d_in=SIZE, target_scale=POS, seed=SEED)
+PC = dict(n=4, T=20, n_matrices=16)
+case(E4 + "pascanu_check", dict(PC), activation=NAME, n=SIZE, T=SIZE, n_matrices=SIZE,
+     gs_range=INTERVAL, conditions=NAMES, vanish_tol=POS, seed=SEED)
+for _meth in ("first_above_one", "gamma_rho_at_first"):
+    case(E4 + f"PascanuCheck.{_meth}", dict(condition="Gaussian W, zero input"),
+         obj=lazy(result, E4 + "pascanu_check", **PC), condition=NAME)
+case(E4 + "sigmoid_caveat", dict(ws=(2.0,), T=4), ws=REALS, T=SIZE, delta=POS)
+case(E4 + "dying_numbers", dict(dying=lazy(result, E4 + "dying_relu", **DY)), dying=RESULT)
+case(E4 + "pascanu_numbers", dict(check=lazy(result, E4 + "pascanu_check", **PC)),
+     check=RESULT)

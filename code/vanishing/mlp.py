@@ -109,13 +109,9 @@ def replaced_layers(weights, biases, new: dict) -> tuple[list, list]:
     weights, biases = _check_layers(weights, biases)
     if not isinstance(new, dict):
         raise TypeError(f"new must be a dict {{name: array}}, got {type(new).__name__}")
-    names = set(layer_params(weights, biases))
-    unknown = sorted(set(new) - names)
-    if unknown:
-        raise ValueError(f"new names no layer parameter: {unknown}; the names are W1, b1, ...")
-    old = layer_params(weights, biases)
+    old = layer_params(weights, biases)  # other names in new (W_out, ...) are not layers
     for key, value in new.items():
-        if np.shape(value) != old[key].shape:
+        if key in old and np.shape(value) != old[key].shape:
             raise ValueError(
                 f"new[{key!r}] must have shape {old[key].shape}, got {np.shape(value)}"
             )

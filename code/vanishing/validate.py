@@ -193,7 +193,7 @@ def as_real_array(value, name: str) -> np.ndarray:
         arr = np.asarray(value)
     except ValueError:  # numpy: "setting an array element with a sequence" (ragged nesting)
         raise ValueError(f"{name} must be a rectangular numeric array, not a ragged list") from None
-    if arr.dtype.kind not in "biuf":
+    if arr.dtype.kind not in "iuf":  # not bool: True is not a number here
         raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
     return arr.astype(np.float64, copy=False)
 

@@ -10,7 +10,7 @@ from ..activations import get_activation
 from ..init import as_generator
 from ..linalg import random_matrix
 from ..rnn import W_hh_grad_by_lag, forward, init_rnn
-from ..validate import check_int, check_real, check_size
+from ..validate import check_activation, check_ints, check_real, check_reals, check_size
 
 SEEDS = (0, 1, 2, 3, 4)
 
@@ -54,10 +54,9 @@ def gradient_by_lag_experiment(
     T, n_h = check_size(T, "T"), check_size(n_h, "n_h")
     n_x, batch = check_size(n_x, "n_x"), check_size(batch, "batch")
     input_scale = check_real(input_scale, "input_scale", positive=True)
-    rhos = tuple(check_real(r, "rhos", positive=True) for r in rhos)
-    seeds = tuple(check_int(s, "seeds") for s in seeds)
-    if not rhos or not seeds:
-        raise ValueError("rhos and seeds must not be empty")
+    check_activation(activation, "activation")
+    rhos = check_reals(rhos, "rhos", positive=True)
+    seeds = check_ints(seeds, "seeds")
     norms = np.empty((len(seeds), len(rhos), T))
     rms_phi_prime = np.empty((len(seeds), len(rhos)))
     for s, seed in enumerate(seeds):

@@ -18,6 +18,7 @@ from ..validate import (
     check_activation,
     check_array,
     check_choice,
+    check_index,
     check_real,
     check_size,
 )
@@ -101,6 +102,7 @@ class Saturation:
 
     def half_saturated_scale(self, a: int = 0) -> float:
         """The smallest scale at which at least half the pairs of activation a are saturated."""
+        a = check_index(a, "a", 0, self.saturated.shape[0] - 1)
         over = np.flatnonzero(self.saturated[a] >= 0.5)
         return float(self.scales[over[0]]) if over.size else float("nan")
 
@@ -472,7 +474,7 @@ def sigmoid_caveat(ws=(2.0, 4.0, 6.0), *, T: int = 30, delta: float = 1e-3) -> S
     """Ch. 4 |dh_t/dh_0| of the scalar sigmoid RNN at its fixed point 1/2 and from 1/2 + delta."""
     ws = _check_values(ws, "ws")
     T = check_size(T, "T")
-    delta = check_real(delta, "delta")
+    delta = check_real(delta, "delta", positive=True)
     fixed = np.stack([_scalar_run(float(w), 0.5, T)[1] for w in ws])  # (W, T+1)
     runs = [_scalar_run(float(w), 0.5 + delta, T) for w in ws]
     h_pert = np.stack([h for h, _ in runs])  # (W, T+1)
