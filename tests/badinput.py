@@ -244,8 +244,8 @@ X2W = rng(2).standard_normal((2, 3))  # (B, n) for the small residual stacks
 M2 = np.array([[0.5, 0.2], [0.1, 0.4]])
 BATCH = dict(free_axes=(0,))
 
-# core: activations (validate: the value checked; name, bounds and shapes are the package's own
-# constants, not user input), validate, linalg, init, tasks, clip, fmt, gradcheck, versions ------------
+# core: activations, validate, linalg, init, tasks, clip, fmt, gradcheck, versions -------------
+# (validate: the value checked; name, bounds and shapes are the package's own constants)
 
 Z = array(ndim_free=True, allow_nonfinite=True)  # activations take any shape; NaN propagates
 for _act in ("identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu"):
@@ -592,3 +592,90 @@ case(E4 + "sigmoid_caveat", dict(ws=(2.0,), T=4), ws=REALS, T=SIZE, delta=POS)
 case(E4 + "dying_numbers", dict(dying=lazy(result, E4 + "dying_relu", **DY)), dying=RESULT)
 case(E4 + "pascanu_numbers", dict(check=lazy(result, E4 + "pascanu_check", **PC)),
      check=RESULT)
+
+CLIFF = dict(grid=5, T=5, steps=3)
+SWEEP = dict(lrs=(0.01,), starts=((6.0, -4.0),), T=5, steps=3, tail=2)
+CLIP = dict(T=6, n_h=3, n_x=2, batch=2, far_lag=2)
+GB = dict(width=4, hidden=2, batch=5, bins=3)
+HE = dict(depth=3, width=4, batch=4)
+RIL = dict(T=4, n=3, batch=2, n_x=2)
+MF = dict(depth=2, settle=5, order=11)
+RES = dict(depth=3, width=4, batch=4)
+case(E5 + "one_unit_rnn", dict(w=np.array([2.0]), b=np.array([-1.0]), T=3),
+     w=array(ndim_free=True), b=array(ndim_free=True), T=SIZE, x0=REAL,
+     extra=[(dict(b=np.ones(3), w=np.ones(2)), "b")])
+case(E5 + "one_unit_loss_and_grad", dict(w=np.array([2.0]), b=np.array([-1.0]), T=3),
+     w=array(ndim_free=True), b=array(ndim_free=True), T=SIZE, x0=REAL, target=REAL)
+case(E5 + "cliff", dict(CLIFF), w_range=INTERVAL, b_range=INTERVAL, grid=SIZE + (1,), T=SIZE,
+     target=REAL, start=Kind("start", (None, "s", (1.0,), (np.nan, 1.0))), lr=POS, steps=SIZE,
+     threshold=POS, x0=REAL)
+case(E5 + "CliffSweep.thrown_off", dict(length=1.0), obj=lazy(result, E5 + "cliff_sweep",
+     **SWEEP), length=NONNEG)
+case(E5 + "random_cliff_starts", dict(n=2), n=SIZE, w=INTERVAL, b=INTERVAL, seed=SEED)
+case(E5 + "cliff_sweep", dict(SWEEP), lrs=POS_REALS,
+     starts=Kind("starts", (None, "s", (), ((1.0,),), ((np.nan, 1.0),))), T=SIZE, target=REAL,
+     steps=SIZE, threshold=POS, x0=REAL, tail=SIZE + (5,))
+case(E5 + "clipping_rescales_only", dict(CLIP), T=SIZE, n_h=SIZE, n_x=SIZE, batch=SIZE,
+     threshold=POS, far_lag=SIZE + (7,), seed=SEED)
+case(E5 + "glorot_bengio", dict(GB), width=SIZE, hidden=SIZE, batch=SIZE, schemes=NAMES,
+     activation=NAME, seed=SEED, bins=SIZE, n_jacobian=SIZE + (6,))
+case(E5 + "he_decay", dict(HE), depth=SIZE, width=SIZE, batch=SIZE, schemes=NAMES, seed=SEED)
+case(E5 + "RNNInitLags.at_lag", dict(m=1), obj=lazy(result, E5 + "rnn_init_lags", **RIL),
+     m=index(0, 4))
+case(E5 + "rnn_init_lags", dict(RIL), T=SIZE, n=SIZE, seed=SEED, input_stds=POS_REALS,
+     batch=SIZE, n_x=SIZE)
+case(E5 + "rnn_init_spread", dict(m=1, seeds=(0,), T=4, n=3), m=index(0, 4), seeds=SEEDS,
+     T=SIZE, n=SIZE, input_stds=POS_REALS)
+case(E5 + "mean_field", dict(MF), activation=NAME + ("relu",), sigma_w2=POS,
+     input_second_moment=POS, depth=SIZE, settle=COUNT, order=SIZE)
+case(E5 + "residual_vs_plain", dict(RES), depth=SIZE, width=SIZE, batch=SIZE, seed=SEED)
+case(E5 + "residual_depth_sweep", dict(depths=(2, 3), width=3, batch=2), depths=SIZES,
+     width=SIZE, batch=SIZE, seed=SEED)
+case(E5 + "relu_branch_gradient", dict(depths=(2, 3), width=3, batch=2), depths=SIZES,
+     width=SIZE, batch=SIZE, seed=SEED)
+case(E5 + "remedies_summary", dict(RES), depth=SIZE, width=SIZE, batch=SIZE, seed=SEED,
+     threshold=POS)
+case(E5 + "cliff_numbers", dict(cliff=lazy(result, E5 + "cliff", **CLIFF),
+     sweep=lazy(result, E5 + "cliff_sweep", **SWEEP)), cliff=RESULT, sweep=RESULT)
+case(E5 + "glorot_numbers", dict(gb=lazy(result, E5 + "glorot_bengio", **GB),
+     mf=lazy(result, E5 + "mean_field", **MF), mf3=lazy(result, E5 + "mean_field", **MF)),
+     gb=RESULT, mf=RESULT, mf3=RESULT)
+case(E5 + "residual_numbers", dict(res=lazy(result, E5 + "residual_vs_plain", **RES),
+     sweep=lazy(result, E5 + "residual_depth_sweep", depths=(2, 3), width=3, batch=2),
+     rbg=lazy(result, E5 + "relu_branch_gradient", depths=(2, 3), width=3, batch=2)),
+     res=RESULT, sweep=RESULT, rbg=RESULT, run_valid=False)
+
+GVD = dict(T=4, n_h=3, n_x=2, batch=2)
+
+
+@functools.cache
+def small_sweep():
+    return resolve(E6 + "steps_to_solve")(**SWEEP6)
+
+
+SOLVE = dict(cap=2, n_h=3, batch=2, check_every=1)
+SWEEP6 = dict(plan={"rnn": (3,)}, seeds=(0,), lr={"rnn": 0.01}, processes=1, **SOLVE)
+case(E6 + "GradientVsDistance.at_lag", dict(m=1), obj=lazy(result, E6 + "gradient_vs_distance",
+     **GVD), m=index(0, 4))
+case(E6 + "gradient_vs_distance", dict(GVD), T=SIZE, n_h=SIZE, n_x=SIZE, batch=SIZE, seed=SEED)
+case(E6 + "distance_spread", dict(widths=(3,), seeds=(0,), lag=2, reference_width=3),
+     widths=SIZES, seeds=SEEDS, lag=SIZE, reference_width=SIZE + (4,))
+case(E6 + "lstm_explosion", dict(T=3, n_h=3, n_x=2, seeds=(0,), settings=((1.0, 1.0),)),
+     T=SIZE, n_h=SIZE, n_x=SIZE, seeds=SEEDS, input_scale=POS,
+     settings=Kind("settings", (None, "s", (), ((1.0,),), ((np.nan, 1.0),), ((1.0, 0.0),))))
+case(E6 + "solve_adding", dict(model="rnn", T=3, lr=0.01, seed=0, **SOLVE), model=NAME,
+     T=SIZE + (1,), lr=POS, seed=SEED, cap=SIZE, n_h=SIZE, batch=SIZE, clip=POS,
+     check_every=SIZE)
+case(E6 + "select_lr", dict(model="rnn", T=3, grid=(0.01,), seeds=(0,), cap=2, processes=1,
+     n_h=3, batch=2, check_every=1), model=NAME, T=SIZE + (1,), grid=POS_REALS, seeds=SEEDS,
+     cap=SIZE, n_h=SIZE, batch=SIZE, clip=POS, check_every=SIZE, processes=SIZE)
+case(E6 + "StepsToSolve.cell", dict(m=0, l=0), obj=lazy(small_sweep), m=index(0, 0),
+     l=index(0, 0))
+case(E6 + "steps_to_solve", dict(SWEEP6),
+     plan=Kind("plan", ("p", {}, {"zz": (3,)}, {"rnn": ()}, {"rnn": (1,)}, {"rnn": "3"})),
+     seeds=SEEDS, cap=SIZE, lr=Kind("lr", ("x", {}, {"rnn": -1.0}, {"rnn": None})), n_h=SIZE,
+     batch=SIZE, clip=POS, check_every=SIZE, processes=SIZE)
+case(E6 + "rerun_sweep", dict(SWEEP6),
+     plan=Kind("plan", ("p", {}, {"zz": (3,)}, {"rnn": ()})), seeds=SEEDS, cap=SIZE,
+     extra=[(dict(bogus=1), "bogus")])
+case(E6 + "prose_numbers", dict(sweep=lazy(small_sweep)), sweep=RESULT, run_valid=False)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numbers
-
 import numpy as np
 
 from vanishing.validate import as_real_array, check_finite
@@ -25,9 +23,7 @@ def central_difference(
     if param.size == 0:
         raise ValueError(f"param must not be empty, got shape {param.shape}")
     check_finite(param, "param")
-    if isinstance(eps, bool) or not isinstance(eps, numbers.Real):
-        raise TypeError(f"eps must be a positive finite float, got {type(eps).__name__}")
-    if not (np.isfinite(eps) and eps > 0):
+    if not (isinstance(eps, float) and np.isfinite(eps) and eps > 0):
         raise ValueError(f"eps must be a positive finite float, got {eps!r}")
     grad = np.zeros_like(param)
     for idx in np.ndindex(param.shape):

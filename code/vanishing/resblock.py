@@ -135,8 +135,8 @@ class BranchResidualCache:
 
 
 def _check_model(model) -> BranchResidualMLP:
-    """model if it is a BranchResidualMLP whose parameters still pass the constructor's checks (shapes,
-    finite: a model edited after construction); TypeError/ValueError otherwise."""
+    """model if it is a BranchResidualMLP whose parameters still pass the constructor's checks
+    (shapes, finite: a model edited after construction); TypeError/ValueError otherwise."""
     if not isinstance(model, BranchResidualMLP):
         raise TypeError(f"model must be a BranchResidualMLP, got {type(model).__name__}")
     model.__post_init__()

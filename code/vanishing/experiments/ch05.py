@@ -23,8 +23,12 @@ from ..validate import (
     as_real_array,
     check_choice,
     check_finite,
+    check_index,
     check_int,
+    check_ints,
+    check_nonnegative,
     check_real,
+    check_reals,
     check_size,
 )
 
@@ -268,6 +272,7 @@ class CliffSweep:
 
     def thrown_off(self, length: float = 10.0) -> tuple[int, int]:
         """(plain, clipped) number of runs with a step longer than `length`."""
+        length = check_nonnegative(length, "length")
         return int(np.sum(self.plain_max_step > length)), int(
             np.sum(self.clipped_max_step > length)
         )
@@ -294,7 +299,9 @@ def cliff_sweep(
 ) -> CliffSweep:
     """Ch. 5 the cliff experiment from every (lr, start): plain and norm-clipped descent, all
     runs side by side (one_unit_loss_and_grad is elementwise); clipping as in Algorithm 1."""
-    lrs = np.array([check_real(v, "lrs", positive=True) for v in lrs])
+    lrs = np.array(check_reals(lrs, "lrs", positive=True))
+    if isinstance(starts, str | bytes) or not hasattr(starts, "__iter__"):
+        raise TypeError(f"starts must be a sequence of pairs (w, b), got {starts!r}")
     starts = np.array([_check_pair(v, "starts") for v in starts])  # (S, 2)
     if lrs.size == 0 or starts.size == 0:
         raise ValueError("lrs and starts must not be empty")
@@ -602,6 +609,7 @@ class RNNInitLags:
 
     def at_lag(self, m: int) -> np.ndarray:
         """(S, V) every curve at lag m."""
+        m = check_index(m, "m", 0, self.norms.shape[2] - 1)
         return self.norms[:, :, m]
 
 
@@ -661,9 +669,7 @@ def rnn_init_spread(
     m = check_int(m, "m", minimum=0)
     if m > T:
         raise ValueError(f"m must be at most T = {T}, got {m}")
-    seeds = [check_int(s_, "seeds") for s_ in seeds]
-    if not seeds:
-        raise ValueError("seeds must not be empty")
+    seeds = check_ints(seeds, "seeds")
     return np.stack(
         [rnn_init_lags(T=T, n=n, seed=s_, input_stds=input_stds).at_lag(m) for s_ in seeds]
     )
