@@ -293,7 +293,8 @@ case(_V + "check_gate_params", dict(model=lazy(small, "lstm"), gates=("f", "i", 
 case("vanishing.linalg.spectral_radius", dict(W=M2), W=ARRAY)
 case("vanishing.linalg.sigma_max", dict(W=M2), W=ARRAY)
 case("vanishing.linalg.with_spectral_radius", dict(W=M2, rho=0.9), W=ARRAY, rho=NONNEG)
-case("vanishing.linalg.random_matrix", dict(n=3, rho=0.9), n=SIZE, rho=NONNEG.optional(), sigma=POS.optional(),
+case("vanishing.linalg.random_matrix", dict(n=3, rho=0.9), n=SIZE, rho=NONNEG.optional(),
+     sigma=POS.optional(),
      kind=NAME, rng=SEED)
 case("vanishing.linalg.nonnormal_example", dict(lam=0.9, c=4.0), lam=REAL, c=REAL)
 case("vanishing.linalg.power_norms", dict(W=M2, k_max=3), W=ARRAY, k_max=COUNT)
