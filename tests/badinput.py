@@ -680,3 +680,144 @@ case(E6 + "rerun_sweep", dict(SWEEP6),
      plan=Kind("plan", ("p", {}, {"zz": (3,)}, {"rnn": ()})), seeds=SEEDS, cap=SIZE,
      extra=[(dict(bogus=1), "bogus")])
 case(E6 + "prose_numbers", dict(sweep=lazy(small_sweep)), sweep=RESULT, run_valid=False)
+
+# plotting: each figure function takes a result of its own kind --------------------------------
+
+_P = "vanishing.plotting."
+NVL = dict(rhos=(0.5, 0.9, 1.0, 1.1, 1.5), T=4, n_h=3)
+
+
+def _res(name: str, **kwargs) -> Lazy:
+    return lazy(result, _E + name, **kwargs)
+
+
+case(_P + "ch01.repeated_factors", dict(table=_res("ch01.power_table", bases=(0.5,),
+     exponents=(3,)), n_max=10), table=RESULT, n_max=SIZE)
+case(_P + "ch01.init_gradient_norms", dict(result=_res("ch01.gradient_norms_at_init",
+     activations=("tanh",), depth=2, width=3, batch=4)), result=RESULT)
+case(_P + "ch01.learning_speed", dict(result=_res("ch01.learning_speed", **LS), smooth=2),
+     result=RESULT, smooth=SIZE + (26,))
+case(_P + "ch02.lag_contributions", dict(results=_res("ch02.gradient_by_lag_experiment", **LAG),
+     mark_lag=1), results=RESULT + ((), (OTHER,)), mark_lag=index(0, 3).optional())
+case(_P + "ch03.norm_vs_lag", dict(result=_res("ch03.norm_vs_lag", **NVL)), result=RESULT,
+     shown=POS_REALS + ((3.0,),))
+case(_P + "ch03.transient_growth", dict(result=_res("ch03.transient_growth", k_max=5)),
+     result=RESULT)
+case(_P + "ch03.norm_vs_lag_slider", dict(result=_res("ch03.norm_vs_lag", **NVL), caption="c",
+     alt="a"), result=RESULT, caption=TEXT + ("",), alt=TEXT + ("",))
+case(_P + "ch03.slider_table", dict(result=_res("ch03.norm_vs_lag", **NVL)), result=RESULT,
+     rhos=POS_REALS + ((3.0,),))
+case(_P + "ch03.eigenvector_bound", dict(small=_res("ch03.eigenvector_bound", k_max=5),
+     gaussian=_res("ch03.gaussian_powers", n_h=3, k_max=5, seeds=(0,))), small=RESULT,
+     gaussian=RESULT)
+case(_P + "ch03.order_chaos", dict(grid=_res("ch03.order_chaos", **OC),
+     curves=_res("ch03.order_chaos", **OC)), grid=RESULT, curves=RESULT, run_valid=False)
+case(_P + "ch04.activations", dict(result=_res("ch04.activation_curves")), result=RESULT)
+case(_P + "ch04.saturation", dict(result=_res("ch04.saturation", **SAT)), result=RESULT,
+     run_valid=False)
+case(_P + "ch04.dying_relu", dict(result=_res("ch04.dying_relu", **DY)), result=RESULT)
+case(_P + "ch04.pascanu", dict(result=_res("ch04.pascanu_check", **PC)), result=RESULT)
+case(_P + "ch04.sigmoid_caveat", dict(result=_res("ch04.sigmoid_caveat", ws=(2.0,), T=4)),
+     result=RESULT)
+case(_P + "ch05.cliff", dict(result=_res("ch05.cliff", **CLIFF)), result=RESULT)
+case(_P + "ch05.clipping_rescales_only", dict(result=_res("ch05.clipping_rescales_only",
+     **CLIP)), result=RESULT)
+case(_P + "ch05.glorot_bengio", dict(result=_res("ch05.glorot_bengio", **GB)), result=RESULT)
+case(_P + "ch05.he_decay", dict(result=_res("ch05.he_decay", **HE)), result=RESULT)
+case(_P + "ch05.rnn_init_lags", dict(result=_res("ch05.rnn_init_lags", **RIL)), result=RESULT)
+case(_P + "ch05.residual_vs_plain", dict(result=_res("ch05.residual_vs_plain", **RES)),
+     result=RESULT)
+case(_P + "ch05.residual_depth_sweep", dict(result=_res("ch05.residual_depth_sweep",
+     depths=(2, 3), width=3, batch=2)), result=RESULT)
+case(_P + "ch05.remedies_summary", dict(result=_res("ch05.remedies_summary", **RES)),
+     result=RESULT)
+case(_P + "ch06.gradient_vs_distance", dict(result=_res("ch06.gradient_vs_distance", **GVD)),
+     result=RESULT)
+case(_P + "ch06.lstm_explosion", dict(result=_res("ch06.lstm_explosion", T=3, n_h=3, n_x=2,
+     seeds=(0,), settings=((1.0, 1.0),))), result=RESULT)
+case(_P + "ch06.steps_to_solve", dict(result=lazy(small_sweep)), result=RESULT)
+case(_P + "diagrams.unrolled_rnn", dict(T=3), T=index(2, 8))
+case(_P + "interactive.slider_figure", dict(curves=lazy(lambda: resolve(
+     _P + "interactive.SliderCurves")("p", np.array([1.0, 2.0]), np.array([0.0, 1.0]),
+     np.ones((2, 1, 2)), ("a",), "x", "y", (0.1, 10.0))), initial=0, caption="c", alt="a"),
+     curves=RESULT, initial=index(0, 1), caption=TEXT, alt=TEXT + ("",))
+case(_P + "style.new_figure", dict(width=2.0, height=1.0), width=POS, height=POS,
+     layout=Kind("layout", (3, "no such layout", ["tight"])))
+case(_P + "__main__.main", dict(argv=["--list"]), argv=Kind("argv", ("--list", 3, [3])))
+
+# symbolic: the SymPy helpers -------------------------------------------------------------------
+
+_S = "vanishing.symbolic."
+SMALL_INT = SIZE + (10**6,)  # a SymPy size that would not finish is refused too (where capped)
+case(_S + "activations.sympy_activation", dict(name="tanh"), name=NAME,
+     z=Kind("z", ("z", [1.0], np.nan, 1j, {})))
+case(_S + "activations.derivative", dict(name="tanh"), name=NAME)
+case(_S + "activations.derivative_max", dict(name="tanh"), name=NAME)
+case(_S + "activations.derivative_min", dict(name="gelu"), name=NAME + ("relu", "tanh"))
+case(_S + "activations.derivative_zero", dict(name="gelu", guess=-1.0), name=NAME + ("relu",),
+     guess=REAL)
+case(_S + "activations.latex_table", dict(names=("tanh",)), names=NAMES)
+_LNG = dict(L=2)
+case(_S + "deep.linear_net_gradients", dict(L=2), L=SIZE,
+     widths=Kind("widths", ("ab", (), (2,), (2, 0, 2), (2, 2.5, 2), (2, True, 2))))
+case(_S + "deep.linear_net_gradients_explicit", dict(L=2), L=SIZE,
+     widths=Kind("widths", ("ab", (), (2,), (2, 0, 2), (2, 2.5, 2))))
+case(_S + "deep.equal_weights_gradient", dict(L=2), L=SIZE)
+case(_S + "deep.sigmoid.fdiff", dict(argindex=1), obj=lazy(lambda: resolve(_S + "deep.sigmoid")(
+     resolve("sympy.Symbol")("z"))), extra=[(dict(argindex=2), "argument number 2")])
+case(_S + "deep.sigma_prime_count", dict(L=3, l=2), L=SIZE, l=SIZE + (4,))
+case(_S + "deep.SigmoidChain.latex_display", dict(l=1), obj=lazy(lambda: resolve(
+     _S + "deep.sigmoid_chain")(2)), l=index(1, 2))
+case(_S + "deep.sigmoid_chain", dict(L=2), L=SIZE)
+case(_S + "display.latex_gradients", dict(result=lazy(lambda: resolve(
+     _S + "deep.linear_net_gradients")(2))), result=RESULT)
+case(_S + "display.latex_equal_weights", dict(L=2), L=SIZE)
+case(_S + "display.latex_sigmoid_chain", dict(chain=lazy(lambda: resolve(
+     _S + "deep.sigmoid_chain")(2))), chain=RESULT)
+case(_S + "display.latex_bptt_lines", dict(T=2), T=SIZE)
+_LSTM = lazy(lambda: resolve(_S + "gates.scalar_lstm")())
+case(_S + "gates.ScalarLSTM.latex_display", dict(expanded=False), obj=_LSTM, expanded=BOOL)
+case(_S + "gates.ScalarLSTM.latex_jacobian", dict(compact=False), obj=_LSTM, compact=BOOL)
+case(_S + "gates.ScalarLSTM.latex_gate_partials", dict(per_line=4), obj=_LSTM, per_line=SIZE)
+case(_S + "gates.scalar_lstm", dict(), forget_gate=BOOL, recurrent=BOOL)
+case(_S + "gates.ScalarGRU.latex_display", dict(expanded=False),
+     obj=lazy(lambda: resolve(_S + "gates.scalar_gru")()), expanded=BOOL)
+case(_S + "gates.scalar_gru", dict(), convention=NAME)
+_MAT = Kind("M", ("M", 1.0, [[1, 2], [3]], np.nan, {}))
+case(_S + "powers.power_by_eigendecomposition", dict(), M=_MAT + ([[1, 2]],))
+case(_S + "powers.spectral_radius_exact", dict(), M=_MAT + ([[1, 2]],))
+case(_S + "powers.sigma_max_exact", dict(), M=_MAT)
+case(_S + "rnn.ScalarRNN.latex_display", dict(k=1), obj=lazy(lambda: resolve(
+     _S + "rnn.unrolled_scalar")(2)), k=index(1, 2).optional())
+case(_S + "rnn.unrolled_scalar", dict(T=2), T=SIZE, activation=NAME)
+case(_S + "rnn.bptt_formula", dict(T=2), T=SIZE)
+case(_S + "rnn.bptt_formula_latex", dict(T=2), T=SIZE)
+case(_S + "rnn.bptt_from_unrolled", dict(T=2, hidden_size=1), T=SIZE, hidden_size=SIZE)
+case(_S + "rnn.unrolled_matrix", dict(T=2), T=SIZE, input_size=SIZE, hidden_size=SIZE,
+     bias=BOOL)
+case(_S + "variance.forward_variance", dict(n=2), n=SIZE)
+case(_S + "variance.backward_variance", dict(n=2), n=SIZE)
+case(_S + "variance.tanh_variance_map", dict(order=2), order=SIZE)
+
+# build machinery ------------------------------------------------------------------------------
+
+_B = "vanishing.builddeps."
+_PKG = lazy(lambda: str(resolve("pathlib.Path")(resolve("vanishing.__file__")).parent))
+case(_B + "package_modules", dict(package_dir=_PKG),
+     package_dir=PATH + ("/no/such/folder",))
+case(_B + "notebook_imports", dict(source="import vanishing.fmt\n"), source=TEXT)
+case(_B + "import_graph", dict(modules=lazy(lambda: resolve(_B + "package_modules")(_PKG()))),
+     modules=Kind("modules", (None, "m", [1], {"m": 3}, {3: "x"})))
+case(_B + "dependencies", dict(names={"vanishing.fmt"}, graph={"vanishing.fmt": set()}),
+     names=Kind("names", (None, "vanishing.fmt", 3, {3})),
+     graph=Kind("graph", (None, "g", [1], {"a": 3})))
+case(_B + "dependency_hashes", dict(sources={"ch": "import vanishing.fmt\n"}, package_dir=_PKG),
+     sources=Kind("sources", (None, "s", {"ch": 3})),
+     package_dir=PATH + ("/no/such/folder",))
+case("vanishing.sphinxext.latex_title_page", dict(config=lazy(lambda: resolve(
+     "types.SimpleNamespace")(project="p", author="a", latex_elements={}))),
+     config=Kind("config", (None, "c", 3)), run_valid=False)  # needs a full Sphinx config
+exempt("vanishing.sphinxext.setup", "the Sphinx entry point: Sphinx calls it with its app")
+exempt("vanishing.sphinxext.latex_warning_admonition", "a docutils node class")
+exempt("vanishing.sphinxext.LatexBookLayout", "a Sphinx post-transform, built by Sphinx")
+exempt("vanishing.sphinxext.LatexBookLayout.run", "called by Sphinx on a document it owns")

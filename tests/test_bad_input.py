@@ -79,7 +79,9 @@ def discover() -> dict[str, str]:
                     if member.startswith("_"):
                         continue
                     mq = f"{qual}.{member}"
-                    if isinstance(obj, property | functools_cached_property()):
+                    if found.get(qual) == "sympy" and mq not in CASES:
+                        found[mq] = "sympy"  # SymPy's own protocol (eval, fdiff): SymPy calls it
+                    elif isinstance(obj, property | functools_cached_property()):
                         found[mq] = "property"
                     elif isinstance(obj, staticmethod | classmethod):
                         found[mq] = _status(mq, obj.__func__)
