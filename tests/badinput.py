@@ -821,3 +821,4 @@ exempt("vanishing.sphinxext.setup", "the Sphinx entry point: Sphinx calls it wit
 exempt("vanishing.sphinxext.latex_warning_admonition", "a docutils node class")
 exempt("vanishing.sphinxext.LatexBookLayout", "a Sphinx post-transform, built by Sphinx")
 exempt("vanishing.sphinxext.LatexBookLayout.run", "called by Sphinx on a document it owns")
+case(_V + "quiet_overflow", dict(fn=abs), fn=CALLABLE)

@@ -278,3 +278,35 @@ if __name__ == "__main__":  # the counts of the closing note
         print(group, sum(counts.values()), dict(sorted(counts.items())))
         total += sum(counts.values())
     print("total", total)
+
+
+# huge finite inputs: a clear error or an answer (inf where it overflows), never a warning -------
+
+HUGE_CASES = [
+    pytest.param(c, arg, kind, id=f"{c.qualname}:{arg}")
+    for c in CASES.values()
+    if c.run_valid
+    for arg, kind in c.kinds.items()
+    if (kind.array and not kind.allow_nonfinite)
+    or any(type(v) is float and np.isinf(v) for v in kind.bad)  # a real number
+]
+
+
+@pytest.mark.parametrize(("c", "arg", "kind"), HUGE_CASES)
+def test_huge_input_gives_an_error_or_an_answer_without_warnings(c, arg, kind: Kind):
+    if kind.array:
+        valid = np.asarray(c.kwargs()[arg], dtype=float)
+        huge = np.where(valid == 0, 1e308, np.sign(valid) * 1e308)
+    else:
+        huge = 1e308
+    try:
+        _call(c, {arg: huge})
+    except (TypeError, ValueError) as err:
+        assert arg in str(err) or "non-finite" in str(err) or "overflow" in str(err), (
+            f"{c.qualname}({arg}=1e308) raised an error naming neither {arg!r} nor the "
+            f"overflow: {err}"
+        )
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close("all")

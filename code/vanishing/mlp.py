@@ -15,7 +15,7 @@ import numpy as np
 from vanishing.activations import Activation, get_activation
 from vanishing.init import init_weight
 from vanishing.params import Parametrised
-from vanishing.validate import as_generator, check_activation, check_array, is_int
+from vanishing.validate import as_generator, check_activation, check_array, is_int, quiet_overflow
 
 # validation helpers ---------------------------------------------------------------------------
 
@@ -176,6 +176,7 @@ class Cache:
     a: list[np.ndarray]  # a^(0..L), each (B, n_l)
 
 
+@quiet_overflow
 def forward(model: MLP, x: np.ndarray) -> Cache:
     """Ch. 1 forward pass z^(l) = W^(l) a^(l-1) + b^(l), a^(l) = phi(z^(l)); x: (B, n_0)."""
     model = _check_model(model)
@@ -190,6 +191,7 @@ def forward(model: MLP, x: np.ndarray) -> Cache:
     return Cache(z=zs, a=acts)
 
 
+@quiet_overflow
 def mse_loss(y_hat: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     """Ch. 1 loss (1/B) sum_b 1/2 ||y_hat_b - y_b||^2 and dL/dy_hat (B, n_L); y_hat, y: (B, n_L)."""
     y_hat = check_array(y_hat, "y_hat", 2)  # (B, n_L)
@@ -232,6 +234,7 @@ def _check_cache(model: MLP, cache) -> Cache:
     return cache
 
 
+@quiet_overflow
 def backward(model: MLP, cache: Cache, grad_out: np.ndarray) -> Grads:
     """Ch. 1 backprop g^(l-1) = (diag(phi'(z^(l))) W^(l))^T g^(l); grad_out = dL/da^(L) (B, n_L)."""
     model = _check_model(model)
@@ -253,6 +256,7 @@ def backward(model: MLP, cache: Cache, grad_out: np.ndarray) -> Grads:
     return Grads(W=dW, b=db, a=da)
 
 
+@quiet_overflow
 def loss_and_grads(model: MLP, x: np.ndarray, y: np.ndarray) -> tuple[float, Grads]:
     """Ch. 1 MSE loss and all gradients for a batch; x: (B, n_0), y: (B, n_L)."""
     cache = forward(model, x)
@@ -260,6 +264,7 @@ def loss_and_grads(model: MLP, x: np.ndarray, y: np.ndarray) -> tuple[float, Gra
     return loss, backward(model, cache, grad_out)
 
 
+@quiet_overflow
 def layer_grad_norms(grads: Grads) -> np.ndarray:
     """Ch. 1 per-layer gradient size ||dL/dW^(l)||_F for l = 1..L; returns shape (L,)."""
     if not isinstance(grads, Grads):
@@ -267,6 +272,7 @@ def layer_grad_norms(grads: Grads) -> np.ndarray:
     return np.array([np.linalg.norm(dW) for dW in grads.W], dtype=np.float64)
 
 
+@quiet_overflow
 def layer_jacobian(model: MLP, cache: Cache, l: int, b: int = 0) -> np.ndarray:
     """Ch. 1 Jacobian da^(l)/da^(l-1) = diag(phi'(z^(l))) W^(l) for batch item b: (n_l, n_{l-1})."""
     model = _check_model(model)

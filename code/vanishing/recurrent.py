@@ -44,6 +44,7 @@ from vanishing.validate import (
     check_choice,
     check_shape,
     check_size,
+    quiet_overflow,
 )
 
 __all__ = [  # the verbs every recurrent model module re-exports
@@ -205,6 +206,7 @@ def forward(model: Recurrent, x: np.ndarray, *, h0=None, c0=None) -> Cache:
 # backward -------------------------------------------------------------------------------------
 
 
+@quiet_overflow
 def bptt(model: Recurrent, cache: Cache, dL_dh: np.ndarray) -> Grads:
     """Ch. 2, 6 BPTT: dL_dh[:, t-1] is the direct dL/dh_t (B, T, n_h), the part that reaches h_t
     not through step t+1 (e.g. via y_hat_t); returns the gradients of the cell's parameters and
@@ -222,6 +224,7 @@ def bptt(model: Recurrent, cache: Cache, dL_dh: np.ndarray) -> Grads:
     return Grads(params=params, inputs={f"{s}0": g[j] for j, s in enumerate(model.STATES)})
 
 
+@quiet_overflow
 def loss_and_grads(
     model: Recurrent, x: np.ndarray, y: np.ndarray, *, h0=None, c0=None, loss_at: str = "all"
 ) -> tuple[float, Grads]:
@@ -253,6 +256,7 @@ def loss_and_grads(
 # state Jacobians and the backward signal ------------------------------------------------------
 
 
+@quiet_overflow
 def state_jacobians(model: Recurrent, cache: Cache) -> np.ndarray:
     """Ch. 3, 6 one-step Jacobians J_t = ds_t/ds_{t-1} (numerator layout: rows index s_t) for
     t = 1..T; (B, T, d, d) with [:, t-1] = J_t, d = n_h per state."""
@@ -260,6 +264,7 @@ def state_jacobians(model: Recurrent, cache: Cache) -> np.ndarray:
     return model.state_jacobians(check_cache(model, cache))
 
 
+@quiet_overflow
 def jacobian_products(model: Recurrent, cache: Cache) -> np.ndarray:
     """Ch. 3, 6 products ds_T/ds_k = J_T ... J_{k+1}; (B, T+1, d, d), [:, k] for k = 0..T.
 
@@ -276,6 +281,7 @@ def jacobian_products(model: Recurrent, cache: Cache) -> np.ndarray:
     return P
 
 
+@quiet_overflow
 def state_gradients(model: Recurrent, cache: Cache, g_T: np.ndarray) -> np.ndarray:
     """Ch. 3, 6 dL/ds_k = (ds_T/ds_k)^T dL/ds_T for k = 0..T, by steps back, for a loss at T
     that reads h_T only: g_T = dL/dh_T (B, n_h), the other states' gradients at T are zero.
@@ -301,6 +307,7 @@ def overflow_to_inf(norms: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(norms), np.inf, norms)
 
 
+@quiet_overflow
 def state_gradient_norms(model: Recurrent, cache: Cache, g_T: np.ndarray) -> np.ndarray:
     """Ch. 3, 6 backward signal ||dL/ds_k||_2, batch mean, for k = 0..T and a loss at T; (T+1,).
 

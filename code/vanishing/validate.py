@@ -6,11 +6,29 @@ Bottom layer: from the package it imports only ``vanishing.activations``.
 
 from __future__ import annotations
 
+import functools
 import numbers
 
 import numpy as np
 
 from vanishing.activations import Activation, get_activation
+
+# floating point ------------------------------------------------------------------------------
+
+
+def quiet_overflow(fn):
+    """Decorator for the public functions whose numbers may overflow by design (an exploding
+    network, a huge input): inf (and the NaN of inf - inf) come back without a RuntimeWarning."""
+    if not callable(fn):
+        raise TypeError(f"fn must be callable, got {type(fn).__name__}")
+
+    @functools.wraps(fn)
+    def quiet(*args, **kwargs):
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            return fn(*args, **kwargs)
+
+    return quiet
+
 
 # scalars ------------------------------------------------------------------------------------
 

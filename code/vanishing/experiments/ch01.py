@@ -19,6 +19,7 @@ from ..validate import (
     check_real,
     check_reals,
     check_size,
+    quiet_overflow,
 )
 
 
@@ -199,6 +200,7 @@ def _teacher_data(n: int, d_in: int, rng: np.random.Generator) -> tuple[np.ndarr
     return x, np.tanh(x @ U) @ v  # (N, d_in), (N, 1)
 
 
+@quiet_overflow
 def learning_speed(
     activation: str = "sigmoid",
     *,
@@ -280,6 +282,7 @@ def _linear_first_over_last(weights: list[np.ndarray], x: np.ndarray, y: np.ndar
     return float(np.linalg.norm(grads.W[0]) / np.linalg.norm(grads.W[-1]))
 
 
+@quiet_overflow
 def linear_gradient_balance(
     *, width: int = 4, c: float = 0.2, alpha: float = 1.5, seed: int = 0
 ) -> LinearBalance:

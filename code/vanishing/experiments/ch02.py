@@ -10,7 +10,14 @@ from ..activations import get_activation
 from ..init import as_generator
 from ..linalg import random_matrix
 from ..rnn import W_hh_grad_by_lag, forward, init_rnn
-from ..validate import check_activation, check_ints, check_real, check_reals, check_size
+from ..validate import (
+    check_activation,
+    check_ints,
+    check_real,
+    check_reals,
+    check_size,
+    quiet_overflow,
+)
 
 SEEDS = (0, 1, 2, 3, 4)
 
@@ -39,6 +46,7 @@ class LagContributions:
         return np.cumsum(self.norms, axis=-1) / self.norms.sum(axis=-1, keepdims=True)
 
 
+@quiet_overflow
 def gradient_by_lag_experiment(
     rhos: tuple[float, ...] = (0.8, 1.0, 1.2),
     *,

@@ -21,6 +21,7 @@ from ..validate import (
     check_index,
     check_real,
     check_size,
+    quiet_overflow,
 )
 
 # validation helpers ---------------------------------------------------------------------------
@@ -263,6 +264,7 @@ def _stuck_and_zero_grad(
     return np.array(stuck), np.array(zero_grad), loss
 
 
+@quiet_overflow
 def dying_relu(
     *,
     depth: int = 5,
@@ -470,6 +472,7 @@ def _scalar_run(w: float, h0: float, T: int) -> tuple[np.ndarray, np.ndarray]:
     return h, d
 
 
+@quiet_overflow
 def sigmoid_caveat(ws=(2.0, 4.0, 6.0), *, T: int = 30, delta: float = 1e-3) -> SigmoidCaveat:
     """Ch. 4 |dh_t/dh_0| of the scalar sigmoid RNN at its fixed point 1/2 and from 1/2 + delta."""
     ws = _check_values(ws, "ws")

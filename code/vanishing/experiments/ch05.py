@@ -30,6 +30,7 @@ from ..validate import (
     check_real,
     check_reals,
     check_size,
+    quiet_overflow,
 )
 
 N_OUT = 10  # read-out width of every feed-forward experiment
@@ -96,6 +97,7 @@ def _one_unit_args(w, b, T, x0) -> tuple[np.ndarray, np.ndarray, int, float]:
     return w, b, T, x0
 
 
+@quiet_overflow
 def one_unit_rnn(w, b, *, T: int = 50, x0: float = 0.5) -> np.ndarray:
     """Pascanu et al. (2013)'s one-unit RNN x_t = w sigmoid(x_{t-1}) + b, elementwise in (w, b).
 
@@ -104,6 +106,7 @@ def one_unit_rnn(w, b, *, T: int = 50, x0: float = 0.5) -> np.ndarray:
     return _one_unit_forward(*_one_unit_args(w, b, T, x0))[0]
 
 
+@quiet_overflow
 def one_unit_loss_and_grad(w, b, *, T: int = 50, x0: float = 0.5, target: float = -2.0):
     """Loss (x_T - target)^2 and its gradient (dL/dw, dL/db) by hand-written BPTT, elementwise.
 
@@ -188,6 +191,7 @@ def _descend(start, *, T, x0, target, lr, steps, threshold) -> tuple[GDPath, GDP
     return tuple(GDPath(P[:, i], loss[:, i], norm[:, i], clipped[:, i]) for i in range(2))
 
 
+@quiet_overflow
 def cliff(
     w_range: tuple[float, float] = (2.0, 8.0),
     b_range: tuple[float, float] = (-5.0, -1.0),
@@ -286,6 +290,7 @@ def random_cliff_starts(n: int = 40, *, w=(4.0, 8.0), b=(-5.0, -2.0), seed: int 
     return np.stack([rng.uniform(*w, size=n), rng.uniform(*b, size=n)], axis=1)
 
 
+@quiet_overflow
 def cliff_sweep(
     lrs=(0.005, 0.01, 0.02),
     starts=CLIFF_STARTS,

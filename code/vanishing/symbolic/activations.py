@@ -267,7 +267,10 @@ def derivative_zero(name: str, guess: float) -> float:
         raise _NotApplicable(
             f"name: derivative_zero needs a smooth, non-constant phi', not {d.name}"
         )
-    return float(sp.nsolve(d.phi_prime, d.z, guess, prec=30))
+    try:
+        return float(sp.nsolve(d.phi_prime, d.z, guess, prec=30))
+    except ValueError as err:  # SymPy: "Could not find root ..."
+        raise ValueError(f"guess: no zero of {d.name}' found from {guess}: {err}") from None
 
 
 # --------------------------------------------------------------------------- table
