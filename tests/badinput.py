@@ -589,7 +589,7 @@ case(E4 + "pascanu_check", dict(PC), activation=NAME, n=SIZE, T=SIZE, n_matrices
 for _meth in ("first_above_one", "gamma_rho_at_first"):
     case(E4 + f"PascanuCheck.{_meth}", dict(condition="Gaussian W, zero input"),
          obj=lazy(result, E4 + "pascanu_check", **PC), condition=NAME)
-case(E4 + "sigmoid_caveat", dict(ws=(2.0,), T=4), ws=REALS, T=SIZE, delta=POS)
+case(E4 + "sigmoid_caveat", dict(ws=(2.0,), T=4), ws=REALS, T=SIZE, delta=REAL + (0.0,))
 case(E4 + "dying_numbers", dict(dying=lazy(result, E4 + "dying_relu", **DY)), dying=RESULT)
 case(E4 + "pascanu_numbers", dict(check=lazy(result, E4 + "pascanu_check", **PC)),
      check=RESULT)

@@ -477,7 +477,9 @@ def sigmoid_caveat(ws=(2.0, 4.0, 6.0), *, T: int = 30, delta: float = 1e-3) -> S
     """Ch. 4 |dh_t/dh_0| of the scalar sigmoid RNN at its fixed point 1/2 and from 1/2 + delta."""
     ws = _check_values(ws, "ws")
     T = check_size(T, "T")
-    delta = check_real(delta, "delta", positive=True)
+    delta = check_real(delta, "delta")
+    if delta == 0:
+        raise ValueError("delta must be non-zero (the start off the fixed point), got 0")
     fixed = np.stack([_scalar_run(float(w), 0.5, T)[1] for w in ws])  # (W, T+1)
     runs = [_scalar_run(float(w), 0.5 + delta, T) for w in ws]
     h_pert = np.stack([h for h, _ in runs])  # (W, T+1)
