@@ -704,7 +704,7 @@ case(_P + "ch03.norm_vs_lag", dict(result=_res("ch03.norm_vs_lag", **NVL)), resu
 case(_P + "ch03.transient_growth", dict(result=_res("ch03.transient_growth", k_max=5)),
      result=RESULT)
 case(_P + "ch03.norm_vs_lag_slider", dict(result=_res("ch03.norm_vs_lag", **NVL), caption="c",
-     alt="a"), result=RESULT, caption=TEXT + ("",), alt=TEXT + ("",))
+     alt="a"), result=RESULT, caption=TEXT, alt=TEXT + ("",))
 case(_P + "ch03.slider_table", dict(result=_res("ch03.norm_vs_lag", **NVL)), result=RESULT,
      rhos=POS_REALS + ((3.0,),))
 case(_P + "ch03.eigenvector_bound", dict(small=_res("ch03.eigenvector_bound", k_max=5),

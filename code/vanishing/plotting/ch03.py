@@ -81,7 +81,7 @@ def norm_vs_lag_slider(result: NormVsLag, *, caption: str, alt: str) -> str:
     """The interactive version of ``norm_vs_lag``: one slider over rho, all variants at once,
     with rho^k dashed and each variant's norm at the last lag printed beside the slider."""
     check_instance(result, "result", NormVsLag)
-    check_str(caption, "caption", nonempty=True)
+    check_str(caption, "caption")  # may be empty: the chapter writes the caption itself
     check_str(alt, "alt", nonempty=True)
     gaussian = result.sigma_max[min(1, len(result.variants) - 1)]  # (R,)
     last = int(result.lags[-1])
