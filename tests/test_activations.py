@@ -161,25 +161,7 @@ def test_phi_propagates_nan_and_leaves_the_other_entries_alone(name):
     np.testing.assert_array_equal(out[1:], act.phi(z[1:]))
 
 
-NAN_PRIME_DISAGREES = {"identity", "relu", "leaky_relu"}  # return 1, 0 and 0.01 at NaN
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            name,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="phi_prime(nan) is a number, against the docstring's 'NaN propagates'; "
-                "the NaN policy is settled in another issue",
-            ),
-        )
-        if name in NAN_PRIME_DISAGREES
-        else name
-        for name in ACTIVATION_NAMES
-    ],
-)
+@pytest.mark.parametrize("name", ACTIVATION_NAMES)
 def test_phi_prime_propagates_nan(name):
     act = get_activation(name)
     out = act.phi_prime(np.array([np.nan, 0.5]))

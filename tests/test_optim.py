@@ -288,9 +288,9 @@ def test_with_params_replaces_by_name_and_checks_names_and_shapes():
     new = model.with_params({"U_f": np.eye(3)})
     np.testing.assert_array_equal(new.U_f, np.eye(3))
     assert new.W_f is model.W_f and model.U_f is not new.U_f
-    with pytest.raises(ValueError, match=r"^params: LSTM has no parameter 'U_z'"):
+    with pytest.raises(ValueError, match=r"^new: LSTM has no parameter 'U_z'"):
         model.with_params({"U_z": np.eye(3)})
-    with pytest.raises(ValueError, match=r"^params\['U_f'\] must have the parameter's shape"):
+    with pytest.raises(ValueError, match=r"^new\['U_f'\] must have the parameter's shape"):
         model.with_params({"U_f": np.eye(2)})
     net = mlp.init_mlp([2, 3, 1], activation="tanh", rng=0)
     assert list(net.params()) == ["W1", "b1", "W2", "b2"]

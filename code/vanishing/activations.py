@@ -1,7 +1,8 @@
 """Activation functions phi, their derivatives phi_prime and gain bounds gamma = sup |phi'|.
 
 Every phi and phi_prime acts elementwise on a real array of any shape and returns float64.
-NaN propagates; large inputs (e.g. z = +-1000) give the correct limits without warnings.
+NaN propagates, in phi and in phi_prime alike (phi_prime(nan) is nan, not the 0 or 1 of a
+comparison with NaN); large inputs (e.g. z = +-1000) give the correct limits without warnings.
 
 Convention at kinks: phi_prime takes the left derivative, so relu'(0) = 0 and
 leaky_relu'(0) = 0.01 (the subgradient numpy-based frameworks commonly use). ELU with alpha = 1
@@ -55,8 +56,9 @@ def identity(z) -> np.ndarray:
 
 
 def identity_prime(z) -> np.ndarray:
-    """phi'(z) = 1; same shape as z."""
-    return np.ones_like(_as_real(z))
+    """phi'(z) = 1 (NaN at NaN); same shape as z."""
+    z = _as_real(z)
+    return np.where(np.isnan(z), np.nan, 1.0)
 
 
 # sigmoid --------------------------------------------------------------------------------------
@@ -100,8 +102,9 @@ def relu(z) -> np.ndarray:
 
 
 def relu_prime(z) -> np.ndarray:
-    """phi'(z) = 1[z > 0], with the convention relu'(0) = 0; same shape as z."""
-    return (_as_real(z) > 0).astype(np.float64)
+    """phi'(z) = 1[z > 0], with the convention relu'(0) = 0 (NaN at NaN); same shape as z."""
+    z = _as_real(z)
+    return np.where(np.isnan(z), np.nan, (z > 0).astype(np.float64))
 
 
 # leaky relu -----------------------------------------------------------------------------------
@@ -114,8 +117,10 @@ def leaky_relu(z) -> np.ndarray:
 
 
 def leaky_relu_prime(z) -> np.ndarray:
-    """phi'(z) = 1 for z > 0, 0.01 otherwise (so leaky_relu'(0) = 0.01); same shape as z."""
-    return np.where(_as_real(z) > 0, 1.0, LEAKY_SLOPE)
+    """phi'(z) = 1 for z > 0, 0.01 otherwise (so leaky_relu'(0) = 0.01; NaN at NaN); same
+    shape as z."""
+    z = _as_real(z)
+    return np.where(np.isnan(z), np.nan, np.where(z > 0, 1.0, LEAKY_SLOPE))
 
 
 # elu ------------------------------------------------------------------------------------------

@@ -90,6 +90,9 @@ def import_graph(modules: dict[str, Path]) -> dict[str, set[str]]:
     ``a.b.c`` runs ``a`` and ``a.b`` first); each source file is read once."""
     if not isinstance(modules, dict):
         raise TypeError(f"modules must be a dict (package_modules), got {type(modules).__name__}")
+    for module, path in modules.items():
+        if not isinstance(module, str) or not isinstance(path, Path):
+            raise TypeError(f"modules must map module names to Paths, got {module!r}: {path!r}")
     graph = {}
     for module, path in modules.items():
         text = path.read_text(encoding="utf-8")
@@ -107,6 +110,9 @@ def dependencies(names: set[str], graph: dict[str, set[str]]) -> set[str]:
         raise TypeError("names must be a set of dotted module names (str)")
     if not isinstance(graph, dict):
         raise TypeError(f"graph must be a dict from import_graph, got {type(graph).__name__}")
+    for module, imported in graph.items():
+        if not isinstance(imported, set | frozenset):
+            raise TypeError(f"graph[{module!r}] must be a set of module names, got {imported!r}")
     seen: set[str] = set()
     todo = [name for name in names if name in graph]
     while todo:
@@ -122,6 +128,8 @@ def dependency_hashes(sources: dict[str, str], package_dir: str | Path) -> dict[
     contents of every module of the package at ``package_dir`` that its code cells run."""
     if not isinstance(sources, dict):
         raise TypeError(f"sources must be a dict of notebook texts, got {type(sources).__name__}")
+    for key, source in sources.items():
+        _check_text(source, f"sources[{key!r}]")
     modules = package_modules(package_dir)
     graph = import_graph(modules)
     contents = {module: path.read_bytes() for module, path in modules.items()}

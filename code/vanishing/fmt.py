@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
+
+from vanishing.validate import as_real_array, check_bool, check_finite, check_size
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -15,10 +18,10 @@ def sci(x: float, digits: int = 2, *, keep_zeros: bool = False) -> str:
     Plain numbers drop trailing zeros ('0.97') unless `keep_zeros` ('0.970'), which a table column
     of equal precision wants.
     """
-    if not isinstance(digits, int) or digits < 1:
-        raise ValueError(f"digits must be a positive int, got {digits!r}")
-    if not isinstance(keep_zeros, bool):
-        raise TypeError(f"keep_zeros must be a bool, got {type(keep_zeros).__name__}")
+    digits = check_size(digits, "digits")
+    check_bool(keep_zeros, "keep_zeros")
+    if isinstance(x, bool | np.bool_) or not isinstance(x, numbers.Real):
+        raise TypeError(f"x must be a real number, got {type(x).__name__}")
     x = float(x)
     if not math.isfinite(x):
         return "∞" if x > 0 else ("−∞" if x < 0 else "NaN")
@@ -36,8 +39,10 @@ def sci(x: float, digits: int = 2, *, keep_zeros: bool = False) -> str:
 def spread(values, fmt=sci) -> str:
     """Median of `values` with their range, '0.097 (0.081 to 0.13)'; the median alone if the range
     rounds to one value. `fmt` formats each number (default `sci`)."""
-    arr = np.asarray(values, dtype=float).ravel()
-    if arr.size == 0 or not np.all(np.isfinite(arr)):
+    arr = check_finite(as_real_array(values, "values"), "values").ravel()
+    if arr.size == 0:
         raise ValueError("values must be a non-empty array of finite numbers")
+    if not callable(fmt):
+        raise TypeError(f"fmt must be callable (a number -> str), got {type(fmt).__name__}")
     lo, mid, hi = fmt(arr.min()), fmt(float(np.median(arr))), fmt(arr.max())
     return mid if lo == hi else f"{mid} ({lo} to {hi})"

@@ -31,7 +31,7 @@ import numpy as np
 from vanishing import recurrent
 from vanishing.activations import sigmoid
 from vanishing.recurrent import *  # noqa: F403  (the shared verbs, re-exported)
-from vanishing.recurrent import Cache, Recurrent
+from vanishing.recurrent import Cache, Recurrent, check_cache
 from vanishing.validate import check_gate_params
 
 GATES: tuple[str, ...] = ("u", "r", "htilde")  # update gate, reset gate, candidate h~
@@ -117,6 +117,7 @@ class GRU(Recurrent):
 
     def state_jacobians(self, cache: Cache) -> np.ndarray:
         """dh_t/dh_{t-1} (module docstring); (B, T, n_h, n_h), [:, t-1]."""
+        cache = check_cache(self, cache)
         u, r, h_tilde, h_prev = cache.u, cache.r, cache.h_tilde, cache.h[:, :-1]  # (B, T, n) each
         # d(r_t * h_{t-1})/dh_{t-1} = diag(r_t) + diag(h_{t-1} r_t') U_r, (B, T, n, n)
         d_rh = r[..., None] * np.eye(self.n_h) + (h_prev * r * (1.0 - r))[..., None] * self.U_r

@@ -29,7 +29,7 @@ import numpy as np
 
 from vanishing import recurrent
 from vanishing.recurrent import *  # noqa: F403  (the shared verbs, re-exported)
-from vanishing.recurrent import Cache, Recurrent
+from vanishing.recurrent import Cache, Recurrent, check_cache
 from vanishing.validate import check_gate_params, check_real
 
 GATES: tuple[str, ...] = ("f", "i", "o", "c")  # forget, input, output gates; candidate c~
@@ -128,6 +128,7 @@ class LSTM(Recurrent):
     def state_jacobians(self, cache: Cache) -> np.ndarray:
         """ds_t/ds_{t-1} of s_t = [c_t; h_t]; (B, T, 2n_h, 2n_h), [:, t-1]. Blocks as in the
         module docstring: [[dc_t/dc_{t-1}, dc_t/dh_{t-1}], [dh_t/dc_{t-1}, dh_t/dh_{t-1}]]."""
+        cache = check_cache(self, cache)
         n = self.n_h
         f, i, o, c_tilde = cache.f, cache.i, cache.o, cache.c_tilde  # (B, T, n) each
         tanh_c = np.tanh(cache.c[:, 1:])  # tanh(c_t), (B, T, n)

@@ -15,7 +15,7 @@ import numpy as np
 from vanishing.activations import Activation, get_activation
 from vanishing.init import init_weight
 from vanishing.params import Parametrised
-from vanishing.validate import as_generator, check_activation, check_array, is_int
+from vanishing.validate import as_generator, check_activation, check_array, is_int, quiet_overflow
 
 # validation helpers ---------------------------------------------------------------------------
 
@@ -29,8 +29,11 @@ def _check_batch(value, name: str, n: int) -> np.ndarray:
 
 
 def _check_model(model) -> MLP:
+    """model if it is an MLP whose parameters still pass the constructor's checks (shapes,
+    finite: a model edited after construction); TypeError/ValueError otherwise."""
     if not isinstance(model, MLP):
         raise TypeError(f"model must be an MLP, got {type(model).__name__}")
+    model.__post_init__()
     return model
 
 
@@ -52,9 +55,9 @@ class MLP(Parametrised):
         check_activation(self.output_activation, "output_activation")
         if not isinstance(self.weights, (list, tuple)) or len(self.weights) < 1:
             raise ValueError("weights must be a non-empty list of matrices (L >= 1)")
+        self.weights = [check_array(W, f"weights[{i}]", 2) for i, W in enumerate(self.weights)]
         if not isinstance(self.biases, (list, tuple)) or len(self.biases) != len(self.weights):
             raise ValueError(f"biases must be a list of {len(self.weights)} vectors (one per W)")
-        self.weights = [check_array(W, f"weights[{i}]", 2) for i, W in enumerate(self.weights)]
         self.biases = [check_array(b, f"biases[{i}]", 1) for i, b in enumerate(self.biases)]
         for i, (W, b) in enumerate(zip(self.weights, self.biases, strict=True)):
             if W.size == 0:
@@ -93,6 +96,7 @@ class MLP(Parametrised):
 
 def layer_params(weights, biases) -> dict[str, np.ndarray]:
     """Ch. 1, 5 {"W1": weights[0], "b1": biases[0], ...}: the names of layer-list parameters."""
+    weights, biases = _check_layers(weights, biases)
     return {
         k: v
         for l, (W, b) in enumerate(zip(weights, biases, strict=True), 1)
@@ -102,10 +106,33 @@ def layer_params(weights, biases) -> dict[str, np.ndarray]:
 
 def replaced_layers(weights, biases, new: dict) -> tuple[list, list]:
     """Ch. 1, 5 the lists with the arrays named in ``new`` (W1, b1, ...) replaced."""
+    weights, biases = _check_layers(weights, biases)
+    if not isinstance(new, dict):
+        raise TypeError(f"new must be a dict {{name: array}}, got {type(new).__name__}")
+    old = layer_params(weights, biases)  # other names in new (W_out, ...) are not layers
+    for key, value in new.items():
+        if key in old and np.shape(value) != old[key].shape:
+            raise ValueError(
+                f"new[{key!r}] must have shape {old[key].shape}, got {np.shape(value)}"
+            )
     return (
         [new.get(f"W{l}", W) for l, W in enumerate(weights, 1)],
         [new.get(f"b{l}", b) for l, b in enumerate(biases, 1)],
     )
+
+
+def _check_layers(weights, biases) -> tuple[list, list]:
+    """Two lists of arrays of one length (layer weights and biases)."""
+    for name, value in (("weights", weights), ("biases", biases)):
+        if not isinstance(value, list | tuple) or not value:
+            raise TypeError(f"{name} must be a non-empty list of arrays, got {value!r:.40}")
+        for i, v in enumerate(value):
+            if not isinstance(v, np.ndarray):
+                raise TypeError(f"{name}[{i}] must be a numpy array, got {type(v).__name__}")
+    if len(weights) != len(biases):
+        raise ValueError(f"weights and biases must be lists of one length, got "
+                         f"{len(weights)} and {len(biases)}")
+    return list(weights), list(biases)
 
 
 def _check_layer(model: MLP, l) -> int:
@@ -149,6 +176,7 @@ class Cache:
     a: list[np.ndarray]  # a^(0..L), each (B, n_l)
 
 
+@quiet_overflow
 def forward(model: MLP, x: np.ndarray) -> Cache:
     """Ch. 1 forward pass z^(l) = W^(l) a^(l-1) + b^(l), a^(l) = phi(z^(l)); x: (B, n_0)."""
     model = _check_model(model)
@@ -163,6 +191,7 @@ def forward(model: MLP, x: np.ndarray) -> Cache:
     return Cache(z=zs, a=acts)
 
 
+@quiet_overflow
 def mse_loss(y_hat: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     """Ch. 1 loss (1/B) sum_b 1/2 ||y_hat_b - y_b||^2 and dL/dy_hat (B, n_L); y_hat, y: (B, n_L)."""
     y_hat = check_array(y_hat, "y_hat", 2)  # (B, n_L)
@@ -205,6 +234,7 @@ def _check_cache(model: MLP, cache) -> Cache:
     return cache
 
 
+@quiet_overflow
 def backward(model: MLP, cache: Cache, grad_out: np.ndarray) -> Grads:
     """Ch. 1 backprop g^(l-1) = (diag(phi'(z^(l))) W^(l))^T g^(l); grad_out = dL/da^(L) (B, n_L)."""
     model = _check_model(model)
@@ -226,6 +256,7 @@ def backward(model: MLP, cache: Cache, grad_out: np.ndarray) -> Grads:
     return Grads(W=dW, b=db, a=da)
 
 
+@quiet_overflow
 def loss_and_grads(model: MLP, x: np.ndarray, y: np.ndarray) -> tuple[float, Grads]:
     """Ch. 1 MSE loss and all gradients for a batch; x: (B, n_0), y: (B, n_L)."""
     cache = forward(model, x)
@@ -233,6 +264,7 @@ def loss_and_grads(model: MLP, x: np.ndarray, y: np.ndarray) -> tuple[float, Gra
     return loss, backward(model, cache, grad_out)
 
 
+@quiet_overflow
 def layer_grad_norms(grads: Grads) -> np.ndarray:
     """Ch. 1 per-layer gradient size ||dL/dW^(l)||_F for l = 1..L; returns shape (L,)."""
     if not isinstance(grads, Grads):
@@ -240,6 +272,7 @@ def layer_grad_norms(grads: Grads) -> np.ndarray:
     return np.array([np.linalg.norm(dW) for dW in grads.W], dtype=np.float64)
 
 
+@quiet_overflow
 def layer_jacobian(model: MLP, cache: Cache, l: int, b: int = 0) -> np.ndarray:
     """Ch. 1 Jacobian da^(l)/da^(l-1) = diag(phi'(z^(l))) W^(l) for batch item b: (n_l, n_{l-1})."""
     model = _check_model(model)

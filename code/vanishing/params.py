@@ -21,9 +21,11 @@ import numpy as np
 from vanishing.validate import as_real_array
 
 
-def check_params(model, new, name: str = "params") -> dict[str, np.ndarray]:
+def check_params(model, new, name: str = "new") -> dict[str, np.ndarray]:
     """``new`` as {parameter name: float64 array}, each a parameter of ``model`` with its shape;
     TypeError/ValueError naming ``name`` otherwise."""
+    if not callable(getattr(model, "params", None)):
+        raise TypeError(f"model must have parameters (params()), got {type(model).__name__}")
     if not isinstance(new, Mapping):
         raise TypeError(
             f"{name} must be a mapping {{parameter name: array}}, got {type(new).__name__}"

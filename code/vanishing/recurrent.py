@@ -38,11 +38,13 @@ from vanishing.init import INIT_SCHEMES, init_weight
 from vanishing.params import AttributeView, Grads, Parametrised
 from vanishing.validate import (
     as_generator,
+    as_real_array,
     check_array,
     check_cache_shapes,
     check_choice,
     check_shape,
     check_size,
+    quiet_overflow,
 )
 
 __all__ = [  # the verbs every recurrent model module re-exports
@@ -120,16 +122,20 @@ class Cache(AttributeView):
 
 
 def check_model(model) -> Recurrent:
-    """Return model if it is a recurrent model; TypeError naming `model` otherwise."""
+    """Return model if it is a recurrent model whose parameters still have their shapes and are
+    finite (a model edited after construction, ``m.W_hh[:] = np.nan``, is caught here rather
+    than giving silent NaN); TypeError/ValueError naming `model` or the parameter otherwise."""
     if not isinstance(model, Recurrent):
         raise TypeError(
             f"model must be a recurrent model (RNN, LSTM, GRU), got {type(model).__name__}"
         )
+    model.__post_init__()  # the constructor's checks again: O(parameters), cheap next to a pass
     return model
 
 
 def check_cache(model: Recurrent, cache) -> Cache:
     """Return cache if forward() made it for a model of this class and these sizes."""
+    model = check_model(model)
     name = type(model).__name__
     if not isinstance(cache, Cache) or cache.model != name:
         got = cache.model if isinstance(cache, Cache) else type(cache).__name__
@@ -202,6 +208,7 @@ def forward(model: Recurrent, x: np.ndarray, *, h0=None, c0=None) -> Cache:
 # backward -------------------------------------------------------------------------------------
 
 
+@quiet_overflow
 def bptt(model: Recurrent, cache: Cache, dL_dh: np.ndarray) -> Grads:
     """Ch. 2, 6 BPTT: dL_dh[:, t-1] is the direct dL/dh_t (B, T, n_h), the part that reaches h_t
     not through step t+1 (e.g. via y_hat_t); returns the gradients of the cell's parameters and
@@ -219,6 +226,7 @@ def bptt(model: Recurrent, cache: Cache, dL_dh: np.ndarray) -> Grads:
     return Grads(params=params, inputs={f"{s}0": g[j] for j, s in enumerate(model.STATES)})
 
 
+@quiet_overflow
 def loss_and_grads(
     model: Recurrent, x: np.ndarray, y: np.ndarray, *, h0=None, c0=None, loss_at: str = "all"
 ) -> tuple[float, Grads]:
@@ -323,6 +331,7 @@ def truncated_loss_and_grads(
 # state Jacobians and the backward signal ------------------------------------------------------
 
 
+@quiet_overflow
 def state_jacobians(model: Recurrent, cache: Cache) -> np.ndarray:
     """Ch. 3, 6 one-step Jacobians J_t = ds_t/ds_{t-1} (numerator layout: rows index s_t) for
     t = 1..T; (B, T, d, d) with [:, t-1] = J_t, d = n_h per state."""
@@ -330,6 +339,7 @@ def state_jacobians(model: Recurrent, cache: Cache) -> np.ndarray:
     return model.state_jacobians(check_cache(model, cache))
 
 
+@quiet_overflow
 def jacobian_products(model: Recurrent, cache: Cache) -> np.ndarray:
     """Ch. 3, 6 products ds_T/ds_k = J_T ... J_{k+1}; (B, T+1, d, d), [:, k] for k = 0..T.
 
@@ -346,6 +356,7 @@ def jacobian_products(model: Recurrent, cache: Cache) -> np.ndarray:
     return P
 
 
+@quiet_overflow
 def state_gradients(model: Recurrent, cache: Cache, g_T: np.ndarray) -> np.ndarray:
     """Ch. 3, 6 dL/ds_k = (ds_T/ds_k)^T dL/ds_T for k = 0..T, by steps back, for a loss at T
     that reads h_T only: g_T = dL/dh_T (B, n_h), the other states' gradients at T are zero.
@@ -367,9 +378,11 @@ def state_gradients(model: Recurrent, cache: Cache, g_T: np.ndarray) -> np.ndarr
 
 def overflow_to_inf(norms: np.ndarray) -> np.ndarray:
     """Norms with NaN (inf - inf or 0 * inf after an overflow; inputs are finite) set to inf."""
+    norms = as_real_array(norms, "norms")
     return np.where(np.isnan(norms), np.inf, norms)
 
 
+@quiet_overflow
 def state_gradient_norms(model: Recurrent, cache: Cache, g_T: np.ndarray) -> np.ndarray:
     """Ch. 3, 6 backward signal ||dL/ds_k||_2, batch mean, for k = 0..T and a loss at T; (T+1,).
 
@@ -393,6 +406,7 @@ def init_gated(gates: tuple[str, ...], n_x, n_h, n_y, *, scheme: str, rng) -> di
     draws each gate's block on its own, so "orthogonal" makes every U_g orthogonal. Drawn in the
     order W_g (all gates), U_g (all gates), W_hy.
     """
+    gates = _check_gates(gates, "gates")
     n_x, n_h, n_y = check_size(n_x, "n_x"), check_size(n_h, "n_h"), check_size(n_y, "n_y")
     scheme = check_choice(scheme, "scheme", GATED_SCHEMES, kind="scheme")
     rng = as_generator(rng, name="rng")
@@ -407,6 +421,27 @@ def init_gated(gates: tuple[str, ...], n_x, n_h, n_y, *, scheme: str, rng) -> di
     params |= {f"U_{g}": draw(n_h, n_h) for g in gates}
     W_hy = draw(n_h, n_y)
     return params | {f"b_{g}": np.zeros(n_h) for g in gates} | {"W_hy": W_hy, "b_y": np.zeros(n_y)}
+
+
+def _check_gates(gates, name: str) -> tuple[str, ...]:
+    """Gate names: a non-empty sequence of distinct short identifiers (f, i, o, c; u, r, htilde)."""
+    if isinstance(gates, str) or not isinstance(gates, tuple | list) or not gates:
+        raise TypeError(f"{name} must be a non-empty tuple of gate names, got {gates!r}")
+    for i, g in enumerate(gates):
+        if not isinstance(g, str) or not g.isidentifier():
+            raise ValueError(f"{name}[{i}] must be a gate name (an identifier), got {g!r}")
+    if len(set(gates)) != len(gates):
+        raise ValueError(f"{name} must name each gate once, got {gates}")
+    return tuple(gates)
+
+
+def _check_gate_name(value, name: str, gates: tuple[str, ...]) -> str:
+    """'' (none) or one of `gates`."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a gate name (str), got {type(value).__name__}")
+    if value and value not in gates:
+        raise ValueError(f"{name} must be '' or one of the gates {gates}, got {value!r}")
+    return value
 
 
 # PyTorch state dicts --------------------------------------------------------------------------
@@ -426,6 +461,12 @@ def to_torch_gated(model: Recurrent, order: tuple[str, ...], negate: str = "") -
     batch_first=True), "readout": nn.Linear(n_h, n_y)})``, as float64 numpy arrays: our W_g,
     U_g, b_g stacked in PyTorch's gate ``order``, gate ``negate`` (if any) with its sign flipped,
     our one bias in bias_ih and zero in bias_hh (PyTorch adds the two)."""
+    model = check_model(model)
+    order = _check_gates(order, "order")
+    negate = _check_gate_name(negate, "negate", order)
+    for g in order:
+        if not hasattr(model, f"U_{g}"):
+            raise ValueError(f"order: the {type(model).__name__} has no gate {g!r}")
 
     def stack(p: str) -> np.ndarray:
         return np.concatenate(
@@ -444,6 +485,9 @@ def from_torch_gated(
     (torch tensors or arrays): the gate blocks unstacked, bias_ih + bias_hh summed into our one
     bias, gate ``negate`` sign-flipped. The bias_hh block of gate ``inside_reset`` must be zero:
     PyTorch's GRU puts it inside the reset product, where our GRU has no bias."""
+    order = _check_gates(order, "order")
+    negate = _check_gate_name(negate, "negate", order)
+    inside_reset = _check_gate_name(inside_reset, "inside_reset", order)
     if not isinstance(state, Mapping):
         raise TypeError(f"state must be a mapping (a state dict), got {type(state).__name__}")
     missing = [k for k in TORCH_KEYS if k not in state]

@@ -25,6 +25,7 @@ from vanishing.validate import (
     check_nonnegative,
     check_shape,
     check_size,
+    quiet_overflow,
 )
 
 
@@ -135,11 +136,15 @@ class BranchResidualCache:
 
 
 def _check_model(model) -> BranchResidualMLP:
+    """model if it is a BranchResidualMLP whose parameters still pass the constructor's checks
+    (shapes, finite: a model edited after construction); TypeError/ValueError otherwise."""
     if not isinstance(model, BranchResidualMLP):
         raise TypeError(f"model must be a BranchResidualMLP, got {type(model).__name__}")
+    model.__post_init__()
     return model
 
 
+@quiet_overflow
 def forward(model: BranchResidualMLP, x: np.ndarray) -> BranchResidualCache:
     """Ch. 5 forward pass a^(l) = a^(l-1) + alpha W2^(l) phi(W1^(l) a^(l-1) + b^(l)); x: (B, n).
 
@@ -182,6 +187,7 @@ class BranchResidualGrads:
         return _named(self.W1, self.b, self.W2) | {"W_out": self.W_out, "b_out": self.b_out}
 
 
+@quiet_overflow
 def backward(
     model: BranchResidualMLP, cache: BranchResidualCache, grad_out: np.ndarray
 ) -> BranchResidualGrads:
@@ -209,6 +215,7 @@ def backward(
     return BranchResidualGrads(dW1, db, dW2, dW_out, r.sum(axis=0), da)
 
 
+@quiet_overflow
 def loss_and_grads(
     model: BranchResidualMLP, x: np.ndarray, y: np.ndarray
 ) -> tuple[float, BranchResidualGrads]:
@@ -221,6 +228,7 @@ def loss_and_grads(
     return loss, backward(model, cache, r)
 
 
+@quiet_overflow
 def layer_grad_norms(grads: BranchResidualGrads) -> np.ndarray:
     """Ch. 5 per-block ||(dL/dW1^(l), dL/dW2^(l))||_F for l = 1..L (read-out excluded); (L,)."""
     if not isinstance(grads, BranchResidualGrads):

@@ -22,14 +22,18 @@ from vanishing.validate import (
     check_shape,
     check_size,
     is_int,
+    quiet_overflow,
 )
 
 # validation helpers ---------------------------------------------------------------------------
 
 
 def _check_model(model) -> ResidualMLP:
+    """model if it is a ResidualMLP whose parameters still pass the constructor's checks (shapes,
+    finite: a model edited after construction); TypeError/ValueError otherwise."""
     if not isinstance(model, ResidualMLP):
         raise TypeError(f"model must be a ResidualMLP, got {type(model).__name__}")
+    model.__post_init__()
     return model
 
 
@@ -140,6 +144,7 @@ class ResidualCache:
     y_hat: np.ndarray  # (B, n_out)
 
 
+@quiet_overflow
 def forward(model: ResidualMLP, x: np.ndarray) -> ResidualCache:
     """Ch. 5 forward pass a^(l) = a^(l-1) + alpha phi(W^(l) a^(l-1) + b^(l)); x: (B, n).
 
@@ -196,6 +201,7 @@ class ResidualGrads:
         return layer_params(self.W, self.b) | {"W_out": self.W_out, "b_out": self.b_out}
 
 
+@quiet_overflow
 def backward(model: ResidualMLP, cache: ResidualCache, grad_out: np.ndarray) -> ResidualGrads:
     """Ch. 5 backprop g^(l-1) = (I + alpha diag(phi'(z^(l))) W^(l))^T g^(l); grad_out = dL/dy_hat.
 
@@ -220,6 +226,7 @@ def backward(model: ResidualMLP, cache: ResidualCache, grad_out: np.ndarray) -> 
     return ResidualGrads(W=dW, b=db, W_out=dW_out, b_out=r.sum(axis=0), a=da)
 
 
+@quiet_overflow
 def loss_and_grads(model: ResidualMLP, x: np.ndarray, y: np.ndarray) -> tuple[float, ResidualGrads]:
     """Ch. 5 MSE loss and all gradients for a batch; x: (B, n), y: (B, n_out)."""
     cache = forward(model, x)
@@ -230,6 +237,7 @@ def loss_and_grads(model: ResidualMLP, x: np.ndarray, y: np.ndarray) -> tuple[fl
     return loss, backward(model, cache, r)
 
 
+@quiet_overflow
 def layer_grad_norms(grads: ResidualGrads) -> np.ndarray:
     """Ch. 5 per-block gradient size ||dL/dW^(l)||_F for l = 1..L (read-out excluded); (L,)."""
     if not isinstance(grads, ResidualGrads):
@@ -237,6 +245,7 @@ def layer_grad_norms(grads: ResidualGrads) -> np.ndarray:
     return np.array([np.linalg.norm(dW) for dW in grads.W], dtype=np.float64)
 
 
+@quiet_overflow
 def block_jacobian(model: ResidualMLP, cache: ResidualCache, l: int, b: int = 0) -> np.ndarray:
     """Ch. 5 block Jacobian da^(l)/da^(l-1) = I + alpha diag(phi'(z^(l))) W^(l), item b: (n, n)."""
     model = _check_model(model)

@@ -19,7 +19,13 @@ import numpy as np
 from vanishing.activations import get_activation
 from vanishing.init import INIT_SCHEMES, init_weight
 from vanishing.recurrent import *  # noqa: F403  (the shared verbs, re-exported)
-from vanishing.recurrent import Cache, Recurrent, overflow_to_inf, state_gradients
+from vanishing.recurrent import (
+    Cache,
+    Recurrent,
+    check_cache,
+    overflow_to_inf,
+    state_gradients,
+)
 from vanishing.validate import (
     as_generator,
     check_activation,
@@ -98,6 +104,7 @@ class RNN(Recurrent):
 
     def state_jacobians(self, cache: Cache) -> np.ndarray:
         """J_t = diag(phi'(z_t)) W_hh; (B, T, n_h, n_h) with [:, t-1] = J_t."""
+        cache = check_cache(self, cache)
         return self._phi_prime(cache)[..., None] * self.W_hh  # row i of J_t scaled by phi'_i
 
     def _phi_prime(self, cache: Cache) -> np.ndarray:

@@ -362,6 +362,9 @@ def latex_title_page(config) -> str:
     HTML edition, copyright and licence; no build date, so two builds give the same pages."""
     import vanishing
 
+    for field in ("html_baseurl", "project", "author"):
+        if not hasattr(config, field):
+            raise TypeError(f"config must be a Sphinx config (with {field}), got {config!r:.40}")
     url = config.html_baseurl or ""
     repository = getattr(config, "html_theme_options", {}).get("repository_url", "")
     link = rf"\url{{{url}}}" if url else ""

@@ -29,6 +29,11 @@ PACKAGES: tuple[str, ...] = (
 
 def versions(packages: tuple[str, ...] = PACKAGES) -> dict[str, str]:
     """{name: version} for Python and each package ("not installed" if absent)."""
+    if isinstance(packages, str) or not isinstance(packages, tuple | list):
+        raise TypeError(f"packages must be a tuple of package names, got {type(packages).__name__}")
+    for i, name in enumerate(packages):
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"packages[{i}] must be a non-empty package name (str), got {name!r}")
     found = {"Python": platform.python_version()}
     for name in packages:
         try:

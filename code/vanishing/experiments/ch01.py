@@ -6,10 +6,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..activations import ACTIVATION_NAMES
 from ..init import as_generator
 from ..mlp import MLP, backward, forward, init_mlp, layer_grad_norms, loss_and_grads, mse_loss
 from ..optim import SGD, TrainHistory, train
-from ..validate import check_choice, check_size
+from ..validate import (
+    check_activation,
+    check_choice,
+    check_choices,
+    check_instance,
+    check_ints,
+    check_real,
+    check_reals,
+    check_size,
+    quiet_overflow,
+)
 
 
 @dataclass(frozen=True)
@@ -26,14 +37,8 @@ def power_table(
     exponents: tuple[int, ...] = (3, 7, 10, 50, 100, 300),
 ) -> PowerTable:
     """What a product of n equal factors b does: b**n for every pair."""
-    b = np.asarray(bases, dtype=float)
-    n = np.asarray(exponents)
-    if b.ndim != 1 or b.size == 0 or not np.all(np.isfinite(b)) or np.any(b <= 0):
-        raise ValueError(f"bases must be a non-empty sequence of positive numbers, got {bases!r}")
-    if n.ndim != 1 or n.size == 0 or not np.issubdtype(n.dtype, np.integer) or np.any(n < 0):
-        raise ValueError(
-            f"exponents must be a non-empty sequence of integers >= 0, got {exponents!r}"
-        )
+    b = np.array(check_reals(bases, "bases", positive=True))
+    n = np.array(check_ints(exponents, "exponents"))
     return PowerTable(
         tuple(float(v) for v in b), tuple(int(v) for v in n), b[:, None] ** n[None, :]
     )
@@ -106,6 +111,7 @@ def gradient_norms_at_init(
     seed: int = 0,
 ) -> InitGradNorms:
     """Experiment 1: per-layer gradient sizes at initialisation for each activation, same data."""
+    activations = check_choices(activations, "activations", ACTIVATION_NAMES, kind="activation")
     depth, width, batch = (
         check_size(v, n) for v, n in ((depth, "depth"), (width, "width"), (batch, "batch"))
     )
@@ -194,6 +200,7 @@ def _teacher_data(n: int, d_in: int, rng: np.random.Generator) -> tuple[np.ndarr
     return x, np.tanh(x @ U) @ v  # (N, d_in), (N, 1)
 
 
+@quiet_overflow
 def learning_speed(
     activation: str = "sigmoid",
     *,
@@ -208,6 +215,13 @@ def learning_speed(
     seed: int = 0,
 ) -> LearningSpeed:
     """Experiment 2: train one deep MLP; record per-layer gradient sizes and how far W moved."""
+    check_activation(activation, "activation")
+    depth, width = check_size(depth, "depth"), check_size(width, "width")
+    d_in = check_size(d_in, "d_in")
+    steps, batch, n_train = (
+        check_size(steps, "steps"), check_size(batch, "batch"), check_size(n_train, "n_train")
+    )
+    lr = check_real(lr, "lr", positive=True)
     rng = as_generator(seed, name="seed")
     x, y = _teacher_data(n_train + 512, d_in, rng)
     x_train, y_train, x_test, y_test = x[:n_train], y[:n_train], x[n_train:], y[n_train:]
@@ -268,13 +282,13 @@ def _linear_first_over_last(weights: list[np.ndarray], x: np.ndarray, y: np.ndar
     return float(np.linalg.norm(grads.W[0]) / np.linalg.norm(grads.W[-1]))
 
 
+@quiet_overflow
 def linear_gradient_balance(
     *, width: int = 4, c: float = 0.2, alpha: float = 1.5, seed: int = 0
 ) -> LinearBalance:
     """Chapter 1: a linear net's first/last gradient ratio is not a property of its function."""
     width = check_size(width, "width")
-    if not (isinstance(c, float | int) and np.isfinite(c) and c > 0):
-        raise ValueError(f"c must be a positive finite number, got {c!r}")
+    c, alpha = check_real(c, "c", positive=True), check_real(alpha, "alpha", positive=True)
     rng = as_generator(seed, name="seed")
     weights = [rng.standard_normal((width, width)) / np.sqrt(width) for _ in range(3)]
     x, y = rng.standard_normal((1, width)), rng.standard_normal((1, width))  # one example
@@ -294,8 +308,10 @@ def linear_gradient_balance(
 def learning_speed_numbers(runs: list[LearningSpeed]) -> dict[str, str]:
     """Chapter 1, experiment 2: the numbers the prose quotes, by glue name, from the book's run
     (``runs[0]``) and the spread over all runs (seeds; hidden layers 1 and 5 compared)."""
-    if not runs or not all(isinstance(r, LearningSpeed) for r in runs):
-        raise TypeError("runs must be a non-empty list of LearningSpeed results")
+    if not isinstance(runs, list | tuple) or not runs:
+        raise TypeError(f"runs must be a non-empty list of LearningSpeed results, got {runs!r:.40}")
+    for i, r in enumerate(runs):
+        check_instance(r, f"runs[{i}]", LearningSpeed)
     speed = runs[0]
     ratios = [r.speed_ratio for r in runs]
     out = {

@@ -10,7 +10,14 @@ from ..activations import get_activation
 from ..init import as_generator
 from ..linalg import random_matrix
 from ..rnn import W_hh_grad_by_lag, forward, init_rnn
-from ..validate import check_int, check_real, check_size
+from ..validate import (
+    check_activation,
+    check_ints,
+    check_real,
+    check_reals,
+    check_size,
+    quiet_overflow,
+)
 
 SEEDS = (0, 1, 2, 3, 4)
 
@@ -39,6 +46,7 @@ class LagContributions:
         return np.cumsum(self.norms, axis=-1) / self.norms.sum(axis=-1, keepdims=True)
 
 
+@quiet_overflow
 def gradient_by_lag_experiment(
     rhos: tuple[float, ...] = (0.8, 1.0, 1.2),
     *,
@@ -54,10 +62,9 @@ def gradient_by_lag_experiment(
     T, n_h = check_size(T, "T"), check_size(n_h, "n_h")
     n_x, batch = check_size(n_x, "n_x"), check_size(batch, "batch")
     input_scale = check_real(input_scale, "input_scale", positive=True)
-    rhos = tuple(check_real(r, "rhos", positive=True) for r in rhos)
-    seeds = tuple(check_int(s, "seeds") for s in seeds)
-    if not rhos or not seeds:
-        raise ValueError("rhos and seeds must not be empty")
+    check_activation(activation, "activation")
+    rhos = check_reals(rhos, "rhos", positive=True)
+    seeds = check_ints(seeds, "seeds")
     norms = np.empty((len(seeds), len(rhos), T))
     rms_phi_prime = np.empty((len(seeds), len(rhos)))
     for s, seed in enumerate(seeds):

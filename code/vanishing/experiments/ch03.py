@@ -12,7 +12,15 @@ import numpy as np
 from ..fmt import sci
 from ..linalg import nonnormal_example, power_norms, random_matrix, sigma_max, spectral_radius
 from ..rnn import forward, init_rnn, jacobian_products
-from ..validate import check_int, check_size
+from ..validate import (
+    check_choices,
+    check_int,
+    check_ints,
+    check_real,
+    check_reals,
+    check_recurrent,
+    check_size,
+)
 
 
 @dataclass(frozen=True)
@@ -46,10 +54,9 @@ def norm_vs_lag(
     seed: int = 0,
 ) -> NormVsLag:
     """Norm of the Jacobian product dh_T/dh_{T-k} for W_hh scaled to each spectral radius."""
-    unknown = [v for v in variants if v not in VARIANTS]
-    if unknown:
-        raise ValueError(f"variants: unknown {unknown}; choose from {list(VARIANTS)}")
-    rhos = np.asarray(rhos, dtype=float)
+    variants = check_choices(variants, "variants", tuple(VARIANTS), kind="variant")
+    rhos = np.array(check_reals(rhos, "rhos", positive=True))
+    T, n_h, seed = check_size(T, "T"), check_size(n_h, "n_h"), check_int(seed, "seed")
     norms = np.empty((len(variants), len(rhos), T + 1))
     smax = np.empty((len(variants), len(rhos)))
     x_base = np.random.default_rng(seed).standard_normal((1, T, 1))  # (B=1, T, n_x=1)
@@ -93,6 +100,7 @@ class TransientGrowth:
 
 def transient_growth(lam: float = 0.9, c: float = 4.0, k_max: int = 80) -> TransientGrowth:
     """Powers of [[lam, c], [0, lam]]: growth before decay although rho = lam < 1."""
+    k_max = check_size(k_max, "k_max")
     W = nonnormal_example(lam, c)
     return TransientGrowth(
         W, np.arange(k_max + 1), power_norms(W, k_max), spectral_radius(W), sigma_max(W)
@@ -131,11 +139,7 @@ class EigenvectorBound:
 
 def eigenvector_condition(M) -> float:
     """Ch. 3 kappa_2(V) of M's eigenvector matrix V (columns of unit length, as numpy returns)."""
-    M = np.asarray(M, dtype=float)
-    if M.ndim != 2 or M.shape[0] != M.shape[1] or M.shape[0] < 1:
-        raise ValueError(f"M must be a non-empty square matrix (n, n), got shape {M.shape}")
-    if not np.all(np.isfinite(M)):
-        raise ValueError("M must have finite entries")
+    M = check_recurrent(M, "M")
     _, V = np.linalg.eig(M)
     return float(np.linalg.cond(V, 2))
 
@@ -146,8 +150,9 @@ def eigenvector_bound(M=None, k_max: int = 80) -> EigenvectorBound:
     M defaults to [[0.9, 4], [0, 0.8]]: distinct eigenvalues 0.9 and 0.8, so it is diagonalisable,
     but its two eigenvectors are nearly parallel.
     """
-    M = np.array([[0.9, 4.0], [0.0, 0.8]]) if M is None else np.asarray(M, dtype=float)
-    norms = power_norms(M, k_max)  # validates M and k_max
+    M = np.array([[0.9, 4.0], [0.0, 0.8]]) if M is None else check_recurrent(M, "M")
+    k_max = check_size(k_max, "k_max")
+    norms = power_norms(M, k_max)
     return EigenvectorBound(
         M, np.arange(k_max + 1), norms, spectral_radius(M), eigenvector_condition(M)
     )
@@ -169,10 +174,8 @@ def gaussian_powers(
 ) -> GaussianPowers:
     """Ch. 3 how far the powers of Gaussian W_hh (seed s as in ``norm_vs_lag(seed=s)``) run
     above rho^k, next to the bound kappa_2(V)."""
-    n_h, k_max = check_size(n_h, "n_h"), check_int(k_max, "k_max")
-    if not seeds:
-        raise ValueError("seeds must be non-empty")
-    seeds = tuple(check_int(s, "seeds") for s in seeds)
+    n_h, k_max = check_size(n_h, "n_h"), check_size(k_max, "k_max")
+    seeds = check_ints(seeds, "seeds")
     mats = [random_matrix(n_h, rho=1.0, kind="gaussian", rng=s + 1) for s in seeds]  # rho = 1
     ratios = np.array([power_norms(W, k_max) for W in mats])
     kappas = np.array([eigenvector_condition(W) for W in mats])
@@ -249,15 +252,27 @@ class OrderChaos:
 
     def at(self, rho: float, scale: float, width: int | None = None) -> np.ndarray:
         """The norms over seeds, (len(seeds),), at the grid point nearest (rho, scale)."""
-        w = 0 if width is None else self.widths.index(width)
+        w = self._width_index(width)
+        rho, scale = check_real(rho, "rho"), check_real(scale, "scale", positive=True)
+        for name, value, grid in (("rho", rho, self.rhos), ("scale", scale, self.scales)):
+            if not grid[0] * (1 - 1e-9) <= value <= grid[-1] * (1 + 1e-9):
+                raise ValueError(f"{name} must lie in the grid {grid[0]}..{grid[-1]}, got {value}")
         r = int(np.argmin(np.abs(self.rhos - rho)))
         s = int(np.argmin(np.abs(np.log(self.scales) - np.log(scale))))
         return self.norms[w, r, s]
 
+    def _width_index(self, width) -> int:
+        if width is None:
+            return 0
+        width = check_size(width, "width")
+        if width not in self.widths:
+            raise ValueError(f"width must be one of the run's widths {self.widths}, got {width}")
+        return self.widths.index(width)
+
     def boundary(self, width: int | None = None) -> np.ndarray:
         """For each input scale, the smallest grid rho at which the median norm exceeds 1 (nan if
         none does); (S,)."""
-        w = 0 if width is None else self.widths.index(width)
+        w = self._width_index(width)
         explodes = np.median(self.norms[w], axis=-1) > 1.0  # (R, S)
         first = np.argmax(explodes, axis=0)
         return np.where(explodes.any(axis=0), self.rhos[first], np.nan)
@@ -265,11 +280,7 @@ class OrderChaos:
 
 def _check_grid(values, name: str) -> np.ndarray:
     """Return values as a non-empty, increasing float array of positive numbers, or raise."""
-    arr = np.asarray(values, dtype=float)
-    if arr.ndim != 1 or arr.size < 1 or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-        raise ValueError(
-            f"{name} must be a non-empty 1-D sequence of positive numbers, got {values}"
-        )
+    arr = np.array(check_reals(values, name, positive=True))
     if np.any(np.diff(arr) <= 0):
         raise ValueError(f"{name} must be increasing, got {values}")
     return arr
@@ -315,10 +326,9 @@ def order_chaos(
 ) -> OrderChaos:
     """Ch. 3 where tanh Jacobian products vanish or explode, over (rho, input scale), per seed:
     by default the product of the last 60 Jacobians after a burn-in of 180 steps."""
-    if not widths or not seeds:
-        raise ValueError(f"widths and seeds must be non-empty, got {widths} and {seeds}")
-    widths = tuple(check_size(w, "widths") for w in widths)
-    seeds = tuple(check_int(s, "seeds") for s in seeds)
+    widths = check_ints(widths, "widths", 1)
+    seeds = check_ints(seeds, "seeds")
+    rhos, scales = _check_grid(rhos, "rhos"), _check_grid(scales, "scales")
     with _one_blas_thread():  # see _one_blas_thread: many threads made this far slower
         runs = [
             [tanh_lag_norms(rhos, scales, n_h=w, T=T, lag=lag, seed=s) for s in seeds]
@@ -345,7 +355,10 @@ def order_chaos_numbers(cases: dict) -> dict[str, str]:
     if not isinstance(cases, dict) or not cases:
         raise TypeError("cases must be a non-empty dict {name: (result, rho, scale, width)}")
     out = {}
-    for name, (result, rho, s, width) in cases.items():
+    for name, case in cases.items():
+        if not isinstance(case, tuple | list) or len(case) != 4:
+            raise TypeError(f"cases[{name!r}] must be a tuple (result, rho, scale, width)")
+        result, rho, s, width = case
         if not isinstance(result, OrderChaos):
             raise TypeError(f"cases[{name!r}] must hold an OrderChaos result")
         runs = result.at(rho, s, width)  # the seeds

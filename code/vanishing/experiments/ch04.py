@@ -19,8 +19,10 @@ from ..validate import (
     check_activation,
     check_array,
     check_choice,
+    check_index,
     check_real,
     check_size,
+    quiet_overflow,
 )
 
 # validation helpers ---------------------------------------------------------------------------
@@ -102,6 +104,7 @@ class Saturation:
 
     def half_saturated_scale(self, a: int = 0) -> float:
         """The smallest scale at which at least half the pairs of activation a are saturated."""
+        a = check_index(a, "a", 0, self.saturated.shape[0] - 1)
         over = np.flatnonzero(self.saturated[a] >= 0.5)
         return float(self.scales[over[0]]) if over.size else float("nan")
 
@@ -330,6 +333,7 @@ def _stuck_and_zero_grad(
     return np.array(stuck), np.array(zero_grad), loss
 
 
+@quiet_overflow
 def dying_relu(
     *,
     depth: int = 5,
@@ -537,11 +541,14 @@ def _scalar_run(w: float, h0: float, T: int) -> tuple[np.ndarray, np.ndarray]:
     return h, d
 
 
+@quiet_overflow
 def sigmoid_caveat(ws=(2.0, 4.0, 6.0), *, T: int = 30, delta: float = 1e-3) -> SigmoidCaveat:
     """Ch. 4 |dh_t/dh_0| of the scalar sigmoid RNN at its fixed point 1/2 and from 1/2 + delta."""
     ws = _check_values(ws, "ws")
     T = check_size(T, "T")
     delta = check_real(delta, "delta")
+    if delta == 0:
+        raise ValueError("delta must be non-zero (the start off the fixed point), got 0")
     fixed = np.stack([_scalar_run(float(w), 0.5, T)[1] for w in ws])  # (W, T+1)
     runs = [_scalar_run(float(w), 0.5 + delta, T) for w in ws]
     h_pert = np.stack([h for h, _ in runs])  # (W, T+1)

@@ -23,9 +23,14 @@ from ..validate import (
     as_real_array,
     check_choice,
     check_finite,
+    check_index,
     check_int,
+    check_ints,
+    check_nonnegative,
     check_real,
+    check_reals,
     check_size,
+    quiet_overflow,
 )
 
 N_OUT = 10  # read-out width of every feed-forward experiment
@@ -92,6 +97,7 @@ def _one_unit_args(w, b, T, x0) -> tuple[np.ndarray, np.ndarray, int, float]:
     return w, b, T, x0
 
 
+@quiet_overflow
 def one_unit_rnn(w, b, *, T: int = 50, x0: float = 0.5) -> np.ndarray:
     """Pascanu et al. (2013)'s one-unit RNN x_t = w sigmoid(x_{t-1}) + b, elementwise in (w, b).
 
@@ -100,6 +106,7 @@ def one_unit_rnn(w, b, *, T: int = 50, x0: float = 0.5) -> np.ndarray:
     return _one_unit_forward(*_one_unit_args(w, b, T, x0))[0]
 
 
+@quiet_overflow
 def one_unit_loss_and_grad(w, b, *, T: int = 50, x0: float = 0.5, target: float = -2.0):
     """Loss (x_T - target)^2 and its gradient (dL/dw, dL/db) by hand-written BPTT, elementwise.
 
@@ -184,6 +191,7 @@ def _descend(start, *, T, x0, target, lr, steps, threshold) -> tuple[GDPath, GDP
     return tuple(GDPath(P[:, i], loss[:, i], norm[:, i], clipped[:, i]) for i in range(2))
 
 
+@quiet_overflow
 def cliff(
     w_range: tuple[float, float] = (2.0, 8.0),
     b_range: tuple[float, float] = (-5.0, -1.0),
@@ -275,6 +283,7 @@ class CliffSweep:
 
     def thrown_off(self, length: float = 10.0) -> tuple[int, int]:
         """(plain, clipped) number of runs with a step longer than `length`."""
+        length = check_nonnegative(length, "length")
         return int(np.sum(self.plain_max_step > length)), int(
             np.sum(self.clipped_max_step > length)
         )
@@ -288,6 +297,7 @@ def random_cliff_starts(n: int = 40, *, w=(4.0, 8.0), b=(-5.0, -2.0), seed: int 
     return np.stack([rng.uniform(*w, size=n), rng.uniform(*b, size=n)], axis=1)
 
 
+@quiet_overflow
 def cliff_sweep(
     lrs=(0.005, 0.01, 0.02),
     starts=CLIFF_STARTS,
@@ -301,7 +311,9 @@ def cliff_sweep(
 ) -> CliffSweep:
     """Ch. 5 the cliff experiment from every (lr, start): plain and norm-clipped descent, all
     runs side by side (one_unit_loss_and_grad is elementwise); clipping as in Algorithm 1."""
-    lrs = np.array([check_real(v, "lrs", positive=True) for v in lrs])
+    lrs = np.array(check_reals(lrs, "lrs", positive=True))
+    if isinstance(starts, str | bytes) or not hasattr(starts, "__iter__"):
+        raise TypeError(f"starts must be a sequence of pairs (w, b), got {starts!r}")
     starts = np.array([_check_pair(v, "starts") for v in starts])  # (S, 2)
     if lrs.size == 0 or starts.size == 0:
         raise ValueError("lrs and starts must not be empty")
@@ -609,6 +621,7 @@ class RNNInitLags:
 
     def at_lag(self, m: int) -> np.ndarray:
         """(S, V) every curve at lag m."""
+        m = check_index(m, "m", 0, self.norms.shape[2] - 1)
         return self.norms[:, :, m]
 
 
@@ -668,9 +681,7 @@ def rnn_init_spread(
     m = check_int(m, "m", minimum=0)
     if m > T:
         raise ValueError(f"m must be at most T = {T}, got {m}")
-    seeds = [check_int(s_, "seeds") for s_ in seeds]
-    if not seeds:
-        raise ValueError("seeds must not be empty")
+    seeds = check_ints(seeds, "seeds")
     return np.stack(
         [rnn_init_lags(T=T, n=n, seed=s_, input_stds=input_stds).at_lag(m) for s_ in seeds]
     )

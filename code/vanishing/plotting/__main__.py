@@ -265,6 +265,10 @@ def _dpi(text: str) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line, then list figures or write the named ones."""
+    if argv is not None and (
+        not isinstance(argv, list | tuple) or not all(isinstance(a, str) for a in argv)
+    ):
+        raise TypeError(f"argv must be None or a list of str, got {argv!r:.60}")
     parser = argparse.ArgumentParser(
         prog="python -m vanishing.plotting",
         description="Write the book's figures to files, named by their labels in the book "

@@ -7,11 +7,14 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from ..experiments.ch01 import InitGradNorms, LearningSpeed, PowerTable
+from ..validate import check_instance, check_size
 from .style import ACTIVATION_COLOURS, CYCLE, GREY, PALETTE, new_figure
 
 
 def repeated_factors(table: PowerTable, n_max: int = 300) -> Figure:
     """b**n against n on a log scale, one curve per factor b (the table of section 1.3)."""
+    check_instance(table, "table", PowerTable)
+    n_max = check_size(n_max, "n_max")
     fig = new_figure(6.4, 3.4)
     ax = fig.add_subplot()
     n = np.arange(n_max + 1)
@@ -29,6 +32,7 @@ def repeated_factors(table: PowerTable, n_max: int = 300) -> Figure:
 
 def init_gradient_norms(result: InitGradNorms) -> Figure:
     """Back-propagated signal and weight gradient against layer l at initialisation (exp. 1)."""
+    check_instance(result, "result", InitGradNorms)
     fig = new_figure(7.2, 3.6)
     ax_a, ax_W = fig.subplots(1, 2, sharey=True)
     layers = np.arange(1, result.depth + 1)
@@ -65,10 +69,14 @@ def init_gradient_norms(result: InitGradNorms) -> Figure:
 
 def learning_speed(result: LearningSpeed, smooth: int = 20) -> Figure:
     """Per-layer ||dL/db^(l)|| over training, and how far each layer's weights moved (exp. 2)."""
+    check_instance(result, "result", LearningSpeed)
+    smooth = check_size(smooth, "smooth")
     fig = new_figure(7.2, 3.6)
     ax_speed, ax_move = fig.subplots(1, 2, width_ratios=[1.4, 1])
     grad_b = result.history.grad_b[:, :-1]  # (steps, L-1): hidden layers only
     n_hidden = grad_b.shape[1]
+    if smooth > grad_b.shape[0]:
+        raise ValueError(f"smooth must be at most the {grad_b.shape[0]} steps, got {smooth}")
     kernel = np.ones(smooth) / smooth
     steps = np.arange(len(kernel) - 1, grad_b.shape[0]) + 1
     colours = _sequential(n_hidden)

@@ -6,6 +6,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..experiments.ch02 import LagContributions
+from ..validate import check_index, check_instance
 from .style import CYCLE, GREY, new_figure
 
 
@@ -18,6 +19,14 @@ def lag_contributions(
     """
     if isinstance(results, LagContributions):
         results = (results,)
+    if not isinstance(results, tuple | list) or not results:
+        raise TypeError(
+            f"results must be a LagContributions or a tuple of them, got {type(results).__name__}"
+        )
+    for i, r in enumerate(results):
+        check_instance(r, f"results[{i}]", LagContributions)
+    if mark_lag is not None:
+        mark_lag = check_index(mark_lag, "mark_lag", 0, min(len(r.lags) for r in results) - 1)
     fig = new_figure(6.4 if len(results) == 1 else 7.6, 3.8)
     axes = fig.subplots(1, len(results), sharey=True, squeeze=False)[0]
     for ax, result in zip(axes, results, strict=True):
@@ -28,7 +37,7 @@ def lag_contributions(
             label = rf"$\rho(\mathbf{{W}}_{{hh}}) = {rho:g}$"
             ax.fill_between(lags, curves.min(0), curves.max(0), color=colour, alpha=0.25, lw=0)
             ax.semilogy(lags, np.median(curves, axis=0), color=colour, label=label)
-        if mark_lag is not None and mark_lag < len(result.lags):
+        if mark_lag is not None:
             ax.axvline(mark_lag, color=GREY, lw=1, ls="--")
         ax.axhline(1.0, color=GREY, lw=0.6, ls=":")
         ax.set_xlabel("steps back, $m = T - k$")

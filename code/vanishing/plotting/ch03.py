@@ -15,14 +15,27 @@ from ..experiments.ch03 import (
     TransientGrowth,
 )
 from ..fmt import sci
+from ..validate import check_instance, check_reals, check_str
 from .interactive import SliderCurves, slider_figure
 from .style import CYCLE, GREY, PALETTE, new_figure
 
 SHOWN_RHOS = (0.5, 0.8, 1.0, 1.2, 1.5)
 
 
+def _check_rhos(rhos, name: str, result: NormVsLag) -> tuple[float, ...]:
+    """Spectral radii to show, each within the run's grid (the nearest grid value is drawn)."""
+    rhos = check_reals(rhos, name, positive=True)
+    lo, hi = float(result.rhos.min()), float(result.rhos.max())
+    for i, rho in enumerate(rhos):
+        if not lo - 1e-9 <= rho <= hi + 1e-9:
+            raise ValueError(f"{name}[{i}] must lie in the run's grid {lo:g}..{hi:g}, got {rho}")
+    return rhos
+
+
 def norm_vs_lag(result: NormVsLag, shown=SHOWN_RHOS) -> Figure:
     """||dh_T/dh_{T-k}||_2 against k, one panel per variant, one curve per spectral radius."""
+    check_instance(result, "result", NormVsLag)
+    shown = _check_rhos(shown, "shown", result)
     fig = new_figure(7.6, 3.3)
     axes = fig.subplots(1, len(result.variants), sharey=True)
     colours = dict(zip(shown, CYCLE, strict=False))
@@ -40,6 +53,7 @@ def norm_vs_lag(result: NormVsLag, shown=SHOWN_RHOS) -> Figure:
 
 def transient_growth(result: TransientGrowth) -> Figure:
     """||W^k|| of a non-normal 2x2 matrix, with rho^k and sigma_max^k for comparison."""
+    check_instance(result, "result", TransientGrowth)
     fig = new_figure(6.4, 3.5)
     ax = fig.add_subplot()
     k = result.k
@@ -66,6 +80,9 @@ def transient_growth(result: TransientGrowth) -> Figure:
 def norm_vs_lag_slider(result: NormVsLag, *, caption: str, alt: str) -> str:
     """The interactive version of ``norm_vs_lag``: one slider over rho, all variants at once,
     with rho^k dashed and each variant's norm at the last lag printed beside the slider."""
+    check_instance(result, "result", NormVsLag)
+    check_str(caption, "caption")  # may be empty: the chapter writes the caption itself
+    check_str(alt, "alt", nonempty=True)
     gaussian = result.sigma_max[min(1, len(result.variants) - 1)]  # (R,)
     last = int(result.lags[-1])
     names = [  # "linear, orthogonal W" -> "orthogonal"; "tanh, Gaussian W, ..." -> "tanh"
@@ -101,6 +118,8 @@ def norm_vs_lag_slider(result: NormVsLag, *, caption: str, alt: str) -> str:
 
 def slider_table(result: NormVsLag, rhos=(0.9, 0.95, 1.0, 1.05, 1.1)) -> str:
     """The slider's numbers on paper: each variant's norm at the last lag, a few rho (Markdown)."""
+    check_instance(result, "result", NormVsLag)
+    rhos = _check_rhos(rhos, "rhos", result)
     last = int(result.lags[-1])
     head = "| $\\rho$ | " + " | ".join(result.variants) + " |"
     rows = [head, "|" + "---|" * (len(result.variants) + 1)]
@@ -117,6 +136,8 @@ def slider_table(result: NormVsLag, rhos=(0.9, 0.95, 1.0, 1.05, 1.1)) -> str:
 
 def eigenvector_bound(small: EigenvectorBound, gaussian: GaussianPowers) -> Figure:
     """||M^k|| against kappa_2(V) rho^k: a 2x2 diagonalisable example and Gaussian W_hh."""
+    check_instance(small, "small", EigenvectorBound)
+    check_instance(gaussian, "gaussian", GaussianPowers)
     fig = new_figure(7.6, 3.4)
     left, right = fig.subplots(1, 2)
     k = small.k
@@ -154,6 +175,8 @@ def eigenvector_bound(small: EigenvectorBound, gaussian: GaussianPowers) -> Figu
 def order_chaos(grid: OrderChaos, curves: OrderChaos) -> Figure:
     """Left: median log10 ||dh_T/dh_{T-lag}|| over (input scale, rho) with the seeds' boundaries.
     Right: the norm against input scale for two rhos and two widths, median and seed range."""
+    check_instance(grid, "grid", OrderChaos)
+    check_instance(curves, "curves", OrderChaos)
     fig = new_figure(8.4, 3.8)
     left, right = fig.subplots(1, 2, width_ratios=[1.15, 1])
     log_norm = np.log10(grid.norms[0])  # (R, S, seeds)

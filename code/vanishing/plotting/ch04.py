@@ -11,6 +11,7 @@ from ..experiments.ch04 import (
     Saturation,
     SigmoidCaveat,
 )
+from ..validate import check_instance
 from .style import ACTIVATION_COLOURS, CYCLE, GREY, PALETTE, new_figure
 
 CONDITION_COLOURS = dict(
@@ -30,6 +31,7 @@ CONDITION_MARKERS = ("o", "s", "^", "D")
 
 def activations(result: ActivationCurves) -> Figure:
     """phi(z) and phi'(z) side by side, one colour per activation, 1/4 and 1 marked."""
+    check_instance(result, "result", ActivationCurves)
     fig = new_figure(7.6, 3.5)
     ax_phi, ax_der = fig.subplots(1, 2, sharex=True)
     for name, values, der in zip(result.names, result.values, result.derivatives, strict=True):
@@ -54,6 +56,7 @@ def activations(result: ActivationCurves) -> Figure:
 
 def saturation(result: Saturation) -> Figure:
     """Saturated share and mean phi'/gamma against the weight scale s, with s = 400 marked."""
+    check_instance(result, "result", Saturation)
     fig = new_figure(7.6, 3.5)
     ax_sat, ax_slope = fig.subplots(1, 2, sharex=True)
     s = result.scales
@@ -92,6 +95,7 @@ LABELS = {"relu": "ReLU", "leaky_relu": "leaky ReLU"}
 def dying_relu(result: DyingReLU) -> Figure:
     """Share of units with z <= 0 on every example (solid) and with zero gradient (dashed),
     against the learning rate of one step and against a shift of every hidden bias."""
+    check_instance(result, "result", DyingReLU)
     fig = new_figure(7.6, 3.6)
     ax_lr, ax_shift = fig.subplots(1, 2, sharey=True)
     panels = (
@@ -119,6 +123,7 @@ def dying_relu(result: DyingReLU) -> Figure:
 
 def pascanu(result: PascanuCheck) -> Figure:
     """||dh_T/dh_0|| against gamma sigma_max, with the bound (gamma sigma_max)^T and x = 1."""
+    check_instance(result, "result", PascanuCheck)
     fig = new_figure(6.8, 4.0)
     ax = fig.add_subplot()
     x = result.gamma_sigma
@@ -176,6 +181,7 @@ def pascanu(result: PascanuCheck) -> Figure:
 
 def sigmoid_caveat(result: SigmoidCaveat) -> Figure:
     """|dh_t/dh_0| against t for each w, at the fixed point (solid) and perturbed (dashed)."""
+    check_instance(result, "result", SigmoidCaveat)
     fig = new_figure(6.4, 3.6)
     ax = fig.add_subplot()
     for colour, w, fixed, pert in zip(

@@ -17,6 +17,7 @@ from ..experiments.ch05 import (
     ResidualVsPlain,
     RNNInitLags,
 )
+from ..validate import check_instance
 from .style import CYCLE, GREY, PALETTE, new_figure
 
 PLAIN, CLIPPED = PALETTE["vermillion"], PALETTE["blue"]
@@ -31,6 +32,7 @@ def _layer_colours(n: int) -> list:
 
 def cliff(result: Cliff) -> Figure:
     """Loss surface of the one-unit RNN with the plain and the clipped GD path, and their losses."""
+    check_instance(result, "result", Cliff)
     fig = new_figure(8.4, 4.2)
     axes = fig.subplot_mosaic([["surface", "loss"], ["surface", "grad"]], width_ratios=[1.3, 1])
     ax = axes["surface"]
@@ -91,6 +93,7 @@ def cliff(result: Cliff) -> Figure:
 
 def clipping_rescales_only(result: ClippingRescalesOnly) -> Figure:
     """Per-lag terms of dL/dW_hh before and after clipping, and each lag's share (unchanged)."""
+    check_instance(result, "result", ClippingRescalesOnly)
     fig = new_figure(7.6, 3.4)
     ax_norm, ax_share = fig.subplots(1, 2)
     lags = result.lags
@@ -126,6 +129,7 @@ SCHEME_TITLES = {"standard": "standard", "xavier_uniform": "normalised (Xavier)"
 def glorot_bengio(result: GlorotBengio) -> Figure:
     """Per-layer histograms of activations and back-propagated gradients dL/dz, one column per
     scheme (Glorot & Bengio 2010, figures 6-7); the legend gives each layer's std."""
+    check_instance(result, "result", GlorotBengio)
     S, H = result.act_std.shape
     fig = new_figure(3.6 * S + 0.4, 6.0)
     axes = np.array(fig.subplots(2, S, squeeze=False))
@@ -161,6 +165,7 @@ def glorot_bengio(result: GlorotBengio) -> Figure:
 
 def he_decay(result: HeDecay) -> Figure:
     """Std of a^(l) and the backward signal ||dL/da^(l)|| against l for a deep ReLU MLP."""
+    check_instance(result, "result", HeDecay)
     fig = new_figure(7.6, 3.5)
     ax_f, ax_b = fig.subplots(1, 2)
     layers = np.arange(result.depth + 1)
@@ -186,6 +191,7 @@ def he_decay(result: HeDecay) -> Figure:
 
 def rnn_init_lags(result: RNNInitLags) -> Figure:
     """||dL/dh_{T-m}|| against lag m, one panel per input scale, one curve per initialisation."""
+    check_instance(result, "result", RNNInitLags)
     S = len(result.input_stds)
     fig = new_figure(3.8 * S + 0.4, 3.6)
     axes = np.atleast_1d(fig.subplots(1, S, sharey=True))
@@ -202,6 +208,7 @@ def rnn_init_lags(result: RNNInitLags) -> Figure:
 
 def residual_vs_plain(result: ResidualVsPlain) -> Figure:
     """Forward std of a^(l) and ||dL/dW^(l)|| against l: plain ReLU vs two residual stacks."""
+    check_instance(result, "result", ResidualVsPlain)
     fig = new_figure(7.6, 3.5)
     ax_f, ax_g = fig.subplots(1, 2)
     for colour, name, std, grad in zip(
@@ -221,6 +228,7 @@ def residual_vs_plain(result: ResidualVsPlain) -> Figure:
 
 def residual_depth_sweep(result: ResidualDepthSweep) -> Figure:
     """Std of the last trunk a^(L) against the depth L, one line per residual branch type."""
+    check_instance(result, "result", ResidualDepthSweep)
     fig = new_figure(6.4, 3.8)
     ax = fig.add_subplot()
     for colour, name, std in zip(CYCLE[2:], result.branches, result.final_std, strict=False):
@@ -235,6 +243,7 @@ def residual_depth_sweep(result: ResidualDepthSweep) -> Figure:
 
 def remedies_summary(result: RemediesSummary) -> Figure:
     """||dL/dW^(l)|| against l at initialisation, one line per remedy; clipping dashed."""
+    check_instance(result, "result", RemediesSummary)
     fig = new_figure(6.8, 4.0)
     ax = fig.add_subplot()
     layers = np.arange(1, result.depth + 1)

@@ -7,6 +7,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..experiments.ch06 import MODEL_NAMES, GradientVsDistance, LSTMExplosion, StepsToSolve
+from ..validate import check_instance
 from .style import CYCLE, GREY, PALETTE, new_figure
 
 MODEL_COLOURS = {
@@ -31,6 +32,7 @@ VARIANT_LABELS = {  # variant -> legend text (mathtext)
 
 def gradient_vs_distance(result: GradientVsDistance) -> Figure:
     """Ch. 6 ||dL/ds_{T-m}|| (1 at m = 0) against lag m at initialisation, one curve per variant."""
+    check_instance(result, "result", GradientVsDistance)
     fig = new_figure(6.4, 3.9)
     ax = fig.add_subplot()
     for k, name in enumerate(result.variants):
@@ -50,6 +52,7 @@ def gradient_vs_distance(result: GradientVsDistance) -> Figure:
 def lstm_explosion(result: LSTMExplosion) -> Figure:
     """Ch. 6 ||ds_T/ds_{T-m}||_2 against lag m: median over seeds (line) and range (band), per
     (forget bias, scale of U_g)."""
+    check_instance(result, "result", LSTMExplosion)
     fig = new_figure(6.4, 3.7)
     ax = fig.add_subplot()
     colours = (PALETTE["blue"], PALETTE["orange"], PALETTE["vermillion"], PALETTE["purple"])
@@ -74,6 +77,7 @@ def lstm_explosion(result: LSTMExplosion) -> Figure:
 def steps_to_solve(result: StepsToSolve) -> Figure:
     """Ch. 6 steps to solve the adding problem against T: every seed a point (open triangles at
     the cap: not solved), the median a line, per model at its selected learning rate."""
+    check_instance(result, "result", StepsToSolve)
     fig = new_figure(6.6, 4.0)
     ax = fig.add_subplot()
     lengths = np.array(result.lengths, dtype=float)

@@ -14,6 +14,7 @@ from html import escape
 
 import numpy as np
 
+from ..validate import check_index, check_instance, check_str
 from .style import CYCLE, GREY
 
 WIDTH, HEIGHT = 640, 340
@@ -81,6 +82,11 @@ def _axes(x_range, y_range, x_label: str, y_label: str) -> str:
 
 def slider_figure(curves: SliderCurves, *, initial: int, caption: str, alt: str) -> str:
     """Chapter 3: an HTML <figure> with an SVG plot and a range slider over ``curves.values``."""
+    check_instance(curves, "curves", SliderCurves)
+    check_str(caption, "caption")
+    check_str(alt, "alt", nonempty=True)
+    if np.ndim(curves.y) != 3:
+        raise ValueError(f"curves: y must be (P, C, N), got shape {np.shape(curves.y)}")
     P, C, N = curves.y.shape
     if curves.values.shape != (P,) or curves.x.shape != (N,) or len(curves.labels) != C:
         raise ValueError("curves: values, x, y and labels have inconsistent shapes")
@@ -88,8 +94,7 @@ def slider_figure(curves: SliderCurves, *, initial: int, caption: str, alt: str)
         raise ValueError(f"curves: reference must have shape {(P, N)}")
     if not isinstance(caption, str) or not isinstance(alt, str) or not alt:
         raise TypeError("caption must be a str and alt a non-empty str")
-    if not 0 <= initial < P:
-        raise ValueError(f"initial must index curves.values (0..{P - 1}), got {initial}")
+    initial = check_index(initial, "initial", 0, P - 1)
     x_range = (float(curves.x[0]), float(curves.x[-1]))
     points = [
         [_points(curves.x, curves.y[p, c], x_range, curves.y_range) for c in range(C)]

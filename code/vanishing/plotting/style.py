@@ -5,6 +5,8 @@ from __future__ import annotations
 import matplotlib as mpl
 from matplotlib.figure import Figure
 
+from vanishing.validate import check_choice, check_real
+
 # Okabe & Ito's palette: distinguishable with every common form of colour blindness.
 PALETTE = {
     "blue": "#0072B2",
@@ -69,11 +71,18 @@ def apply_style() -> None:
     mpl.rcParams.update(RC)
 
 
+LAYOUTS: tuple[str, ...] = ("constrained", "compressed", "tight", "none")
+
+
 def new_figure(
     width: float = 6.4, height: float = 3.6, layout: str | None = "constrained"
 ) -> Figure:
     """A pyplot-free Figure in the book's style (shown once when a cell returns it); diagrams
     that place their own axes pass ``layout=None``."""
+    width = check_real(width, "width", positive=True)
+    height = check_real(height, "height", positive=True)
+    if layout is not None and layout not in LAYOUTS:
+        check_choice(layout, "layout", LAYOUTS, kind="layout")
     apply_style()
     return Figure(figsize=(width, height), layout=layout)
 

@@ -11,6 +11,7 @@ piecewise phi piece by piece, from each piece's stationary points and interval e
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -63,7 +64,14 @@ def _check_z(z) -> sp.Expr:
         ) from None
     if not isinstance(expr, sp.Expr):
         raise TypeError(f"z must be a SymPy expression or a real number, got {expr!r}")
+    if expr.is_number and not (expr.is_extended_real and expr.is_finite):
+        raise ValueError(f"z must be a real, finite number or a SymPy expression, got {expr}")
     return expr
+
+
+class _NotApplicable(ValueError, ArithmeticError):
+    """The named activation exists, but the question does not apply to it (a ValueError naming
+    the argument, and an ArithmeticError as before)."""
 
 
 def sympy_activation(name: str, z=None) -> sp.Expr:
@@ -225,16 +233,18 @@ class DerivativeMin(NamedTuple):
 def _derivative_min(key: str) -> DerivativeMin:
     d = _derivative(key)
     if isinstance(d.phi_prime, sp.Piecewise) or sp.diff(d.phi_prime, d.z).is_zero:
-        raise ArithmeticError(f"derivative_min is for smooth, non-linear activations, not {key}")
+        raise _NotApplicable(
+            f"name: derivative_min is for smooth, non-linear activations, not {key}"
+        )
     points = _stationary_points(d.phi_prime, d.z, sp.S.Reals)
     values = [d.phi_prime.subs(d.z, p) for p in points]
     best = min(range(len(points)), key=lambda i: float(values[i]))
     argmin, value = points[best], values[best]
     if not bool(sp.diff(d.phi_prime, d.z, 2).subs(d.z, argmin) > 0):
-        raise ArithmeticError(f"the stationary point z = {argmin} of phi' is not a minimum")
+        raise _NotApplicable(f"name: the stationary point z = {argmin} of phi' is not a minimum")
     for end in (sp.oo, -sp.oo):
         if bool(_limit(d.phi_prime, d.z, end) < value):
-            raise ArithmeticError(f"inf phi' is approached as z -> {end}, not attained")
+            raise _NotApplicable(f"name: inf phi' is approached as z -> {end}, not attained")
     return DerivativeMin(argmin=argmin, min=value)
 
 
@@ -251,9 +261,16 @@ def derivative_zero(name: str, guess: float) -> float:
     d = derivative(name)
     if isinstance(guess, bool) or not isinstance(guess, (int, float)):
         raise TypeError(f"guess must be a real number, got {type(guess).__name__}")
+    if not math.isfinite(guess):
+        raise ValueError(f"guess must be finite, got {guess}")
     if isinstance(d.phi_prime, sp.Piecewise) or not d.phi_prime.has(d.z):
-        raise ArithmeticError(f"derivative_zero needs a smooth, non-constant phi', not {d.name}")
-    return float(sp.nsolve(d.phi_prime, d.z, guess, prec=30))
+        raise _NotApplicable(
+            f"name: derivative_zero needs a smooth, non-constant phi', not {d.name}"
+        )
+    try:
+        return float(sp.nsolve(d.phi_prime, d.z, guess, prec=30))
+    except ValueError as err:  # SymPy: "Could not find root ..."
+        raise ValueError(f"guess: no zero of {d.name}' found from {guess}: {err}") from None
 
 
 # --------------------------------------------------------------------------- table

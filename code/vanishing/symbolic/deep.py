@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 import sympy as sp
+from sympy.core.function import ArgumentIndexError
 
 __all__ = [
     "EqualWeightsGradient",
@@ -255,7 +256,7 @@ class sigmoid(sp.Function):  # noqa: N801 - SymPy function classes are lower cas
 
     def fdiff(self, argindex=1):
         if argindex != 1:
-            raise sp.ArgumentIndexError(self, argindex)
+            raise ArgumentIndexError(self, argindex)  # a ValueError: sigmoid has one argument
         return self * (1 - self)
 
     def _eval_rewrite_as_exp(self, z, **kwargs):

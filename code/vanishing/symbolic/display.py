@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sympy as sp
 
+from vanishing.validate import check_instance
+
 from .deep import LinearNetGradients, SigmoidChain, equal_weights_gradient
 from .rnn import bptt_formula
 
@@ -15,6 +17,7 @@ def _transpose_symbol(tex: str) -> str:
 
 def latex_gradients(result: LinearNetGradients) -> str:
     """Chapter 1: every dL/dW^(l) of the linear network, one aligned line per layer."""
+    check_instance(result, "result", LinearNetGradients)
     lines = [
         rf"\frac{{\partial\mathcal L}}{{\partial\mathbf W^{{({l})}}}} &= "
         + _transpose_symbol(sp.latex(g))
@@ -38,6 +41,7 @@ def latex_equal_weights(L: int) -> str:
 
 def latex_sigmoid_chain(chain: SigmoidChain) -> str:
     """Chapter 1: dL/dw_1 and dL/dw_L of the sigmoid chain, factors in the order they are met."""
+    check_instance(chain, "chain", SigmoidChain)
     first = rf"\frac{{\partial\mathcal L}}{{\partial w_1}} &= {chain.latex_display(1)}"
     last = rf"\frac{{\partial\mathcal L}}{{\partial w_{chain.L}}} &= {chain.latex_display(chain.L)}"
     return r"\begin{aligned}" + first + r"\\[4pt]" + last + r"\end{aligned}"

@@ -1,0 +1,824 @@
+"""The bad-input registry of tests/test_bad_input.py (issue 14): for every public callable of the
+package, a valid call and, per argument, the kind of argument it is. The test feeds each argument
+every bad value of its kind and expects a TypeError or ValueError whose message names the argument.
+
+How to register a new public function (see also the top of tests/test_bad_input.py):
+
+    case("vanishing.experiments.ch07.mean_field_depth",       # module path + qualified name
+         dict(sigma_w2=1.5, depth=3),                          # a valid (cheap!) call
+         sigma_w2=POS, depth=SIZE)                             # argument -> kind
+
+    case("vanishing.experiments.ch07.Result.at",              # a method: pass obj=
+         dict(m=1), obj=lambda: small_result(), m=index(0, 10))
+
+Kinds are the constants below (SIZE, COUNT, REAL, POS, REALS, NAMES(...), RESULT, ...) or built
+with ``array(...)``/``index(...)``/``choice(...)``; ``extra=[(kwargs, "argname"), ...]`` adds
+one-off bad calls. Callables with no arguments, properties, frozen result records (built by a
+checked function) and SymPy function symbols are covered without a case; anything else that
+cannot take a bad argument goes into EXEMPT with the reason.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+# kinds of argument: the bad values each must reject -----------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Kind:
+    """A kind of argument: fixed bad values, and (for arrays) mutations of the valid value."""
+
+    label: str
+    bad: tuple = ()
+    array: bool = False  # mutate the valid value too (non-finite entries, shapes, ragged)
+    ndim_free: bool = False  # any shape is valid (only dtype/ragged/finiteness mutations)
+    allow_nonfinite: bool = False  # NaN/inf are valid entries (activations propagate them)
+    free_axes: tuple[int, ...] = ()  # axes of any length >= 1 (a batch axis); others are fixed
+
+    def __add__(self, more: tuple) -> Kind:
+        return dataclasses.replace(self, bad=self.bad + tuple(more))
+
+    def optional(self) -> Kind:
+        """The same kind where None is valid (it means "the default")."""
+        return dataclasses.replace(self, bad=tuple(v for v in self.bad if v is not None))
+
+
+@dataclasses.dataclass(frozen=True)
+class _Other:
+    """A result record of the wrong kind, for arguments that take a result."""
+
+    x: float = 1.0
+
+
+OTHER = _Other()
+_NOT_NUMBERS = (None, "3", [3], {"a": 1}, 1j)
+
+SIZE = Kind("positive int", _NOT_NUMBERS + (True, 2.5, 3.0, np.nan, 0, -1))
+COUNT = Kind("int >= 0", _NOT_NUMBERS + (True, 2.5, 3.0, np.nan, -1))
+INT = Kind("int", _NOT_NUMBERS + (True, 2.5, np.nan))
+SEED = Kind("seed", ("0", [0], 2.5, True, -1, 1j))  # None may mean "default"; not tested
+REAL = Kind("finite real", _NOT_NUMBERS + (True, np.nan, np.inf, -np.inf))
+POS = REAL + (0.0, -1.0)
+NONNEG = REAL + (-1.0,)
+PROB = REAL + (-0.5, 1.5)  # a number in [0, 1]
+BOOL = Kind("bool", (None, 1, 0.0, "yes", [True]))
+TEXT = Kind("str", (None, 3, ["a"], b"x"))
+REALS = Kind(
+    "non-empty sequence of finite reals",
+    (None, "ab", {"a": 1.0}, (), [[1.0], [2.0, 3.0]], [np.nan], [np.inf], [1j], [True], ["1"]),
+)
+POS_REALS = REALS + ([0.0], [-1.0])
+NONNEG_REALS = REALS + ([-1.0],)
+SIZES = Kind("non-empty sequence of positive ints", (None, "ab", (), [0], [-1], [2.5], [True], {}))
+COUNTS = Kind("non-empty sequence of ints >= 0", (None, "ab", (), [-1], [2.5], [True], {}))
+SEEDS = COUNTS
+RESULT = Kind("result record", (None, "result", 1.0, {}, OTHER))
+MODEL = Kind("model", (None, "model", 1.0, {}, OTHER))
+CALLABLE = Kind("callable", (None, "f", 1.0))
+PATH = Kind("path", (None, 3, ["a"]))
+
+
+NAME = Kind("name", (None, 3, ["tanh"], "no such name"))  # one of a fixed set of names
+
+
+def names() -> Kind:
+    """A non-empty sequence of names: a bare str is not a tuple; unknown or empty."""
+    return Kind("names", (None, "tanh", (), ["no such name"], [3], {}))
+
+
+NAMES = names()
+
+
+def index(low: int, high: int) -> Kind:
+    """An int index in [low, high]; out of range below and above (no wrap-around)."""
+    return Kind("index", (None, "1", 2.5, True, [1], np.nan, low - 1, high + 1))
+
+
+def interval() -> Kind:
+    """A pair (lo, hi) of finite reals with lo < hi."""
+    return Kind("interval", (None, "ab", (), (1.0,), (2.0, 1.0), (1.0, np.nan), (1.0, 2.0, 3.0)))
+
+
+INTERVAL = interval()
+
+
+def array(**options) -> Kind:
+    """A float array whose valid value is given in the call; mutated by the test."""
+    return Kind("array", (None, "x", {"a": 1.0}), array=True, **options)
+
+
+ARRAY = array()
+
+
+# the registry ---------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    qualname: str
+    valid: dict
+    kinds: dict[str, Kind]
+    obj: Callable[[], Any] | None = None
+    extra: tuple = ()  # (kwargs override, argument name the error must mention)
+    run_valid: bool = True  # False: the valid call is too slow for this test (tested elsewhere)
+
+    def kwargs(self, skip=()) -> dict:
+        """The valid call's arguments, lazy ones built now (except those in `skip`)."""
+        return {
+            k: v() if isinstance(v, Lazy) else v for k, v in self.valid.items() if k not in skip
+        }
+
+    def target(self) -> Callable:
+        """The callable: a module attribute path, or a method of obj()."""
+        if self.obj is not None:
+            return getattr(self.obj(), self.qualname.rsplit(".", 1)[1])
+        return resolve(self.qualname)
+
+
+CASES: dict[str, Case] = {}
+
+
+class Lazy:
+    """A valid argument built when first needed (a model, a cache, an experiment's result)."""
+
+    def __init__(self, make: Callable, *args, **kwargs):
+        self.make = functools.partial(make, *args, **kwargs)
+
+    def __call__(self):
+        return self.make()
+
+
+lazy = Lazy
+
+
+def case(
+    qualname: str, valid: dict | None = None, *, obj=None, extra=(), run_valid=True, **kinds: Kind
+) -> None:
+    """Register the bad-input case of ``qualname`` (see the module docstring)."""
+    assert qualname not in CASES, f"{qualname} registered twice"
+    CASES[qualname] = Case(qualname, dict(valid or {}), kinds, obj, tuple(extra), run_valid)
+
+
+@functools.cache
+def result(qualname: str, **kwargs):
+    """The result of an experiment (a small run, built once per session)."""
+    return resolve(qualname)(**kwargs)
+
+
+def resolve(qualname: str):
+    """The object named by a dotted path 'vanishing.mod.Class.attr' (longest importable module)."""
+    import importlib
+
+    parts = qualname.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ModuleNotFoundError:
+            continue
+        for part in parts[cut:]:
+            obj = getattr(obj, part)
+        return obj
+    raise LookupError(qualname)
+
+
+# Public callables that cannot be given a bad argument in a meaningful way: {qualname: why}.
+EXEMPT: dict[str, str] = {}
+
+
+def exempt(qualname: str, why: str) -> None:
+    assert qualname not in EXEMPT, qualname
+    EXEMPT[qualname] = why
+
+
+# cheap valid objects shared by the cases ------------------------------------------------------
+
+rng = np.random.default_rng
+
+
+@functools.cache
+def small(name: str):
+    """Small valid objects (models, caches, results) built once per session."""
+    from vanishing import gru, lstm, mlp, resblock, residual, rnn
+
+    if name in ("rnn", "lstm", "gru"):
+        module = {"rnn": rnn, "lstm": lstm, "gru": gru}[name]
+        return getattr(module, f"init_{name}")(2, 3, 1, rng=0)
+    if name == "mlp":
+        return mlp.init_mlp([2, 3, 1], activation="tanh", rng=0)
+    if name == "residual":
+        return residual.init_residual(3, 2, 1, rng=0)
+    if name == "resblock":
+        return resblock.init_branch_residual(3, 2, 1, rng=0)
+    raise KeyError(name)
+
+
+def cache(name: str):
+    """A forward cache of the small model `name`."""
+    from vanishing import mlp, recurrent, resblock, residual
+
+    model = small(name)
+    if name in ("rnn", "lstm", "gru"):
+        return recurrent.forward(model, X3)
+    module = {"mlp": mlp, "residual": residual, "resblock": resblock}[name]
+    return module.forward(model, X2 if name == "mlp" else X2W)
+
+
+def grads(name: str):
+    from vanishing import mlp, recurrent, resblock, residual
+
+    if name in ("rnn", "lstm", "gru"):
+        return recurrent.loss_and_grads(small(name), X3, np.zeros((2, 4, 1)))[1]
+    module = {"mlp": mlp, "residual": residual, "resblock": resblock}[name]
+    return module.loss_and_grads(small(name), X2 if name == "mlp" else X2W, np.zeros((2, 1)))[1]
+
+
+X3 = rng(0).standard_normal((2, 4, 2))  # (B, T, n_x) for the small recurrent models
+X2 = rng(1).standard_normal((2, 2))  # (B, n_0) for the small MLP
+X2W = rng(2).standard_normal((2, 3))  # (B, n) for the small residual stacks
+M2 = np.array([[0.5, 0.2], [0.1, 0.4]])
+BATCH = dict(free_axes=(0,))
+
+# core: activations, validate, linalg, init, tasks, clip, fmt, gradcheck, versions -------------
+# (validate: the value checked; name, bounds and shapes are the package's own constants)
+
+Z = array(ndim_free=True, allow_nonfinite=True)  # activations take any shape; NaN propagates
+for _act in ("identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu"):
+    case(f"vanishing.activations.{_act}", dict(z=[0.5, -1.0]), z=Z)
+    case(f"vanishing.activations.{_act}_prime", dict(z=[0.5, -1.0]), z=Z)
+case("vanishing.activations.get_activation", dict(name="tanh"), name=NAME)
+
+exempt("vanishing.validate.is_int", "a predicate: True/False for any value, never an error")
+_V = "vanishing.validate."
+case(_V + "check_int", dict(value=3, name="value"), value=COUNT)
+case(_V + "check_size", dict(value=3, name="value"), value=SIZE)
+case(_V + "check_real", dict(value=1.0, name="value"), value=REAL)
+case(_V + "check_nonnegative", dict(value=1.0, name="value"), value=NONNEG)
+case(_V + "check_bool", dict(value=True, name="value"), value=BOOL)
+case(_V + "check_str", dict(value="a", name="value"), value=TEXT)
+case(_V + "check_index", dict(value=1, name="value", low=0, high=3), value=index(0, 3))
+case(_V + "check_instance", dict(value=1, name="value", cls=int), value=RESULT)
+case(_V + "check_reals", dict(values=[1.0], name="values"), values=REALS)
+case(_V + "check_ints", dict(values=[1], name="values"), values=COUNTS)
+case(_V + "check_choices", dict(values=["a"], name="values", choices=("a",), kind="name"),
+     values=NAMES)
+case(_V + "check_interval", dict(values=(0.0, 1.0), name="values"), values=INTERVAL)
+case(_V + "check_choice", dict(value="a", name="value", choices=("a",), kind="name"),
+     value=NAME)
+case(_V + "check_activation", dict(value="tanh", name="value"), value=NAME)
+case(_V + "as_generator", dict(seed_or_rng=0), seed_or_rng=SEED + (None,))
+case(_V + "as_real_array", dict(value=[1.0], name="value"),
+     value=array(ndim_free=True, allow_nonfinite=True))
+case(_V + "check_finite", dict(arr=np.ones(2), name="arr"), arr=array(ndim_free=True))
+case(_V + "check_array", dict(value=np.ones((2, 2)), name="value", ndim=2, nonempty=True),
+     value=array(free_axes=(0, 1)))
+case(_V + "check_shape", dict(value=np.ones((2, 2)), name="value", shape=(2, 2)),
+     value=ARRAY)
+case(_V + "check_recurrent", dict(value=M2, name="value"), value=ARRAY)
+case(_V + "check_input_weights", dict(value=np.ones((2, 3)), name="value", n_h=2),
+     value=array(free_axes=(1,)))
+case(_V + "check_readout", dict(W_hy=np.ones((1, 2)), b_y=np.ones(1), n_h=2),
+     W_hy=array(free_axes=(0,)), b_y=ARRAY)
+case(_V + "check_cache_shapes", dict(cache=_Other(), expected={"x": ()}),
+     cache=Kind("cache", (None,)),
+     extra=[(dict(expected={"x": (2,)}), "cache")])
+case(_V + "check_gate_params", dict(model=lazy(small, "lstm"), gates=("f", "i", "o", "c")),
+     model=MODEL)
+
+case("vanishing.linalg.spectral_radius", dict(W=M2), W=ARRAY)
+case("vanishing.linalg.sigma_max", dict(W=M2), W=ARRAY)
+case("vanishing.linalg.with_spectral_radius", dict(W=M2, rho=0.9), W=ARRAY, rho=NONNEG)
+case("vanishing.linalg.random_matrix", dict(n=3, rho=0.9), n=SIZE, rho=NONNEG.optional(),
+     sigma=POS.optional(),
+     kind=NAME, rng=SEED)
+case("vanishing.linalg.nonnormal_example", dict(lam=0.9, c=4.0), lam=REAL, c=REAL)
+case("vanishing.linalg.power_norms", dict(W=M2, k_max=3), W=ARRAY, k_max=COUNT)
+case("vanishing.linalg.product_norms", dict(J=np.ones((3, 2, 2))), J=array(free_axes=(0,)))
+
+case("vanishing.init.weight_variance", dict(n_out=3, n_in=2, scheme="he"), n_out=SIZE,
+     n_in=SIZE, scheme=NAME)
+case("vanishing.init.init_weight", dict(n_out=3, n_in=2, scheme="he"), n_out=SIZE, n_in=SIZE,
+     scheme=NAME, rng=SEED)
+
+case("vanishing.tasks.adding_problem", dict(n=2, T=3, rng=0), n=SIZE, T=SIZE, rng=SEED)
+case("vanishing.tasks.first_token", dict(n=2, T=3, rng=0), n=SIZE, T=SIZE, n_classes=SIZE,
+     rng=SEED)
+case("vanishing.tasks.first_token_baseline_loss", dict(n_classes=4), n_classes=SIZE)
+
+GRADS = Kind("grads", (None, "g", 1.0, [np.ones(2) * np.nan], [1j], [None]))
+for _clip in ("clip_by_global_norm", "clip_by_value", "clip_per_parameter"):
+    case(f"vanishing.clip.{_clip}", dict(grads=[np.ones(2)], threshold=1.0), grads=GRADS,
+         threshold=POS)
+# the norm of a non-finite gradient is non-finite: that is how train() notices divergence
+case("vanishing.clip.global_norm", dict(grads=[np.ones(2)]),
+     grads=Kind("grads", (None, "g", 1.0, [1j], [None])))
+
+case("vanishing.fmt.sci", dict(x=0.5), x=Kind("x", (None, "1", [1.0], 1j, True)),
+     digits=SIZE, keep_zeros=BOOL)
+case("vanishing.fmt.spread", dict(values=[1.0, 2.0]), fmt=CALLABLE,
+     values=Kind("values", (None, "ab", {"a": 1.0}, (), [[1.0], [2.0, 3.0]], [np.nan], [1j])))
+
+case("vanishing.gradcheck.central_difference",
+     dict(loss=lambda: 0.0, param=np.ones(2)), loss=CALLABLE,
+     param=Kind("param", (None, [1.0], np.ones(2, dtype=int), np.ones(0), np.array([np.nan]))),
+     eps=POS)
+case("vanishing.gradcheck.relative_error", dict(a=np.ones((2, 2)), b=np.ones((2, 2))),
+     a=ARRAY, b=ARRAY)
+
+case("vanishing.versions.versions", dict(packages=("numpy",)),
+     packages=Kind("packages", (None, "numpy", 3, (3,), ("",))))
+case("vanishing.versions.versions_markdown", dict(packages=("numpy",)),
+     packages=Kind("packages", (None, "numpy", 3, (3,), ("",))))
+
+# core: models ---------------------------------------------------------------------------------
+
+
+def edited(name: str, field: str, how: str):
+    """A copy of the small model `name` edited after construction: one parameter set to NaN in
+    place, or replaced by one of the wrong shape."""
+    import copy
+
+    model = copy.deepcopy(small(name))
+    container, _, i = field.partition("[")
+    value = getattr(model, container)
+    target = value[int(i[:-1])] if i else value
+    if how == "nan":
+        target[...] = np.nan
+    else:  # wrong shape
+        bigger = np.zeros(tuple(d + 1 for d in target.shape))
+        if i:
+            value[int(i[:-1])] = bigger
+        else:
+            setattr(model, container, bigger)
+    return model
+
+
+def other_cache(name: str):
+    """A cache of another model (or another width): never the right one for `name`."""
+    return cache("gru" if name != "gru" else "rnn")
+
+
+CACHE = Kind("cache", (None, "cache", 1.0, OTHER))
+for _m, _fields in (("rnn", ("W_hh", "W_xh", "b_h", "W_hy")), ("lstm", ("U_f", "W_c", "b_o")),
+                    ("gru", ("U_r", "W_u", "b_htilde"))):
+    _R = "vanishing.recurrent."
+    case(f"vanishing.{_m}.init_{_m}", dict(n_x=2, n_h=3, n_y=1), n_x=SIZE, n_h=SIZE, n_y=SIZE,
+         scheme=NAME, rng=SEED,
+         **({"activation": NAME, "scheme_hh": NAME} if _m == "rnn" else {}),
+         **({"forget_bias": REAL} if _m == "lstm" else {}))
+    _cls = _m.upper()
+    _full = {k: v for k, v in small(_m).params().items()}
+    _extra = [(dict({**_full, f: v}), f) for f in _fields
+              for v in (np.full_like(_full[f], np.nan), np.zeros((9, 9, 9)), None)]
+    case(f"vanishing.{_m}.{_cls}", dict(_full), extra=_extra)
+    case(f"vanishing.{_m}.{_cls}.state_jacobians", dict(cache=lazy(cache, _m)),
+         obj=lazy(small, _m), cache=CACHE + (lazy(other_cache, _m),))
+    if _m != "rnn":
+        case(f"vanishing.{_m}.direct_path_jacobians", dict(model=lazy(small, _m),
+             cache=lazy(cache, _m)), model=MODEL + (lazy(small, "rnn"),), cache=CACHE)
+        case(f"vanishing.{_m}.to_torch_state_dict", dict(model=lazy(small, _m)),
+             model=MODEL + (lazy(small, "rnn"),))
+        case(f"vanishing.{_m}.from_torch_state_dict",
+             dict(state=lazy(lambda m=_m: resolve(f"vanishing.{m}.to_torch_state_dict")(
+                 small(m)))),
+             state=Kind("state", (None, "s", {}, {"x": np.ones(2)})))
+    for _hook in ("step", "back_factors", "step_back", "param_grads"):
+        exempt(f"vanishing.{_m}.{_cls}.{_hook}", "an engine hook: recurrent.forward/bptt call it "
+               "inside the time loop with arguments they have checked")
+
+# a square W_hh of another size no longer matches W_xh: the error names that mismatch
+_EDITS = [
+    (dict(model=lazy(edited, "rnn", "W_hh", "nan")), "W_hh"),
+    (dict(model=lazy(edited, "rnn", "W_hh", "shape")), "W_xh"),
+    (dict(model=lazy(edited, "rnn", "b_h", "shape")), "b_h"),
+    (dict(model=lazy(edited, "lstm", "U_f", "nan"), x=X3), "U_f"),
+    (dict(model=lazy(edited, "gru", "W_hy", "shape"), x=X3), "W_hy"),
+]
+_LSTM_EDITS = [(dict(model=lazy(edited, "lstm", "U_f", "nan")), "U_f"),
+               (dict(model=lazy(edited, "lstm", "b_o", "shape")), "b_o")]
+_R = "vanishing.recurrent."
+_X3 = array(free_axes=(0, 1))
+case(_R + "check_model", dict(model=lazy(small, "rnn")), model=MODEL, extra=_EDITS[:3])
+case(_R + "check_cache", dict(model=lazy(small, "rnn"), cache=lazy(cache, "rnn")), model=MODEL,
+     cache=CACHE + (lazy(other_cache, "rnn"),))
+case(_R + "forward", dict(model=lazy(small, "rnn"), x=X3, h0=np.zeros((2, 3))), model=MODEL, x=_X3,
+     h0=array().optional(), extra=_EDITS)
+case(_R + "bptt", dict(model=lazy(small, "rnn"), cache=lazy(cache, "rnn"),
+     dL_dh=np.ones((2, 4, 3))), model=MODEL, cache=CACHE + (lazy(other_cache, "rnn"),),
+     dL_dh=ARRAY, extra=_EDITS[:3])
+case(_R + "loss_and_grads", dict(model=lazy(small, "rnn"), x=X3, y=np.zeros((2, 4, 1)),
+                                 h0=np.zeros((2, 3))),
+     model=MODEL, x=_X3, y=ARRAY, loss_at=NAME, h0=array().optional(), extra=_EDITS[:3])
+for _f in ("state_jacobians", "jacobian_products"):
+    case(_R + _f, dict(model=lazy(small, "lstm"), cache=lazy(cache, "lstm")), model=MODEL,
+         cache=CACHE + (lazy(other_cache, "lstm"),), extra=_LSTM_EDITS)
+for _f in ("state_gradients", "state_gradient_norms"):
+    case(_R + _f, dict(model=lazy(small, "gru"), cache=lazy(cache, "gru"), g_T=np.ones((2, 3))),
+         model=MODEL, cache=CACHE + (lazy(other_cache, "gru"),), g_T=ARRAY)
+case("vanishing.rnn.W_hh_grad_by_lag", dict(model=lazy(small, "rnn"), cache=lazy(cache, "rnn"),
+     g_T=np.ones((2, 3))), model=MODEL + (lazy(small, "gru"),), cache=CACHE, g_T=ARRAY,
+     extra=_EDITS[:1])
+case(_R + "overflow_to_inf", dict(norms=np.ones(3)),
+     norms=array(ndim_free=True, allow_nonfinite=True))
+case(_R + "init_gated", dict(gates=("u", "r"), n_x=2, n_h=3, n_y=1, scheme="uniform", rng=0),
+     gates=NAMES, n_x=SIZE, n_h=SIZE, n_y=SIZE, scheme=NAME, rng=SEED)
+case(_R + "to_torch_gated", dict(model=lazy(small, "lstm"), order=("i", "f", "c", "o")),
+     model=MODEL, order=NAMES, negate=Kind("negate", (None, 3, "zz")))
+case(_R + "from_torch_gated", dict(state=lazy(lambda: resolve(
+     "vanishing.lstm.to_torch_state_dict")(small("lstm"))), order=("i", "f", "c", "o")),
+     state=Kind("state", (None, "s", {}, {"x": np.ones(2)})), order=NAMES,
+     negate=Kind("negate", (None, 3, "zz")), inside_reset=Kind("inside_reset", (None, 3, "zz")))
+exempt(_R + "Recurrent", "an abstract base class: RNN, LSTM and GRU are its cases")
+
+_MLP = "vanishing.mlp."
+_mlp_edits = [(dict(model=lazy(edited, "mlp", "weights[0]", "nan")), "weights[0]"),
+              (dict(model=lazy(edited, "mlp", "biases[1]", "shape")), "biases[1]")]
+case(_MLP + "MLP", dict(weights=[np.ones((3, 2)), np.ones((1, 3))], biases=[np.ones(3),
+     np.ones(1)], activation="tanh"), weights=Kind("weights", (None, [], "w", [np.ones(3)])),
+     biases=Kind("biases", (None, [], "b", [np.ones(3)])), activation=NAME,
+     output_activation=NAME)
+case(_MLP + "MLP.layer_activation", dict(l=1), obj=lazy(small, "mlp"), l=index(1, 2))
+case(_MLP + "layer_params", dict(weights=[np.ones((3, 2))], biases=[np.ones(3)]),
+     weights=Kind("weights", (None, "w", [], [None])),
+     biases=Kind("biases", (None, "b", [], [None])))
+case(_MLP + "replaced_layers", dict(weights=[np.ones((3, 2))], biases=[np.ones(3)],
+     new={"W1": np.zeros((3, 2))}), weights=Kind("weights", (None, "w", [])),
+     biases=Kind("biases", (None, "b", [])),
+     new=Kind("new", (None, "W1", {"W1": np.ones(2)})))
+case(_MLP + "init_mlp", dict(sizes=[2, 3, 1], activation="tanh"), sizes=SIZES + ([2],),
+     activation=NAME, scheme=NAME, rng=SEED, output_activation=NAME)
+case(_MLP + "forward", dict(model=lazy(small, "mlp"), x=X2), model=MODEL,
+     x=array(**BATCH), extra=_mlp_edits)
+case(_MLP + "mse_loss", dict(y_hat=np.ones((2, 1)), y=np.zeros((2, 1))), y_hat=array(**BATCH),
+     y=ARRAY)
+case(_MLP + "backward", dict(model=lazy(small, "mlp"), cache=lazy(cache, "mlp"),
+     grad_out=np.ones((2, 1))), model=MODEL, cache=CACHE + (lazy(cache, "residual"),),
+     grad_out=ARRAY, extra=_mlp_edits)
+case(_MLP + "loss_and_grads", dict(model=lazy(small, "mlp"), x=X2, y=np.zeros((2, 1))),
+     model=MODEL, x=array(**BATCH), y=ARRAY, extra=_mlp_edits)
+case(_MLP + "layer_grad_norms", dict(grads=lazy(grads, "mlp")),
+     grads=RESULT + (lazy(grads, "residual"),))
+case(_MLP + "layer_jacobian", dict(model=lazy(small, "mlp"), cache=lazy(cache, "mlp"), l=1),
+     model=MODEL, cache=CACHE, l=index(1, 2), b=index(0, 1))
+
+for _m, _cls, _fields in (("residual", "ResidualMLP", ("weights[0]", "W_out")),
+                          ("resblock", "BranchResidualMLP", ("W1[0]", "b_out"))):
+    _P = f"vanishing.{_m}."
+    _edits = [(dict(model=lazy(edited, _m, f, "nan")), f) for f in _fields]
+    _edits += [(dict(model=lazy(edited, _m, _fields[0], "shape")), "must have shape"),
+               (dict(model=lazy(edited, _m, _fields[1], "shape")), _fields[1])]
+    _init = "init_residual" if _m == "residual" else "init_branch_residual"
+    case(_P + _init, dict(n=3, L=2, n_out=1), n=SIZE, L=SIZE, n_out=SIZE, activation=NAME,
+         alpha=NONNEG, rng=SEED, **({"scheme": NAME} if _m == "residual" else {}))
+    _kw = dict(vars(small(_m)))
+    case(_P + _cls, _kw, activation=NAME, alpha=NONNEG, W_out=Kind("W_out", (None, "w")),
+         b_out=Kind("b_out", (None, np.ones(5))))
+    case(_P + "forward", dict(model=lazy(small, _m), x=X2W), model=MODEL, x=array(**BATCH),
+         extra=_edits)
+    case(_P + "backward", dict(model=lazy(small, _m), cache=lazy(cache, _m),
+         grad_out=np.ones((2, 1))), model=MODEL, cache=CACHE + (lazy(cache, "mlp"),),
+         grad_out=ARRAY, extra=_edits)
+    case(_P + "loss_and_grads", dict(model=lazy(small, _m), x=X2W, y=np.zeros((2, 1))),
+         model=MODEL, x=array(**BATCH), y=ARRAY, extra=_edits)
+    case(_P + "layer_grad_norms", dict(grads=lazy(grads, _m)),
+         grads=RESULT + (lazy(grads, "mlp"),))
+case("vanishing.residual.block_jacobian", dict(model=lazy(small, "residual"),
+     cache=lazy(cache, "residual"), l=1), model=MODEL, cache=CACHE, l=index(1, 2),
+     b=index(0, 1))
+
+# core: the parameter protocol and the optimisers ------------------------------------------------
+
+case("vanishing.params.check_params", dict(model=lazy(small, "rnn"), new={"W_hh": np.eye(3)},
+                                          name="new"),
+     model=MODEL, new=Kind("new", (None, "W_hh", {"W_zz": 1.0}, {"W_hh": np.eye(2)},
+                                   {"W_hh": "x"})))
+case("vanishing.params.Parametrised.with_params", dict(new={"W_hh": np.eye(3)}),
+     obj=lazy(small, "rnn"), new=Kind("new", (None, "W_hh", {"W_zz": 1.0}, {"W_hh": np.eye(2)})),
+     extra=[(dict(new={"W_hh": np.eye(3) * np.nan}), "W_hh")])
+exempt("vanishing.params.Parametrised", "a mixin without arguments (the models are its cases)")
+exempt("vanishing.params.AttributeView", "a mixin without arguments (records are its cases)")
+
+_O = "vanishing.optim."
+case(_O + "parameter_gradients", dict(model=lazy(small, "rnn"), grads=lazy(grads, "rnn")),
+     model=MODEL, grads=RESULT + (lazy(grads, "lstm"),))
+case(_O + "SGD", dict(lr=0.1), lr=POS, clip=POS.optional())
+case(_O + "SGD.step", dict(model=lazy(small, "rnn"), grads=lazy(grads, "rnn")),
+     obj=lazy(resolve(_O + "SGD"), 0.1), model=MODEL, grads=RESULT + (lazy(grads, "gru"),))
+case(_O + "Adam", dict(lr=0.1), lr=POS, beta1=PROB + (1.0,), beta2=PROB + (1.0,), eps=POS,
+     clip=POS.optional())
+case(_O + "Adam.step", dict(model=lazy(small, "rnn"), grads=lazy(grads, "rnn")),
+     obj=lazy(resolve(_O + "Adam")), model=MODEL, grads=RESULT + (lazy(grads, "gru"),))
+
+
+def _batches(step):
+    return X3, np.zeros((2, 4, 1))
+
+
+case(_O + "train", dict(model=lazy(small, "rnn"), loss_and_grads=resolve(_R + "loss_and_grads"),
+     batches=_batches, optimizer=lazy(resolve(_O + "SGD"), 0.01), steps=2), model=MODEL,
+     loss_and_grads=CALLABLE, batches=CALLABLE, optimizer=Kind("optimizer", (None, "sgd", 1.0)),
+     steps=SIZE, ema=PROB, record=CALLABLE.optional(),
+     extra=[(dict(model=lazy(edited, "rnn", "W_hh", "nan")), "W_hh")])
+
+# experiments: small valid calls; every argument of its kind ----------------------------------
+
+_E = "vanishing.experiments."
+E1, E2, E3, E4, E5, E6 = (f"{_E}ch0{i}." for i in range(1, 7))
+LS = dict(depth=6, width=3, d_in=2, steps=25, batch=4, n_train=8)
+
+case(E1 + "power_table", dict(bases=(0.5,), exponents=(3,)), bases=POS_REALS, exponents=COUNTS)
+case(E1 + "underflow_depth", dict(base=0.25, n_max=100), base=PROB + (1.0, 0.0), dtype=NAME,
+     n_max=SIZE)
+case(E1 + "gradient_norms_at_init", dict(activations=("tanh",), depth=2, width=3, batch=4),
+     activations=NAMES, depth=SIZE, width=SIZE, batch=SIZE, scheme=NAME, seed=SEED)
+case(E1 + "learning_speed", dict(LS), activation=NAME, depth=SIZE, width=SIZE, d_in=SIZE,
+     scheme=NAME, steps=SIZE, lr=POS, batch=SIZE, n_train=SIZE, seed=SEED)
+case(E1 + "LearningSpeed.ordered_fraction", dict(smooth=1),
+     obj=lazy(result, E1 + "learning_speed", **LS), smooth=index(1, 25))
+case(E1 + "linear_gradient_balance", dict(width=2), width=SIZE, c=POS, alpha=POS, seed=SEED)
+case(E1 + "learning_speed_numbers",
+     dict(runs=lazy(lambda: [result(E1 + "learning_speed", **LS)])),
+     runs=Kind("runs", (None, [], "r", [None], [OTHER])))
+
+LAG = dict(rhos=(0.9,), T=4, n_h=3, n_x=2, batch=2, seeds=(0,))
+case(E2 + "gradient_by_lag_experiment", dict(LAG), rhos=POS_REALS, T=SIZE, n_h=SIZE, n_x=SIZE,
+     batch=SIZE, input_scale=POS, activation=NAME, seeds=SEEDS)
+
+case(E3 + "norm_vs_lag", dict(rhos=(0.9, 1.1), T=4, n_h=3), rhos=POS_REALS,
+     variants=NAMES, T=SIZE, n_h=SIZE, seed=SEED)
+case(E3 + "transient_growth", dict(k_max=5), lam=REAL, c=REAL, k_max=SIZE)
+case(E3 + "eigenvector_condition", dict(M=M2), M=ARRAY)
+case(E3 + "eigenvector_bound", dict(M=M2, k_max=5), M=array().optional(), k_max=SIZE)
+case(E3 + "gaussian_powers", dict(n_h=3, k_max=4, seeds=(0,)), n_h=SIZE, k_max=SIZE,
+     seeds=SEEDS)
+OC = dict(rhos=(0.9, 1.1), scales=(0.1, 1.0), widths=(3,), seeds=(0,), T=6, lag=3)
+case(E3 + "tanh_lag_norms", dict(rhos=(0.9, 1.1), scales=(0.1, 1.0), n_h=3, T=6, lag=3),
+     rhos=POS_REALS, scales=POS_REALS, n_h=SIZE, T=SIZE, lag=SIZE, seed=SEED,
+     extra=[(dict(lag=7), "lag")])
+case(E3 + "order_chaos", dict(OC), rhos=POS_REALS, scales=POS_REALS, widths=SIZES, seeds=SEEDS,
+     T=SIZE, lag=SIZE)
+case(E3 + "OrderChaos.at", dict(rho=0.9, scale=0.1), obj=lazy(result, E3 + "order_chaos", **OC),
+     rho=REAL + (0.7,), scale=POS + (3.0,), width=SIZE.optional() + (5,))
+case(E3 + "OrderChaos.boundary", dict(), obj=lazy(result, E3 + "order_chaos", **OC),
+     width=SIZE.optional() + (5,))
+case(E3 + "order_chaos_numbers",
+     dict(cases=lazy(lambda: {"a": (result(E3 + "order_chaos", **OC), 0.9, 0.1, 3)})),
+     cases=Kind("cases", (None, {}, "c", {"a": None}, {"a": (OTHER, 0.9, 0.1, 3)})))
+
+case(E4 + "activation_curves", dict(names=("tanh",), z=np.linspace(-1, 1, 5)), names=NAMES,
+     z=array(free_axes=(0,)))
+SAT = dict(scales=(0.5, 1.0), n_in=3, n_units=4, batch=5, activations=("tanh",))
+case(E4 + "saturation", dict(SAT), scales=POS_REALS, n_in=SIZE, n_units=SIZE, batch=SIZE,
+     activations=NAMES, tol=POS, seed=SEED)
+case(E4 + "Saturation.half_saturated_scale", dict(a=0), obj=lazy(result, E4 + "saturation",
+     **SAT), a=index(0, 0))
+case(E4 + "deep_saturation", dict(scales=(0.5, 1.0), depth=2, width=3, batch=4,
+     activations=("tanh",)), scales=POS_REALS, depth=SIZE, width=SIZE, batch=SIZE,
+     activations=NAMES, seed=SEED)
+DY = dict(depth=2, width=3, batch=4, lrs=(0.1,), bias_shifts=(0.0,), d_in=2)
+case(E4 + "dying_relu", dict(DY), depth=SIZE, width=SIZE, batch=SIZE, lrs=POS_REALS,
+     bias_shifts=REALS, activations=NAMES, d_in=SIZE, target_scale=POS, seed=SEED)
+PC = dict(n=4, T=20, n_matrices=16)
+case(E4 + "pascanu_check", dict(PC), activation=NAME, n=SIZE, T=SIZE, n_matrices=SIZE,
+     gs_range=INTERVAL, conditions=NAMES, vanish_tol=POS, seed=SEED)
+for _meth in ("first_above_one", "gamma_rho_at_first"):
+    case(E4 + f"PascanuCheck.{_meth}", dict(condition="Gaussian W, zero input"),
+         obj=lazy(result, E4 + "pascanu_check", **PC), condition=NAME)
+case(E4 + "sigmoid_caveat", dict(ws=(2.0,), T=4), ws=REALS, T=SIZE, delta=REAL + (0.0,))
+case(E4 + "dying_numbers", dict(dying=lazy(result, E4 + "dying_relu", **DY)), dying=RESULT)
+case(E4 + "pascanu_numbers", dict(check=lazy(result, E4 + "pascanu_check", **PC)),
+     check=RESULT)
+
+CLIFF = dict(grid=5, T=5, steps=3)
+SWEEP = dict(lrs=(0.01,), starts=((6.0, -4.0),), T=5, steps=3, tail=2)
+CLIP = dict(T=6, n_h=3, n_x=2, batch=2, far_lag=2)
+GB = dict(width=4, hidden=2, batch=5, bins=3)
+HE = dict(depth=3, width=4, batch=4)
+RIL = dict(T=4, n=3, batch=2, n_x=2)
+MF = dict(depth=2, settle=5, order=11)
+RES = dict(depth=3, width=4, batch=4)
+case(E5 + "one_unit_rnn", dict(w=np.array([2.0]), b=np.array([-1.0]), T=3),
+     w=array(ndim_free=True), b=array(ndim_free=True), T=SIZE, x0=REAL,
+     extra=[(dict(b=np.ones(3), w=np.ones(2)), "b")])
+case(E5 + "one_unit_loss_and_grad", dict(w=np.array([2.0]), b=np.array([-1.0]), T=3),
+     w=array(ndim_free=True), b=array(ndim_free=True), T=SIZE, x0=REAL, target=REAL)
+case(E5 + "cliff", dict(CLIFF), w_range=INTERVAL, b_range=INTERVAL, grid=SIZE + (1,), T=SIZE,
+     target=REAL, start=Kind("start", (None, "s", (1.0,), (np.nan, 1.0))), lr=POS, steps=SIZE,
+     threshold=POS, x0=REAL)
+case(E5 + "CliffSweep.thrown_off", dict(length=1.0), obj=lazy(result, E5 + "cliff_sweep",
+     **SWEEP), length=NONNEG)
+case(E5 + "random_cliff_starts", dict(n=2), n=SIZE, w=INTERVAL, b=INTERVAL, seed=SEED)
+case(E5 + "cliff_sweep", dict(SWEEP), lrs=POS_REALS,
+     starts=Kind("starts", (None, "s", (), ((1.0,),), ((np.nan, 1.0),))), T=SIZE, target=REAL,
+     steps=SIZE, threshold=POS, x0=REAL, tail=SIZE + (5,))
+case(E5 + "clipping_rescales_only", dict(CLIP), T=SIZE, n_h=SIZE, n_x=SIZE, batch=SIZE,
+     threshold=POS, far_lag=SIZE + (7,), seed=SEED)
+case(E5 + "glorot_bengio", dict(GB), width=SIZE, hidden=SIZE, batch=SIZE, schemes=NAMES,
+     activation=NAME, seed=SEED, bins=SIZE, n_jacobian=SIZE + (6,))
+case(E5 + "he_decay", dict(HE), depth=SIZE, width=SIZE, batch=SIZE, schemes=NAMES, seed=SEED)
+case(E5 + "RNNInitLags.at_lag", dict(m=1), obj=lazy(result, E5 + "rnn_init_lags", **RIL),
+     m=index(0, 4))
+case(E5 + "rnn_init_lags", dict(RIL), T=SIZE, n=SIZE, seed=SEED, input_stds=POS_REALS,
+     batch=SIZE, n_x=SIZE)
+case(E5 + "rnn_init_spread", dict(m=1, seeds=(0,), T=4, n=3), m=index(0, 4), seeds=SEEDS,
+     T=SIZE, n=SIZE, input_stds=POS_REALS)
+case(E5 + "mean_field", dict(MF), activation=NAME + ("relu",), sigma_w2=POS,
+     input_second_moment=POS, depth=SIZE, settle=COUNT, order=SIZE)
+case(E5 + "residual_vs_plain", dict(RES), depth=SIZE, width=SIZE, batch=SIZE, seed=SEED)
+case(E5 + "residual_depth_sweep", dict(depths=(2, 3), width=3, batch=2), depths=SIZES,
+     width=SIZE, batch=SIZE, seed=SEED)
+case(E5 + "relu_branch_gradient", dict(depths=(2, 3), width=3, batch=2), depths=SIZES,
+     width=SIZE, batch=SIZE, seed=SEED)
+case(E5 + "remedies_summary", dict(RES), depth=SIZE, width=SIZE, batch=SIZE, seed=SEED,
+     threshold=POS)
+case(E5 + "cliff_numbers", dict(cliff=lazy(result, E5 + "cliff", **CLIFF),
+     sweep=lazy(result, E5 + "cliff_sweep", **SWEEP)), cliff=RESULT, sweep=RESULT)
+case(E5 + "glorot_numbers", dict(gb=lazy(result, E5 + "glorot_bengio", **GB),
+     mf=lazy(result, E5 + "mean_field", **MF), mf3=lazy(result, E5 + "mean_field", **MF)),
+     gb=RESULT, mf=RESULT, mf3=RESULT)
+case(E5 + "residual_numbers", dict(res=lazy(result, E5 + "residual_vs_plain", **RES),
+     sweep=lazy(result, E5 + "residual_depth_sweep", depths=(2, 3), width=3, batch=2),
+     rbg=lazy(result, E5 + "relu_branch_gradient", depths=(2, 3), width=3, batch=2)),
+     res=RESULT, sweep=RESULT, rbg=RESULT, run_valid=False)
+
+GVD = dict(T=4, n_h=3, n_x=2, batch=2)
+
+
+@functools.cache
+def small_sweep():
+    return resolve(E6 + "steps_to_solve")(**SWEEP6)
+
+
+SOLVE = dict(cap=2, n_h=3, batch=2, check_every=1)
+SWEEP6 = dict(plan={"rnn": (3,)}, seeds=(0,), lr={"rnn": 0.01}, processes=1, **SOLVE)
+case(E6 + "GradientVsDistance.at_lag", dict(m=1), obj=lazy(result, E6 + "gradient_vs_distance",
+     **GVD), m=index(0, 4))
+case(E6 + "gradient_vs_distance", dict(GVD), T=SIZE, n_h=SIZE, n_x=SIZE, batch=SIZE, seed=SEED)
+case(E6 + "distance_spread", dict(widths=(3,), seeds=(0,), lag=2, reference_width=3),
+     widths=SIZES, seeds=SEEDS, lag=SIZE, reference_width=SIZE + (4,))
+case(E6 + "lstm_explosion", dict(T=3, n_h=3, n_x=2, seeds=(0,), settings=((1.0, 1.0),)),
+     T=SIZE, n_h=SIZE, n_x=SIZE, seeds=SEEDS, input_scale=POS,
+     settings=Kind("settings", (None, "s", (), ((1.0,),), ((np.nan, 1.0),), ((1.0, 0.0),))))
+case(E6 + "solve_adding", dict(model="rnn", T=3, lr=0.01, seed=0, **SOLVE), model=NAME,
+     T=SIZE + (1,), lr=POS, seed=SEED, cap=SIZE, n_h=SIZE, batch=SIZE, clip=POS,
+     check_every=SIZE)
+case(E6 + "select_lr", dict(model="rnn", T=3, grid=(0.01,), seeds=(0,), cap=2, processes=1,
+     n_h=3, batch=2, check_every=1), model=NAME, T=SIZE + (1,), grid=POS_REALS, seeds=SEEDS,
+     cap=SIZE, n_h=SIZE, batch=SIZE, clip=POS, check_every=SIZE, processes=SIZE)
+case(E6 + "StepsToSolve.cell", dict(m=0, l=0), obj=lazy(small_sweep), m=index(0, 0),
+     l=index(0, 0))
+case(E6 + "steps_to_solve", dict(SWEEP6),
+     plan=Kind("plan", ("p", {}, {"zz": (3,)}, {"rnn": ()}, {"rnn": (1,)}, {"rnn": "3"})),
+     seeds=SEEDS, cap=SIZE, lr=Kind("lr", ("x", {}, {"rnn": -1.0}, {"rnn": None})), n_h=SIZE,
+     batch=SIZE, clip=POS, check_every=SIZE, processes=SIZE)
+case(E6 + "rerun_sweep", dict(SWEEP6),
+     plan=Kind("plan", ("p", {}, {"zz": (3,)}, {"rnn": ()})), seeds=SEEDS, cap=SIZE,
+     extra=[(dict(bogus=1), "bogus")])
+case(E6 + "prose_numbers", dict(sweep=lazy(small_sweep)), sweep=RESULT, run_valid=False)
+
+# plotting: each figure function takes a result of its own kind --------------------------------
+
+_P = "vanishing.plotting."
+NVL = dict(rhos=(0.5, 0.9, 1.0, 1.1, 1.5), T=4, n_h=3)
+
+
+def _res(name: str, **kwargs) -> Lazy:
+    return lazy(result, _E + name, **kwargs)
+
+
+case(_P + "ch01.repeated_factors", dict(table=_res("ch01.power_table", bases=(0.5,),
+     exponents=(3,)), n_max=10), table=RESULT, n_max=SIZE)
+case(_P + "ch01.init_gradient_norms", dict(result=_res("ch01.gradient_norms_at_init",
+     activations=("tanh",), depth=2, width=3, batch=4)), result=RESULT)
+case(_P + "ch01.learning_speed", dict(result=_res("ch01.learning_speed", **LS), smooth=2),
+     result=RESULT, smooth=SIZE + (26,))
+case(_P + "ch02.lag_contributions", dict(results=_res("ch02.gradient_by_lag_experiment", **LAG),
+     mark_lag=1), results=RESULT + ((), (OTHER,)), mark_lag=index(0, 3).optional())
+case(_P + "ch03.norm_vs_lag", dict(result=_res("ch03.norm_vs_lag", **NVL)), result=RESULT,
+     shown=POS_REALS + ((3.0,),))
+case(_P + "ch03.transient_growth", dict(result=_res("ch03.transient_growth", k_max=5)),
+     result=RESULT)
+case(_P + "ch03.norm_vs_lag_slider", dict(result=_res("ch03.norm_vs_lag", **NVL), caption="c",
+     alt="a"), result=RESULT, caption=TEXT, alt=TEXT + ("",))
+case(_P + "ch03.slider_table", dict(result=_res("ch03.norm_vs_lag", **NVL)), result=RESULT,
+     rhos=POS_REALS + ((3.0,),))
+case(_P + "ch03.eigenvector_bound", dict(small=_res("ch03.eigenvector_bound", k_max=5),
+     gaussian=_res("ch03.gaussian_powers", n_h=3, k_max=5, seeds=(0,))), small=RESULT,
+     gaussian=RESULT)
+case(_P + "ch03.order_chaos", dict(grid=_res("ch03.order_chaos", **OC),
+     curves=_res("ch03.order_chaos", **OC)), grid=RESULT, curves=RESULT, run_valid=False)
+case(_P + "ch04.activations", dict(result=_res("ch04.activation_curves")), result=RESULT)
+case(_P + "ch04.saturation", dict(result=_res("ch04.saturation", **SAT)), result=RESULT,
+     run_valid=False)
+case(_P + "ch04.dying_relu", dict(result=_res("ch04.dying_relu", **DY)), result=RESULT)
+case(_P + "ch04.pascanu", dict(result=_res("ch04.pascanu_check", **PC)), result=RESULT)
+case(_P + "ch04.sigmoid_caveat", dict(result=_res("ch04.sigmoid_caveat", ws=(2.0,), T=4)),
+     result=RESULT)
+case(_P + "ch05.cliff", dict(result=_res("ch05.cliff", **CLIFF)), result=RESULT)
+case(_P + "ch05.clipping_rescales_only", dict(result=_res("ch05.clipping_rescales_only",
+     **CLIP)), result=RESULT)
+case(_P + "ch05.glorot_bengio", dict(result=_res("ch05.glorot_bengio", **GB)), result=RESULT)
+case(_P + "ch05.he_decay", dict(result=_res("ch05.he_decay", **HE)), result=RESULT)
+case(_P + "ch05.rnn_init_lags", dict(result=_res("ch05.rnn_init_lags", **RIL)), result=RESULT)
+case(_P + "ch05.residual_vs_plain", dict(result=_res("ch05.residual_vs_plain", **RES)),
+     result=RESULT)
+case(_P + "ch05.residual_depth_sweep", dict(result=_res("ch05.residual_depth_sweep",
+     depths=(2, 3), width=3, batch=2)), result=RESULT)
+case(_P + "ch05.remedies_summary", dict(result=_res("ch05.remedies_summary", **RES)),
+     result=RESULT)
+case(_P + "ch06.gradient_vs_distance", dict(result=_res("ch06.gradient_vs_distance", **GVD)),
+     result=RESULT)
+case(_P + "ch06.lstm_explosion", dict(result=_res("ch06.lstm_explosion", T=3, n_h=3, n_x=2,
+     seeds=(0,), settings=((1.0, 1.0),))), result=RESULT)
+case(_P + "ch06.steps_to_solve", dict(result=lazy(small_sweep)), result=RESULT)
+case(_P + "diagrams.unrolled_rnn", dict(T=3), T=index(2, 8))
+case(_P + "interactive.slider_figure", dict(curves=lazy(lambda: resolve(
+     _P + "interactive.SliderCurves")("p", np.array([1.0, 2.0]), np.array([0.0, 1.0]),
+     np.ones((2, 1, 2)), ("a",), "x", "y", (0.1, 10.0))), initial=0, caption="c", alt="a"),
+     curves=RESULT, initial=index(0, 1), caption=TEXT, alt=TEXT + ("",))
+case(_P + "style.new_figure", dict(width=2.0, height=1.0), width=POS, height=POS,
+     layout=Kind("layout", (3, "no such layout", ["tight"])))
+case(_P + "__main__.main", dict(argv=["--list"]), argv=Kind("argv", ("--list", 3, [3])))
+
+# symbolic: the SymPy helpers -------------------------------------------------------------------
+
+_S = "vanishing.symbolic."
+SMALL_INT = SIZE + (10**6,)  # a SymPy size that would not finish is refused too (where capped)
+case(_S + "activations.sympy_activation", dict(name="tanh"), name=NAME,
+     z=Kind("z", ("z", [1.0], np.nan, 1j, {})))
+case(_S + "activations.derivative", dict(name="tanh"), name=NAME)
+case(_S + "activations.derivative_max", dict(name="tanh"), name=NAME)
+case(_S + "activations.derivative_min", dict(name="gelu"), name=NAME + ("relu", "tanh"))
+case(_S + "activations.derivative_zero", dict(name="gelu", guess=-1.0), name=NAME + ("relu",),
+     guess=REAL)
+case(_S + "activations.latex_table", dict(names=("tanh",)), names=NAMES)
+_LNG = dict(L=2)
+case(_S + "deep.linear_net_gradients", dict(L=2), L=SIZE,
+     widths=Kind("widths", ("ab", (), (2,), (2, 0, 2), (2, 2.5, 2), (2, True, 2))))
+case(_S + "deep.linear_net_gradients_explicit", dict(L=2), L=SIZE,
+     widths=Kind("widths", ("ab", (), (2,), (2, 0, 2), (2, 2.5, 2))))
+case(_S + "deep.equal_weights_gradient", dict(L=2), L=SIZE)
+case(_S + "deep.sigmoid.fdiff", dict(argindex=1), obj=lazy(lambda: resolve(_S + "deep.sigmoid")(
+     resolve("sympy.Symbol")("z"))), extra=[(dict(argindex=2), "argument number 2")])
+case(_S + "deep.sigma_prime_count", dict(L=3, l=2), L=SIZE, l=SIZE + (4,))
+case(_S + "deep.SigmoidChain.latex_display", dict(l=1), obj=lazy(lambda: resolve(
+     _S + "deep.sigmoid_chain")(2)), l=index(1, 2))
+case(_S + "deep.sigmoid_chain", dict(L=2), L=SIZE)
+case(_S + "display.latex_gradients", dict(result=lazy(lambda: resolve(
+     _S + "deep.linear_net_gradients")(2))), result=RESULT)
+case(_S + "display.latex_equal_weights", dict(L=2), L=SIZE)
+case(_S + "display.latex_sigmoid_chain", dict(chain=lazy(lambda: resolve(
+     _S + "deep.sigmoid_chain")(2))), chain=RESULT)
+case(_S + "display.latex_bptt_lines", dict(T=2), T=SIZE)
+_LSTM = lazy(lambda: resolve(_S + "gates.scalar_lstm")())
+case(_S + "gates.ScalarLSTM.latex_display", dict(expanded=False), obj=_LSTM, expanded=BOOL)
+case(_S + "gates.ScalarLSTM.latex_jacobian", dict(compact=False), obj=_LSTM, compact=BOOL)
+case(_S + "gates.ScalarLSTM.latex_gate_partials", dict(per_line=4), obj=_LSTM, per_line=SIZE)
+case(_S + "gates.scalar_lstm", dict(), forget_gate=BOOL, recurrent=BOOL)
+case(_S + "gates.ScalarGRU.latex_display", dict(expanded=False),
+     obj=lazy(lambda: resolve(_S + "gates.scalar_gru")()), expanded=BOOL)
+case(_S + "gates.scalar_gru", dict(), convention=NAME)
+_MAT = Kind("M", ("M", 1.0, [[1, 2], [3]], np.nan, {}))
+case(_S + "powers.power_by_eigendecomposition", dict(), M=_MAT + ([[1, 2]],))
+case(_S + "powers.spectral_radius_exact", dict(), M=_MAT + ([[1, 2]],))
+case(_S + "powers.sigma_max_exact", dict(), M=_MAT)
+case(_S + "rnn.ScalarRNN.latex_display", dict(k=1), obj=lazy(lambda: resolve(
+     _S + "rnn.unrolled_scalar")(2)), k=index(1, 2).optional())
+case(_S + "rnn.unrolled_scalar", dict(T=2), T=SIZE, activation=NAME)
+case(_S + "rnn.bptt_formula", dict(T=2), T=SIZE)
+case(_S + "rnn.bptt_formula_latex", dict(T=2), T=SIZE)
+case(_S + "rnn.bptt_from_unrolled", dict(T=2, hidden_size=1), T=SIZE, hidden_size=SIZE)
+case(_S + "rnn.unrolled_matrix", dict(T=2), T=SIZE, input_size=SIZE, hidden_size=SIZE,
+     bias=BOOL)
+case(_S + "variance.forward_variance", dict(n=2), n=SIZE)
+case(_S + "variance.backward_variance", dict(n=2), n=SIZE)
+case(_S + "variance.tanh_variance_map", dict(order=2), order=SIZE)
+
+# build machinery ------------------------------------------------------------------------------
+
+_B = "vanishing.builddeps."
+_PKG = lazy(lambda: str(resolve("pathlib.Path")(resolve("vanishing.__file__")).parent))
+case(_B + "package_modules", dict(package_dir=_PKG),
+     package_dir=PATH + ("/no/such/folder",))
+case(_B + "notebook_imports", dict(source="import vanishing.fmt\n"), source=TEXT)
+case(_B + "import_graph", dict(modules=lazy(lambda: resolve(_B + "package_modules")(_PKG()))),
+     modules=Kind("modules", (None, "m", [1], {"m": 3}, {3: "x"})))
+case(_B + "dependencies", dict(names={"vanishing.fmt"}, graph={"vanishing.fmt": set()}),
+     names=Kind("names", (None, "vanishing.fmt", 3, {3})),
+     graph=Kind("graph", (None, "g", [1], {"a": 3})))
+case(_B + "dependency_hashes", dict(sources={"ch": "import vanishing.fmt\n"}, package_dir=_PKG),
+     sources=Kind("sources", (None, "s", {"ch": 3})),
+     package_dir=PATH + ("/no/such/folder",))
+case("vanishing.sphinxext.latex_title_page", dict(config=lazy(lambda: resolve(
+     "types.SimpleNamespace")(project="p", author="a", latex_elements={}))),
+     config=Kind("config", (None, "c", 3)), run_valid=False)  # needs a full Sphinx config
+exempt("vanishing.sphinxext.setup", "the Sphinx entry point: Sphinx calls it with its app")
+exempt("vanishing.sphinxext.latex_warning_admonition", "a docutils node class")
+exempt("vanishing.sphinxext.LatexBookLayout", "a Sphinx post-transform, built by Sphinx")
+exempt("vanishing.sphinxext.LatexBookLayout.run", "called by Sphinx on a document it owns")
+case(_V + "quiet_overflow", dict(fn=abs), fn=CALLABLE)
