@@ -163,6 +163,7 @@ FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
     "ch07-ln-rnn": (
         "60-step Jacobian products of tanh RNNs with and without LayerNorm (chapter 7)",
         lambda: ch07.ln_rnn_products(ex07.ln_rnn_products()),
+    ),
     "ch08-truncation": (
         "truncated BPTT on delayed recall: learning per tau, and the gradient's bias (chapter 8)",
         lambda: ch08.truncation(ex08.truncation(), ex08.truncation_bias()),
