@@ -1,0 +1,105 @@
+"""Chapter 9 figures: the gradient-flow dashboard of four runs, and a clipping threshold."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from ..experiments.ch09 import LABELS, ClipChoice, FeedForwardRun
+from .style import GREY, PALETTE, new_figure
+
+COLOURS = {
+    "healthy": PALETTE["blue"],
+    "vanishing": PALETTE["vermillion"],
+    "dead": PALETTE["green"],
+    "small_lr": PALETTE["orange"],
+}
+REFERENCE_UPDATE = -3.0  # Karpathy's rule of thumb for log10 ||update|| / ||parameter||
+
+
+def dashboard(runs: tuple[FeedForwardRun, ...]) -> Figure:
+    """Four panels for each run: median ||dL/dW^(l)|| per layer, median log10 update ratio per
+    layer (reference -3), dead share per hidden layer at the end, training loss."""
+    fig = new_figure(8.4, 6.0)
+    ax = fig.subplots(2, 2)
+    for r in runs:
+        c, lab = COLOURS[r.kind], LABELS[r.kind]
+        layers = np.arange(1, len(r.layer_grad) + 1)
+        g = np.where(r.layer_grad > 0, r.layer_grad, np.nan)
+        ax[0, 0].plot(layers, g, "o-", color=c, label=lab)
+        u = np.where(np.isfinite(r.update), r.update, np.nan)
+        ax[0, 1].plot(layers, u, "o-", color=c, label=lab)
+        dead = r.dash.probes["dead"][-1]
+        ax[1, 0].plot(np.arange(1, len(dead) + 1), dead, "o-", color=c, label=lab)
+        ax[1, 1].plot(np.arange(r.dash.steps), r.dash.loss, color=c, lw=1.2, label=lab)
+    ax[0, 0].set(
+        yscale="log",
+        xlabel=r"layer $\ell$",
+        ylabel=r"median $\|\partial\mathcal{L}/\partial\mathbf{W}^{(\ell)}\|_F$",
+        title="gradient per layer",
+    )
+    ax[0, 1].axhline(REFERENCE_UPDATE, color=GREY, ls="--", lw=1, label="reference $-3$")
+    ax[0, 1].set(
+        xlabel=r"layer $\ell$",
+        ylabel=r"median $\log_{10}\|\Delta\mathbf{W}\|/\|\mathbf{W}\|$",
+        title="update-to-weight ratio",
+    )
+    ax[1, 0].set(
+        xlabel=r"hidden layer $\ell$",
+        ylabel="share of dead units",
+        ylim=(-0.05, 1.05),
+        title="dead units (held-out batch, end)",
+    )
+    ax[1, 1].set(yscale="log", xlabel="SGD step", ylabel="mini-batch loss", title="training loss")
+    ax[0, 1].legend(loc="lower right", fontsize=8)
+    ax[1, 1].legend(loc="lower left", fontsize=8)
+    return fig
+
+
+def clip_choice(result: ClipChoice) -> Figure:
+    """The cliff's unclipped gradient norms with spikes marked, the percentile threshold and the
+    fixed guesses, and the final loss of the run clipped at each."""
+    fig = new_figure(8.4, 3.4)
+    ax = fig.subplots(1, 2, width_ratios=[1.7, 1])
+    steps = np.arange(len(result.grad_norm))
+    ax[0].plot(steps, result.grad_norm, color=GREY, lw=1.2, label="unclipped run")
+    s = result.spike_steps
+    ax[0].plot(
+        s,
+        result.grad_norm[s],
+        "x",
+        color=PALETTE["vermillion"],
+        ms=6,
+        label=f"spike (> {result.factor:g} x running median)",
+    )
+    ax[0].axvspan(0, result.early, color=PALETTE["sky"], alpha=0.15, lw=0)
+    ax[0].axhline(
+        result.thresholds[0],
+        color=PALETTE["blue"],
+        lw=1.5,
+        label=f"{result.q:g}th percentile of first {result.early} steps",
+    )
+    for t in result.thresholds[1:]:
+        ax[0].axhline(t, color=GREY, ls=":", lw=1)
+    ax[0].set(
+        yscale="log",
+        xlabel="gradient-descent step",
+        ylabel=r"$\|\nabla\mathcal{L}\|$",
+        title="gradient norm on the cliff (ch. 5)",
+    )
+    ax[0].legend(loc="upper left", fontsize=8)
+    names = [f"{result.q:g}th pct\n{result.thresholds[0]:.2g}"] + [
+        f"fixed\n{t:g}" for t in result.thresholds[1:]
+    ]
+    colours = [PALETTE["blue"]] + [GREY] * (len(names) - 1)
+    ax[1].bar(np.arange(len(names)), result.final_loss, color=colours)
+    ax[1].axhline(result.plain_final, color=PALETTE["vermillion"], ls="--", lw=1, label="unclipped")
+    ax[1].set(
+        yscale="log",
+        xticks=np.arange(len(names)),
+        xticklabels=names,
+        ylabel="loss after 300 steps",
+        title="clipped at threshold",
+    )
+    ax[1].legend(loc="center right", fontsize=8)
+    return fig
