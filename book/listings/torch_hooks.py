@@ -37,9 +37,7 @@ def parameters(model) -> dict:
 def gradients(model) -> dict:
     """{name: p.grad as a numpy array} for the parameters that have a gradient."""
     return {
-        n: p.grad.detach().cpu().numpy()
-        for n, p in model.named_parameters()
-        if p.grad is not None
+        n: p.grad.detach().cpu().numpy() for n, p in model.named_parameters() if p.grad is not None
     }
 
 

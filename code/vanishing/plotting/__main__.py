@@ -24,7 +24,8 @@ from ..experiments import ch03 as ex03
 from ..experiments import ch04 as ex04
 from ..experiments import ch05 as ex05
 from ..experiments import ch06 as ex06
-from . import ch01, ch02, ch03, ch04, ch05, ch06, diagrams
+from ..experiments import ch09 as ex09
+from . import ch01, ch02, ch03, ch04, ch05, ch06, ch09, diagrams
 from .style import RC, SAVE_METADATA
 
 # name -> (one-line description, function that runs the experiment and draws the figure)
@@ -138,6 +139,14 @@ FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
         "adding problem: steps to solve against T, tanh RNN / IRNN / LSTM (chapter 6; ~40 s)",
         lambda: ch06.steps_to_solve(ex06.steps_to_solve()),
     ),
+    "ch09-dashboard": (
+        "gradient-flow dashboard of a healthy, a sigmoid, a dead-ReLU and a slow run (chapter 9)",
+        lambda: ch09.dashboard(ex09.feedforward_runs()),
+    ),
+    "ch09-clip": (
+        "cliff gradient norms, spikes and a percentile clipping threshold (chapter 9)",
+        lambda: ch09.clip_choice(ex09.clip_choice()),
+    ),
 }
 
 
@@ -169,6 +178,8 @@ LABELS: dict[str, str] = {
     "fig-ch06-distance": "ch06-gradient-vs-distance",
     "fig-ch06-explode": "ch06-lstm-explosion",
     "fig-ch06-steps": "ch06-steps-to-solve",
+    "fig-ch09-dashboard": "ch09-dashboard",
+    "fig-ch09-clip": "ch09-clip",
 }
 NOT_IN_BOOK = "not a figure of the book"
 # Figures of the book that are not drawn by matplotlib, so cannot be written: label -> why.

@@ -1,0 +1,90 @@
+"""Ch. 9 claims: every sick run crosses its alarm of Table 9.1 and the healthy run does not, over
+five seeds and widths 16 and 32; the clipping-threshold findings on chapter 5's cliff."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from vanishing.experiments import ch09 as ex
+
+SEEDS = range(5)
+WIDTHS = (16, 32)
+
+
+@pytest.fixture(scope="module")
+def runs():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning may leak
+        return {
+            (w, s): {r.kind: r for r in ex.feedforward_runs(seed=s, width=w)}
+            for w in WIDTHS
+            for s in SEEDS
+        }
+
+
+@pytest.mark.slow
+def test_healthy_runs_stay_clear_of_every_alarm(runs):
+    for key, by in runs.items():
+        r = by["healthy"]
+        assert 0.4 <= r.first_over_last <= 3.0, key  # "healthy 0.4 to 3"
+        assert np.all(r.update > -4) and np.all(r.update < -2), key  # near 10^-3
+        assert r.dead == 0.0 and r.zero_steps == 0.0, key
+        assert r.saturated < 0.05, key
+        assert r.loss_drop < 0.2, key  # it learns
+
+
+@pytest.mark.slow
+def test_sigmoid_runs_vanish_without_saturating(runs):
+    for key, by in runs.items():
+        r = by["vanishing"]
+        assert 3e-4 < r.first_over_last < 3e-3, key  # "about 10^-3", below the 10^-2 alarm
+        assert r.update[0] < -5 and r.update[-1] > -3, key  # a slope across layers
+        assert np.all(np.diff(r.update[1:]) > 0), key  # rising from layer 2 to the output
+        assert r.saturated < 0.01 and r.dead == 0.0, key  # no saturation: sigma' <= 1/4 does it
+        assert r.loss_drop > by["healthy"].loss_drop, key
+
+
+@pytest.mark.slow
+def test_small_learning_rate_is_a_low_flat_level_with_healthy_gradients(runs):
+    for key, by in runs.items():
+        r = by["small_lr"]
+        assert 0.4 <= r.first_over_last <= 3.0, key
+        assert np.all(r.update < -4), key  # the alarm: below 10^-4 in every layer
+        assert np.ptp(r.update) < 1.5, key  # flat compared with the sigmoid's slope
+        assert np.ptp(by["vanishing"].update) > 2.5, key
+        assert r.dead == 0.0 and r.zero_steps == 0.0, key
+        assert r.loss_drop > 0.9, key  # the loss barely moves
+
+
+@pytest.mark.slow
+def test_shifted_relu_runs_have_dead_units_and_exactly_zero_gradients(runs):
+    for key, by in runs.items():
+        r = by["dead"]
+        assert r.dead > 0.3, key  # well above the 10 % alarm (0.34-0.69 measured)
+        dead = r.dash.probes["dead"][-1]
+        assert dead[-1] >= dead[0], key  # more in the upper layers
+        assert r.zero_steps >= 0.9, key  # 0.9 to 1 measured
+        assert r.loss_drop > 0.99, key
+        for other in ("healthy", "vanishing", "small_lr"):
+            assert by[other].dead == 0.0, (key, other)
+
+
+def test_percentile_threshold_on_the_cliff():
+    c = ex.clip_choice()
+    theta, guesses = c.thresholds[0], dict(zip(c.thresholds[1:], c.final_loss[1:], strict=True))
+    assert 3 < theta < 5
+    assert c.final_loss[0] < 1e-3 < 1e3 < c.plain_final  # clipping at the percentile saves it
+    assert 0.05 < c.clipped_share[0] < 0.3  # a minority of steps is clipped
+    assert guesses[5.0] < 1e-3 and guesses[100.0] < 1e-3  # any cap far below the jump works
+    assert guesses[0.5] > 0.1 and c.clipped_share[1] == 1.0  # too tight: every step clipped
+    assert c.spike_steps[0] < np.argmax(c.grad_norm) and c.spike_steps.size > 5
+    assert np.max(c.grad_norm) > 1e4
+
+
+@pytest.mark.parametrize("early", [20, 50, 100])
+def test_percentile_threshold_saves_the_cliff_run_for_other_windows(early):
+    c = ex.clip_choice(early=early, guesses=())
+    assert c.final_loss[0] < 1e-2 < 1e3 < c.plain_final
