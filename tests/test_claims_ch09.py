@@ -88,3 +88,21 @@ def test_percentile_threshold_on_the_cliff():
 def test_percentile_threshold_saves_the_cliff_run_for_other_windows(early):
     c = ex.clip_choice(early=early, guesses=())
     assert c.final_loss[0] < 1e-2 < 1e3 < c.plain_final
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n_h", [16, 32])
+@pytest.mark.parametrize("T", [40, 80])
+def test_at_initialisation_the_orthogonal_rnn_passes_more_gradient_back_than_the_lstm(T, n_h):
+    r = ex.through_time(T=T, n_h=n_h)
+    uniform, orthogonal, lstm = (r.far[r.names.index(k)] for k in ex.RECURRENT)
+    assert np.all(orthogonal > lstm)  # "in every seed"
+    assert lstm.min() > uniform.max()
+    if T == 80:
+        assert uniform.max() < 1e-16  # "below 10^-16 at k = 80"
+
+
+def test_through_time_is_normalised_to_the_last_step():
+    r = ex.through_time(T=10, n_h=4, seeds=(0, 1))
+    assert r.by_lag.shape == (3, 2, 11)
+    np.testing.assert_allclose(r.by_lag[:, :, 0], 1.0)

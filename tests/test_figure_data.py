@@ -840,6 +840,21 @@ def test_clip_choice_draws_the_norms_spikes_thresholds_and_final_losses():
     assert right.hlines == [1234.0]
 
 
+def test_through_time_draws_the_median_and_range_per_network():
+    from vanishing.experiments import ch09 as ex09
+    from vanishing.plotting import ch09
+
+    curves = _distinct(3, 5, 11, seed=7)
+    result = ex09.ThroughTime(tuple(ex09.RECURRENT), 10, 4, (0, 1, 2, 3, 4), curves)
+    (panel,) = read(ch09.through_time(result))
+    for i, name in enumerate(result.names):
+        line = panel.line(ex09.RECURRENT[name])
+        same(line.x, np.arange(11))
+        close(line.y, np.median(curves[i], axis=0))
+    assert panel.yscale == "log"
+    panel.assert_shows_all_data()
+
+
 # coverage -------------------------------------------------------------------------------------
 
 

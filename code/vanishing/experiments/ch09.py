@@ -13,11 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import mlp
-from ..diagnostics import Dashboard, clip_threshold, mlp_probe, spikes, watch
+from .. import lstm, mlp, rnn
+from ..diagnostics import Dashboard, clip_threshold, mlp_probe, recurrent_probe, spikes, watch
 from ..fmt import sci
 from ..optim import SGD
-from ..validate import as_generator, check_choice, check_real, check_size
+from ..tasks import adding_problem
+from ..validate import as_generator, check_choice, check_int, check_real, check_size
 from . import ch05
 
 # kind -> (activation, init scheme, learning rate, shift of every hidden bias at init)
@@ -218,4 +219,66 @@ def dashboard_numbers(runs: tuple[FeedForwardRun, ...], clip: ClipChoice) -> dic
     out["ch09_first_spike"] = str(int(clip.spike_steps[0])) if clip.spike_steps.size else "none"
     out["ch09_n_spikes"] = str(clip.spike_steps.size)
     out["ch09_jump_norm"] = sci(float(np.max(clip.grad_norm)))
+    return out
+
+
+# through time: the recurrent probe at initialisation ------------------------------------------
+
+RECURRENT: dict[str, str] = {
+    "rnn_uniform": "tanh RNN, uniform weights",
+    "rnn_orthogonal": "tanh RNN, orthogonal W_hh",
+    "lstm": "LSTM, forget bias 1",
+}
+
+
+@dataclass(frozen=True)
+class ThroughTime:
+    """Ch. 9 the recurrent probe on adding-problem inputs at initialisation: by_lag[m, s, k] =
+    ||dL/ds_{T-k}|| / ||dL/ds_T|| for model names[m] and seed seeds[s], k = 0..T."""
+
+    names: tuple[str, ...]
+    T: int
+    n_h: int
+    seeds: tuple[int, ...]
+    by_lag: np.ndarray  # (M, S, T+1)
+
+    @property
+    def far(self) -> np.ndarray:
+        """(M, S) the gradient T steps back relative to the last step's."""
+        return self.by_lag[:, :, -1]
+
+
+def _recurrent_model(name: str, n_h: int, seed: int):
+    """Ch. 9 the three recurrent networks: PyTorch-style uniform tanh RNN, chapter 6's
+    orthogonal tanh RNN, chapter 6's LSTM (forget bias 1)."""
+    if name == "rnn_uniform":
+        return rnn.init_rnn(2, n_h, 1, scheme="standard", scheme_hh="standard", rng=seed)
+    if name == "rnn_orthogonal":
+        return rnn.init_rnn(2, n_h, 1, rng=seed)
+    return lstm.init_lstm(2, n_h, 1, forget_bias=1.0, rng=seed)
+
+
+def through_time(*, T: int = 60, n_h: int = 16, batch: int = 64, seeds=range(5)) -> ThroughTime:
+    """Ch. 9 gradient against lag at initialisation on the adding problem's own inputs (the
+    loss at the last step), for the RECURRENT networks, one row per seed."""
+    T = check_int(T, "T", minimum=2)
+    n_h, batch = check_size(n_h, "n_h"), check_size(batch, "batch")
+    seeds = tuple(check_int(s, "seeds") for s in seeds)
+    if not seeds:
+        raise ValueError("seeds must name at least one seed")
+    out = np.empty((len(RECURRENT), len(seeds), T + 1))
+    for j, seed in enumerate(seeds):
+        x, y = adding_problem(batch, T, rng=np.random.default_rng([9, seed]))
+        probe = recurrent_probe(x, y)
+        for i, name in enumerate(RECURRENT):
+            g = probe(_recurrent_model(name, n_h, seed))["by_lag"]
+            out[i, j] = g / g[0]
+    return ThroughTime(tuple(RECURRENT), T, n_h, seeds, out)
+
+
+def through_time_numbers(result: ThroughTime) -> dict[str, str]:
+    """Ch. 9 the spread over seeds of the gradient T steps back, per network, by glue name."""
+    out = {"ch09_tt_T": str(result.T), "ch09_tt_n": str(len(result.seeds))}
+    for name, far in zip(result.names, result.far, strict=True):
+        out[f"ch09_tt_{name}"] = f"{sci(float(far.min()))} to {sci(float(far.max()))}"
     return out

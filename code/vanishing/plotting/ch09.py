@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..experiments.ch09 import LABELS, ClipChoice, FeedForwardRun
+from ..experiments.ch09 import LABELS, RECURRENT, ClipChoice, FeedForwardRun, ThroughTime
 from .style import GREY, PALETTE, new_figure
 
 COLOURS = {
@@ -102,4 +102,37 @@ def clip_choice(result: ClipChoice) -> Figure:
         title="clipped at threshold",
     )
     ax[1].legend(loc="center right", fontsize=8)
+    return fig
+
+
+TIME_COLOURS = {
+    "rnn_uniform": PALETTE["vermillion"],
+    "rnn_orthogonal": PALETTE["blue"],
+    "lstm": PALETTE["green"],
+}
+
+
+BY_LAG = (
+    r"$\|\partial\mathcal{L}/\partial\mathbf{s}_{T-k}\|"
+    r" \,/\, \|\partial\mathcal{L}/\partial\mathbf{s}_T\|$"
+)
+
+
+def through_time(result: ThroughTime) -> Figure:
+    """The recurrent probe at initialisation: ||dL/ds_{T-k}|| / ||dL/ds_T|| against the lag k,
+    median over seeds with the range shaded, one line per network."""
+    fig = new_figure(6.4, 3.6)
+    ax = fig.subplots()
+    k = np.arange(result.T + 1)
+    for name, curves in zip(result.names, result.by_lag, strict=True):
+        c = TIME_COLOURS[name]
+        ax.fill_between(k, curves.min(axis=0), curves.max(axis=0), color=c, alpha=0.15, lw=0)
+        ax.plot(k, np.median(curves, axis=0), color=c, label=RECURRENT[name])
+    ax.set(
+        yscale="log",
+        xlabel=r"steps back $k$",
+        ylabel=BY_LAG,
+        title=f"at initialisation, adding problem, T = {result.T}",
+    )
+    ax.legend(loc="lower left", fontsize=9)
     return fig
