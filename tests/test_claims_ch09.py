@@ -72,6 +72,14 @@ def test_shifted_relu_runs_have_dead_units_and_exactly_zero_gradients(runs):
             assert by[other].dead == 0.0, (key, other)
 
 
+@pytest.mark.slow
+def test_the_three_stalls_end_far_above_the_healthy_run(runs):
+    for key, by in runs.items():
+        healthy = by["healthy"].test_loss[1]
+        for kind in ("vanishing", "dead", "small_lr"):
+            assert 5 <= by[kind].test_loss[1] / healthy <= 33.5, (key, kind)  # "5 to 33 times"
+
+
 def test_percentile_threshold_on_the_cliff():
     c = ex.clip_choice()
     theta, guesses = c.thresholds[0], dict(zip(c.thresholds[1:], c.final_loss[1:], strict=True))

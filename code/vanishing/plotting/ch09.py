@@ -17,11 +17,16 @@ COLOURS = {
 REFERENCE_UPDATE = -3.0  # Karpathy's rule of thumb for log10 ||update|| / ||parameter||
 
 
+SMOOTH = 10  # steps in the moving average of the drawn training loss
+
+
 def dashboard(runs: tuple[FeedForwardRun, ...]) -> Figure:
     """Four panels for each run: median ||dL/dW^(l)|| per layer, median log10 update ratio per
-    layer (reference -3), dead share per hidden layer at the end, training loss."""
-    fig = new_figure(8.4, 6.0)
+    layer (reference -3), dead share per hidden layer at the end, training loss (moving average
+    over SMOOTH steps); one legend below the panels."""
+    fig = new_figure(8.4, 6.4)
     ax = fig.subplots(2, 2)
+    kernel = np.ones(SMOOTH) / SMOOTH
     for r in runs:
         c, lab = COLOURS[r.kind], LABELS[r.kind]
         layers = np.arange(1, len(r.layer_grad) + 1)
@@ -31,18 +36,19 @@ def dashboard(runs: tuple[FeedForwardRun, ...]) -> Figure:
         ax[0, 1].plot(layers, u, "o-", color=c, label=lab)
         dead = r.dash.probes["dead"][-1]
         ax[1, 0].plot(np.arange(1, len(dead) + 1), dead, "o-", color=c, label=lab)
-        ax[1, 1].plot(np.arange(r.dash.steps), r.dash.loss, color=c, lw=1.2, label=lab)
+        loss = np.convolve(r.dash.loss, kernel, mode="valid")
+        ax[1, 1].plot(np.arange(SMOOTH, r.dash.steps + 1), loss, color=c, label=lab)
     ax[0, 0].set(
         yscale="log",
         xlabel=r"layer $\ell$",
         ylabel=r"median $\|\partial\mathcal{L}/\partial\mathbf{W}^{(\ell)}\|_F$",
         title="gradient per layer",
     )
-    ax[0, 1].axhline(REFERENCE_UPDATE, color=GREY, ls="--", lw=1, label="reference $-3$")
+    ax[0, 1].axhline(REFERENCE_UPDATE, color=GREY, ls="--", lw=1)
     ax[0, 1].set(
         xlabel=r"layer $\ell$",
         ylabel=r"median $\log_{10}\|\Delta\mathbf{W}\|/\|\mathbf{W}\|$",
-        title="update-to-weight ratio",
+        title="update-to-weight ratio (dashed: $-3$)",
     )
     ax[1, 0].set(
         xlabel=r"hidden layer $\ell$",
@@ -50,9 +56,14 @@ def dashboard(runs: tuple[FeedForwardRun, ...]) -> Figure:
         ylim=(-0.05, 1.05),
         title="dead units (held-out batch, end)",
     )
-    ax[1, 1].set(yscale="log", xlabel="SGD step", ylabel="mini-batch loss", title="training loss")
-    ax[0, 1].legend(loc="lower right", fontsize=8)
-    ax[1, 1].legend(loc="lower left", fontsize=8)
+    ax[1, 1].set(
+        yscale="log",
+        xlabel="SGD step",
+        ylabel=f"mini-batch loss ({SMOOTH}-step mean)",
+        title="training loss",
+    )
+    handles, labels = ax[1, 1].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=9)
     return fig
 
 
