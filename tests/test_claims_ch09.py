@@ -48,6 +48,17 @@ def test_sigmoid_runs_vanish_without_saturating(runs):
 
 
 @pytest.mark.slow
+def test_saturated_tanh_runs_saturate_without_vanishing_and_fit_worse(runs):
+    for key, by in runs.items():
+        r = by["saturated"]
+        assert 0.40 <= r.saturated <= 0.50, key  # "40 to 50 %"
+        assert r.dash.probes["saturated"][0].mean() > 0.4, key  # already at initialisation
+        assert 0.4 <= r.first_over_last <= 3.0, key  # "as healthy as the first run's"
+        assert r.dead == 0.0, key
+        assert 4 <= r.test_loss[1] / by["healthy"].test_loss[1] <= 16, key
+
+
+@pytest.mark.slow
 def test_small_learning_rate_is_a_low_flat_level_with_healthy_gradients(runs):
     for key, by in runs.items():
         r = by["small_lr"]
@@ -68,7 +79,7 @@ def test_shifted_relu_runs_have_dead_units_and_exactly_zero_gradients(runs):
         assert dead[-1] >= dead[0], key  # more in the upper layers
         assert r.zero_steps >= 0.9, key  # 0.9 to 1 measured
         assert r.loss_drop > 0.99, key
-        for other in ("healthy", "vanishing", "small_lr"):
+        for other in ("healthy", "vanishing", "saturated", "small_lr"):
             assert by[other].dead == 0.0, (key, other)
 
 

@@ -801,7 +801,7 @@ def _ch09_run(kind: str, seed: int):
         names, _distinct(S, seed=seed), _distinct(S, seed=seed + 1),
         _distinct(S, 6, seed=seed + 2), -_distinct(S, 6, low=0, high=0.8, seed=seed + 3),
         np.array([0, 5, 12]), {"dead": _distinct(K, H, low=-2, high=-0.1, seed=seed + 4),
-                               "saturated": np.zeros((K, H))},
+                               "saturated": _distinct(K, H, low=-1, high=-0.2, seed=seed + 5)},
     )  # fmt: skip
     return ex09.FeedForwardRun(kind, "tanh", 0.1, (2, 4, 4, 1), 0, dash, (1.0, 0.5))
 
@@ -818,6 +818,7 @@ def test_dashboard_draws_each_runs_layer_medians_dead_share_and_loss():
         close(grad.line(label).y, r.layer_grad)
         close(update.line(label).y, r.update)
         close(dead.line(label).y, r.dash.probes["dead"][-1])
+        close(dead.line(f"{label}, saturated").y, r.dash.probes["saturated"][-1])
         k = ch09.SMOOTH
         close(loss.line(label).y, np.convolve(r.dash.loss, np.ones(k) / k, "valid"))
         same(loss.line(label).x, np.arange(k, r.dash.steps + 1))

@@ -1,9 +1,10 @@
 """Chapter 9 measurements: the gradient-flow dashboard on healthy and sick runs from the book.
 
-Four deep feed-forward runs on chapter 1's teacher task (plain SGD, so an update is lr x the
+Five deep feed-forward runs on chapter 1's teacher task (plain SGD, so an update is lr x the
 gradient and the dashboard reads the gradient directly): a healthy tanh network, chapter 1's
-sigmoid network (vanishing), a ReLU network with dead units (chapter 4's negative bias shift),
-and the healthy network with a learning rate 1000 times too small. Then chapter 5's cliff:
+sigmoid network (vanishing), the tanh network with hidden weights 3 times too large
+(saturated), a ReLU network with dead units (chapter 4's negative bias shift), and the healthy
+network with a learning rate 1000 times too small. Then chapter 5's cliff:
 spikes in the gradient norm and a clipping threshold read off the norms seen early on.
 """
 
@@ -21,16 +22,19 @@ from ..tasks import adding_problem
 from ..validate import as_generator, check_choice, check_int, check_real, check_size
 from . import ch05
 
-# kind -> (activation, init scheme, learning rate, shift of every hidden bias at init)
-KINDS: dict[str, tuple[str, str, float, float]] = {
-    "healthy": ("tanh", "xavier", 0.05, 0.0),
-    "vanishing": ("sigmoid", "xavier", 0.05, 0.0),
-    "dead": ("relu", "he", 0.05, -1.0),
-    "small_lr": ("tanh", "xavier", 5e-5, 0.0),
+# kind -> (activation, init scheme, gain on the hidden weights, learning rate, shift of every
+# hidden bias at init)
+KINDS: dict[str, tuple[str, str, float, float, float]] = {
+    "healthy": ("tanh", "xavier", 1.0, 0.05, 0.0),
+    "vanishing": ("sigmoid", "xavier", 1.0, 0.05, 0.0),
+    "saturated": ("tanh", "xavier", 3.0, 0.05, 0.0),
+    "dead": ("relu", "he", 1.0, 0.05, -1.0),
+    "small_lr": ("tanh", "xavier", 1.0, 5e-5, 0.0),
 }
 LABELS = {
     "healthy": "healthy (tanh)",
     "vanishing": "vanishing (sigmoid)",
+    "saturated": "saturated (tanh, 3 x Xavier)",
     "dead": "dead units (ReLU, bias -1)",
     "small_lr": "learning rate too small",
 }
@@ -109,15 +113,15 @@ def feedforward_run(
     depth, width, steps = (
         check_size(v, k) for v, k in ((depth, "depth"), (width, "width"), (steps, "steps"))
     )
-    activation, scheme, lr, shift = KINDS[kind]
+    activation, scheme, gain, lr, shift = KINDS[kind]
     rng = as_generator(seed, name="seed")
     x, y = _teacher(1024 + 256, rng)
     x_train, y_train, x_test, y_test = x[:1024], y[:1024], x[1024:], y[1024:]
     sizes = (D_IN, *([width] * depth), 1)
     model = mlp.init_mlp(sizes, activation=activation, scheme=scheme, rng=seed + 1)
-    model = mlp.MLP(
-        model.weights, [b + shift for b in model.biases[:-1]] + model.biases[-1:], activation
-    )
+    weights = [gain * W for W in model.weights[:-1]] + model.weights[-1:]  # hidden layers only
+    biases = [b + shift for b in model.biases[:-1]] + model.biases[-1:]
+    model = mlp.MLP(weights, biases, activation)
     batch_rng = as_generator(seed + 2)
 
     def batches(step: int) -> tuple[np.ndarray, np.ndarray]:
@@ -141,7 +145,7 @@ def feedforward_run(
 
 
 def feedforward_runs(*, seed: int = 0, **options) -> tuple[FeedForwardRun, ...]:
-    """Ch. 9 the four runs of KINDS, one seed."""
+    """Ch. 9 the runs of KINDS, one seed."""
     return tuple(feedforward_run(kind, seed=seed, **options) for kind in KINDS)
 
 
@@ -199,12 +203,13 @@ def dashboard_numbers(runs: tuple[FeedForwardRun, ...], clip: ClipChoice) -> dic
         out[f"ch09_{k}_sat"] = f"{r.saturated:.0%}"
         out[f"ch09_{k}_drop"] = f"{r.loss_drop:.2f}"
         out[f"ch09_{k}_zero"] = f"{r.zero_steps:.0%}"
+        out[f"ch09_{k}_vs_healthy"] = f"{r.test_loss[1] / by['healthy'].test_loss[1]:.2g}"
     first = runs[0]
     out["ch09_depth"] = str(len(first.sizes) - 2)
     out["ch09_width"] = str(first.sizes[1])
     out["ch09_steps"] = str(first.dash.steps)
-    out["ch09_lr"] = f"{KINDS['healthy'][2]:g}"
-    out["ch09_small_lr"] = f"{KINDS['small_lr'][2]:g}"
+    out["ch09_lr"] = f"{KINDS['healthy'][3]:g}"
+    out["ch09_small_lr"] = f"{KINDS['small_lr'][3]:g}"
     out["ch09_clip_theta"] = f"{clip.thresholds[0]:.2g}"
     out["ch09_clip_q"] = f"{clip.q:g}"
     out["ch09_clip_early"] = str(clip.early)

@@ -11,6 +11,7 @@ from .style import GREY, PALETTE, new_figure
 COLOURS = {
     "healthy": PALETTE["blue"],
     "vanishing": PALETTE["vermillion"],
+    "saturated": PALETTE["purple"],
     "dead": PALETTE["green"],
     "small_lr": PALETTE["orange"],
 }
@@ -21,10 +22,11 @@ SMOOTH = 10  # steps in the moving average of the drawn training loss
 
 
 def dashboard(runs: tuple[FeedForwardRun, ...]) -> Figure:
-    """Four panels for each run: median ||dL/dW^(l)|| per layer, median log10 update ratio per
-    layer (reference -3), dead share per hidden layer at the end, training loss (moving average
-    over SMOOTH steps); one legend below the panels."""
-    fig = new_figure(8.4, 6.4)
+    """Four panels, each run in its colour: median ||dL/dW^(l)|| per layer, median log10
+    update ratio per layer (reference -3), dead share (solid) and saturated share (dashed, not
+    for ReLU) per hidden layer at the end, training loss (moving average over SMOOTH steps);
+    one legend below the panels."""
+    fig = new_figure(8.4, 6.6)
     ax = fig.subplots(2, 2)
     kernel = np.ones(SMOOTH) / SMOOTH
     for r in runs:
@@ -35,7 +37,11 @@ def dashboard(runs: tuple[FeedForwardRun, ...]) -> Figure:
         u = np.where(np.isfinite(r.update), r.update, np.nan)
         ax[0, 1].plot(layers, u, "o-", color=c, label=lab)
         dead = r.dash.probes["dead"][-1]
-        ax[1, 0].plot(np.arange(1, len(dead) + 1), dead, "o-", color=c, label=lab)
+        hidden = np.arange(1, len(dead) + 1)
+        ax[1, 0].plot(hidden, dead, "o-", color=c, label=lab)
+        if r.activation != "relu":  # for ReLU every inactive entry would count as saturated
+            sat = r.dash.probes["saturated"][-1]
+            ax[1, 0].plot(hidden, sat, "s--", color=c, ms=4, lw=1.2, label=f"{lab}, saturated")
         loss = np.convolve(r.dash.loss, kernel, mode="valid")
         ax[1, 1].plot(np.arange(SMOOTH, r.dash.steps + 1), loss, color=c, label=lab)
     ax[0, 0].set(
@@ -52,9 +58,9 @@ def dashboard(runs: tuple[FeedForwardRun, ...]) -> Figure:
     )
     ax[1, 0].set(
         xlabel=r"hidden layer $\ell$",
-        ylabel="share of dead units",
+        ylabel="share",
         ylim=(-0.05, 1.05),
-        title="dead units (held-out batch, end)",
+        title="dead units (solid), saturated entries (dashed)",
     )
     ax[1, 1].set(
         yscale="log",
@@ -63,7 +69,7 @@ def dashboard(runs: tuple[FeedForwardRun, ...]) -> Figure:
         title="training loss",
     )
     handles, labels = ax[1, 1].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=9)
+    fig.legend(handles, labels, loc="outside lower center", ncols=3, fontsize=9)
     return fig
 
 
