@@ -58,21 +58,18 @@ def test_hooks_on_a_torch_network_give_the_package_numbers():
         for i, layer in enumerate((net[0], net[2], net[4])):
             layer.weight.copy_(torch.from_numpy(model.weights[i]))
             layer.bias.copy_(torch.from_numpy(model.biases[i]))
-    store = {}
-    handles = listing.attach(net, store)
-    before = listing.parameters(net)
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
-    loss = 0.5 * ((net(xt) - yt) ** 2).sum() / x.shape[0]  # the package's MSE
+
+    def loss_fn(out, target):  # the package's MSE, 1/B sum 1/2 ||y_hat - y||^2
+        return 0.5 * ((out - target) ** 2).sum() / x.shape[0]
+
     opt = torch.optim.SGD(net.parameters(), lr=0.1)
-    opt.zero_grad()
-    loss.backward()
-    grads = listing.gradients(net)
-    opt.step()
-    for h in handles:
-        h.remove()
-    z = {k: v for k, v in store["z"].items() if k != "4"}  # drop the output layer
-    report = listing.signals(before, listing.parameters(net), grads, z, "tanh")
-    _, ours = mlp.loss_and_grads(model, x, y)
+    report = listing.step(net, loss_fn, opt, xt, yt, "tanh", output="4")
+    store = report
+    assert set(report["dead"]) == {"0", "2"}  # the output layer is left out
+    assert not any(m._forward_hooks or m._backward_hooks for m in net.modules())
+    loss, ours = mlp.loss_and_grads(model, x, y)
+    assert report["loss"] == pytest.approx(loss)
     cache = mlp.forward(model, x)
     for i, name in enumerate(("0", "2", "4")):
         assert report["grad_norm"][f"{name}.weight"] == pytest.approx(np.linalg.norm(ours.W[i]))
