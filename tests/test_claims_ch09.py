@@ -125,3 +125,19 @@ def test_through_time_is_normalised_to_the_last_step():
     r = ex.through_time(T=10, n_h=4, seeds=(0, 1))
     assert r.by_lag.shape == (3, 2, 11)
     np.testing.assert_allclose(r.by_lag[:, :, 0], 1.0)
+
+
+@pytest.mark.slow
+def test_sigmoid_gradient_band_slides_three_orders_of_magnitude_healthy_stays(runs):
+    for key, by in runs.items():
+        g = by["vanishing"].dash.probes["grad_z"]  # (probes, hidden layers)
+        assert np.all(np.diff(g, axis=1) > 0), key  # rising towards the output at every probe
+        assert 3.0 <= np.log10(g[-1, -1] / g[-1, 0]) <= 3.5, key  # "3.0 to 3.4 orders"
+        h = by["healthy"].dash.probes["grad_z"][-1]
+        assert abs(np.log10(h[-1] / h[0])) <= 0.4, key  # "at most 0.4"
+        dead = by["dead"]
+        entries = 256 * dead.sizes[1] * (len(dead.sizes) - 2)  # held-out batch x hidden units
+        assert dead.dash.probes["grad_hist"][-1].sum() <= 0.01 * entries, key  # "at most 1 %"
+        sat = by["saturated"].dash.probes["act_hist"][-1]  # (layers, 40 bins over [-1, 1])
+        outer = sat[:, [0, -1]].sum(axis=1) / sat.sum(axis=1)  # share in the two outer bins
+        assert np.all(outer > 0.2) and np.all(outer[1:] > 0.3), key  # "piles up at +-1"

@@ -7,6 +7,7 @@ reversed series cannot pass), draws the figure and reads it back with ``figdata`
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -841,6 +842,31 @@ def test_clip_choice_draws_the_norms_spikes_thresholds_and_final_losses():
     assert left.hlines == [2.5, 0.5, 5.0]
     close(right.bars[0].height, result.final_loss)
     assert right.hlines == [1234.0]
+
+
+def test_histograms_draw_each_runs_rows_scaled_to_their_peak():
+    from vanishing.experiments import ch09 as ex09
+    from vanishing.plotting import ch09
+
+    runs = []
+    for i, kind in enumerate(ex09.KINDS):
+        r = _ch09_run(kind, 10 * i)
+        probes = r.dash.probes | {
+            "act_hist": _distinct(3, 2, 40, seed=i + 50),
+            "grad_hist": _distinct(3, 2, 48, seed=i + 60),
+        }
+        dash = dataclasses.replace(r.dash, probes=probes)
+        runs.append(dataclasses.replace(r, dash=dash))
+    panels = read(ch09.histograms(tuple(runs)))
+    by = {r.kind: r for r in runs}
+    for j, kind in enumerate(ch09.HIST_KINDS):
+        for i, key in enumerate(("act_hist", "grad_hist")):
+            counts = by[kind].dash.probes[key][-1]
+            (image,) = panels[i * len(ch09.HIST_KINDS) + j].images
+            close(
+                np.asarray(image).reshape(counts.shape), counts / counts.max(axis=1, keepdims=True)
+            )
+        assert panels[j].title == ex09.LABELS[kind]
 
 
 def test_through_time_draws_the_median_and_range_per_network():

@@ -147,6 +147,10 @@ FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
         "cliff gradient norms, spikes and a percentile clipping threshold (chapter 9)",
         lambda: ch09.clip_choice(ex09.clip_choice()),
     ),
+    "ch09-histograms": (
+        "activation and gradient histograms per layer at the end of four runs (chapter 9)",
+        lambda: ch09.histograms(ex09.feedforward_runs()),
+    ),
     "ch09-through-time": (
         "gradient against lag at initialisation on the adding problem: RNNs and LSTM (chapter 9)",
         lambda: ch09.through_time(ex09.through_time(T=80)),
@@ -184,6 +188,7 @@ LABELS: dict[str, str] = {
     "fig-ch06-steps": "ch06-steps-to-solve",
     "fig-ch09-dashboard": "ch09-dashboard",
     "fig-ch09-clip": "ch09-clip",
+    "fig-ch09-hist": "ch09-histograms",
     "fig-ch09-time": "ch09-through-time",
 }
 NOT_IN_BOOK = "not a figure of the book"

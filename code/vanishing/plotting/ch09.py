@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
+from .. import diagnostics as dg
 from ..experiments.ch09 import LABELS, RECURRENT, ClipChoice, FeedForwardRun, ThroughTime
 from .style import GREY, PALETTE, new_figure
 
@@ -152,4 +153,33 @@ def through_time(result: ThroughTime) -> Figure:
         title=f"at initialisation, adding problem, T = {result.T}",
     )
     ax.legend(loc="lower left", fontsize=9)
+    return fig
+
+
+HIST_KINDS: tuple[str, ...] = ("healthy", "vanishing", "saturated", "dead")
+
+
+def histograms(runs: tuple[FeedForwardRun, ...], kinds: tuple[str, ...] = HIST_KINDS) -> Figure:
+    """Per hidden layer (rows) at the end of training, the histogram of the activations a^(l)
+    (top) and of log10 |dL/dz^(l)| (bottom) for each run of `kinds`; each row scaled to its
+    largest bin, so a row's colour shows where its entries sit (exact zeros are not drawn)."""
+    by = {r.kind: r for r in runs}
+    fig = new_figure(8.4, 4.6)
+    ax = fig.subplots(2, len(kinds), sharey=True)
+    for j, kind in enumerate(kinds):
+        r = by[kind]
+        for i, (key, edges) in enumerate(
+            (("act_hist", dg.ACT_EDGES), ("grad_hist", dg.LOG_GRAD_EDGES))
+        ):
+            counts = r.dash.probes[key][-1]  # (L-1, bins)
+            peak = counts.max(axis=1, keepdims=True)
+            shown = np.divide(counts, peak, out=np.zeros_like(counts), where=peak > 0)
+            layers = np.arange(0.5, counts.shape[0] + 1)
+            ax[i, j].pcolormesh(edges, layers, shown, cmap="viridis", vmin=0, vmax=1)
+            ax[i, j].grid(False)
+        ax[0, j].set_title(LABELS[kind], fontsize=9)
+        ax[0, j].set_xlabel(r"$a^{(\ell)}$")
+        ax[1, j].set_xlabel(r"$\log_{10}|\partial\mathcal{L}/\partial z^{(\ell)}|$")
+    for i in range(2):
+        ax[i, 0].set_ylabel(r"hidden layer $\ell$")
     return fig
