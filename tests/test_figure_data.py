@@ -7,6 +7,7 @@ reversed series cannot pass), draws the figure and reads it back with ``figdata`
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -911,6 +912,100 @@ def test_lstm_cell_draws_the_cell_path_above_the_gates():
     assert [where[g][0] for g in gates] == sorted(where[g][0] for g in gates)
     assert all(where[g][1] < c_t[1] for g in gates)
     assert all(0 <= where[k][0] <= 8.6 for k in where)  # inside the drawn area
+
+
+# chapter 9 ------------------------------------------------------------------------------------
+
+
+def _ch09_run(kind: str, seed: int):
+    from vanishing.diagnostics import Dashboard
+    from vanishing.experiments import ch09 as ex09
+
+    S, names, K, H = 12, ("W1", "b1", "W2", "b2", "W3", "b3"), 3, 2
+    dash = Dashboard(
+        names, _distinct(S, seed=seed), _distinct(S, seed=seed + 1),
+        _distinct(S, 6, seed=seed + 2), -_distinct(S, 6, low=0, high=0.8, seed=seed + 3),
+        np.array([0, 5, 12]), {"dead": _distinct(K, H, low=-2, high=-0.1, seed=seed + 4),
+                               "saturated": _distinct(K, H, low=-1, high=-0.2, seed=seed + 5)},
+    )  # fmt: skip
+    return ex09.FeedForwardRun(kind, "tanh", 0.1, (2, 4, 4, 1), 0, dash, (1.0, 0.5))
+
+
+def test_dashboard_draws_each_runs_layer_medians_dead_share_and_loss():
+    from vanishing.experiments import ch09 as ex09
+    from vanishing.plotting import ch09
+
+    runs = tuple(_ch09_run(k, 10 * i) for i, k in enumerate(ex09.KINDS))
+    grad, update, dead, loss = read(ch09.dashboard(runs))
+    for r in runs:
+        label = ex09.LABELS[r.kind]
+        same(grad.line(label).x, [1, 2, 3])
+        close(grad.line(label).y, r.layer_grad)
+        close(update.line(label).y, r.update)
+        close(dead.line(label).y, r.dash.probes["dead"][-1])
+        close(dead.line(f"{label}, saturated").y, r.dash.probes["saturated"][-1])
+        k = ch09.SMOOTH
+        close(loss.line(label).y, np.convolve(r.dash.loss, np.ones(k) / k, "valid"))
+        same(loss.line(label).x, np.arange(k, r.dash.steps + 1))
+    assert update.hlines == [-3.0]
+    assert grad.yscale == "log" and loss.yscale == "log"
+
+
+def test_clip_choice_draws_the_norms_spikes_thresholds_and_final_losses():
+    from vanishing.experiments import ch09 as ex09
+    from vanishing.plotting import ch09
+
+    norms = _distinct(30, seed=5)
+    result = ex09.ClipChoice(
+        norms, np.array([3, 7]), 5.0, 10, 90.0, np.array([2.5, 0.5, 5.0]),
+        _distinct(3, seed=6), np.ones(3), np.array([0.2, 1.0, 0.1]), 1234.0,
+    )  # fmt: skip
+    left, right = read(ch09.clip_choice(result))
+    close(left.line("unclipped run").y, norms)
+    close(left.line("spike (> 5 x running median)").y, norms[[3, 7]])
+    assert left.hlines == [2.5, 0.5, 5.0]
+    close(right.bars[0].height, result.final_loss)
+    assert right.hlines == [1234.0]
+
+
+def test_histograms_draw_each_runs_rows_scaled_to_their_peak():
+    from vanishing.experiments import ch09 as ex09
+    from vanishing.plotting import ch09
+
+    runs = []
+    for i, kind in enumerate(ex09.KINDS):
+        r = _ch09_run(kind, 10 * i)
+        probes = r.dash.probes | {
+            "act_hist": _distinct(3, 2, 40, seed=i + 50),
+            "grad_hist": _distinct(3, 2, 48, seed=i + 60),
+        }
+        dash = dataclasses.replace(r.dash, probes=probes)
+        runs.append(dataclasses.replace(r, dash=dash))
+    panels = read(ch09.histograms(tuple(runs)))
+    by = {r.kind: r for r in runs}
+    for j, kind in enumerate(ch09.HIST_KINDS):
+        for i, key in enumerate(("act_hist", "grad_hist")):
+            counts = by[kind].dash.probes[key][-1]
+            (image,) = panels[i * len(ch09.HIST_KINDS) + j].images
+            close(
+                np.asarray(image).reshape(counts.shape), counts / counts.max(axis=1, keepdims=True)
+            )
+        assert panels[j].title == ex09.LABELS[kind]
+
+
+def test_through_time_draws_the_median_and_range_per_network():
+    from vanishing.experiments import ch09 as ex09
+    from vanishing.plotting import ch09
+
+    curves = _distinct(3, 5, 11, seed=7)
+    result = ex09.ThroughTime(tuple(ex09.RECURRENT), 10, 4, (0, 1, 2, 3, 4), curves)
+    (panel,) = read(ch09.through_time(result))
+    for i, name in enumerate(result.names):
+        line = panel.line(ex09.RECURRENT[name])
+        same(line.x, np.arange(11))
+        close(line.y, np.median(curves[i], axis=0))
+    assert panel.yscale == "log"
+    panel.assert_shows_all_data()
 
 
 # coverage -------------------------------------------------------------------------------------

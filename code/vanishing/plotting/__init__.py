@@ -17,6 +17,7 @@ _CHAPTER_MODULES = (
     "ch06",
     "ch07",
     "ch08",
+    "ch09",
     "diagrams",
     "interactive",
 )

@@ -26,7 +26,8 @@ from ..experiments import ch05 as ex05
 from ..experiments import ch06 as ex06
 from ..experiments import ch07 as ex07
 from ..experiments import ch08 as ex08
-from . import ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08, diagrams
+from ..experiments import ch09 as ex09
+from . import ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08, ch09, diagrams
 from .style import RC, SAVE_METADATA
 
 # name -> (one-line description, function that runs the experiment and draws the figure)
@@ -180,6 +181,22 @@ FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
         "input-influence maps of a trained LRU and tanh RNN on the adding problem (chapter 8)",
         lambda: ch08.influence(ex08.influence_map(ex08.lru_adding())),
     ),
+    "ch09-dashboard": (
+        "gradient-flow dashboard of a healthy, a sigmoid, a dead-ReLU and a slow run (chapter 9)",
+        lambda: ch09.dashboard(ex09.feedforward_runs()),
+    ),
+    "ch09-clip": (
+        "cliff gradient norms, spikes and a percentile clipping threshold (chapter 9)",
+        lambda: ch09.clip_choice(ex09.clip_choice()),
+    ),
+    "ch09-histograms": (
+        "activation and gradient histograms per layer at the end of four runs (chapter 9)",
+        lambda: ch09.histograms(ex09.feedforward_runs()),
+    ),
+    "ch09-through-time": (
+        "gradient against lag at initialisation on the adding problem: RNNs and LSTM (chapter 9)",
+        lambda: ch09.through_time(ex09.through_time(T=80)),
+    ),
 }
 
 
@@ -221,6 +238,10 @@ LABELS: dict[str, str] = {
     "fig-ch08-memory": "ch08-memory",
     "fig-ch08-distance": "ch08-input-distance",
     "fig-ch08-influence": "ch08-influence",
+    "fig-ch09-dashboard": "ch09-dashboard",
+    "fig-ch09-clip": "ch09-clip",
+    "fig-ch09-hist": "ch09-histograms",
+    "fig-ch09-time": "ch09-through-time",
 }
 NOT_IN_BOOK = "not a figure of the book"
 # Figures of the book that are not drawn by matplotlib, so cannot be written: label -> why.

@@ -1,0 +1,79 @@
+"""Ch. 9 the PyTorch listing shown in the chapter (book/listings/torch_hooks.py): its numpy part
+always, its hooks against a small torch.nn network when torch is installed."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vanishing import diagnostics as dg
+from vanishing import mlp
+from vanishing.optim import SGD
+
+LISTING = Path(__file__).resolve().parents[1] / "book" / "listings" / "torch_hooks.py"
+
+
+def _listing():
+    spec = importlib.util.spec_from_file_location("torch_hooks", LISTING)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _case():
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((8, 3)), rng.standard_normal((8, 1))
+    model = mlp.init_mlp((3, 5, 4, 1), activation="tanh", scheme="xavier", rng=1)
+    return model, x, y
+
+
+def test_signals_on_plain_dicts_match_the_package():
+    listing = _listing()
+    model, x, y = _case()
+    _, grads = mlp.loss_and_grads(model, x, y)
+    new = SGD(0.1).step(model, grads)
+    z = {f"layer{l}": zl for l, zl in enumerate(mlp.forward(model, x).z[:-1], 1)}
+    report = listing.signals(model.params(), new.params(), grads.params, z, "tanh")
+    assert report["grad_norm"]["W1"] == pytest.approx(np.linalg.norm(grads.W[0]))
+    assert report["global_norm"] == pytest.approx(dg.global_norm(grads))
+    assert report["update"]["W2"] == pytest.approx(dg.update_ratios(model, new)["W2"])
+    assert set(report["dead"]) == {"layer1", "layer2"}
+
+
+def test_hooks_on_a_torch_network_give_the_package_numbers():
+    torch = pytest.importorskip("torch")
+    listing = _listing()
+    model, x, y = _case()
+    net = torch.nn.Sequential(
+        torch.nn.Linear(3, 5),
+        torch.nn.Tanh(),
+        torch.nn.Linear(5, 4),
+        torch.nn.Tanh(),
+        torch.nn.Linear(4, 1),
+    ).double()
+    with torch.no_grad():
+        for i, layer in enumerate((net[0], net[2], net[4])):
+            layer.weight.copy_(torch.from_numpy(model.weights[i]))
+            layer.bias.copy_(torch.from_numpy(model.biases[i]))
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+
+    def loss_fn(out, target):  # the package's MSE, 1/B sum 1/2 ||y_hat - y||^2
+        return 0.5 * ((out - target) ** 2).sum() / x.shape[0]
+
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    report = listing.step(net, loss_fn, opt, xt, yt, "tanh", output="4")
+    store = report
+    assert set(report["dead"]) == {"0", "2"}  # the output layer is left out
+    assert not any(m._forward_hooks or m._backward_hooks for m in net.modules())
+    loss, ours = mlp.loss_and_grads(model, x, y)
+    assert report["loss"] == pytest.approx(loss)
+    cache = mlp.forward(model, x)
+    for i, name in enumerate(("0", "2", "4")):
+        assert report["grad_norm"][f"{name}.weight"] == pytest.approx(np.linalg.norm(ours.W[i]))
+        np.testing.assert_allclose(store["z"][name], cache.z[i], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(store["dz"]["2"], ours.a[2] * (1 - cache.a[2] ** 2), atol=1e-12)
+    new = SGD(0.1).step(model, ours)
+    assert report["update"]["0.weight"] == pytest.approx(dg.update_ratios(model, new)["W1"])
