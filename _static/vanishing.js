@@ -31,6 +31,7 @@ document.addEventListener("DOMContentLoaded", () => {
   overlay.setAttribute("aria-label", "Figure at full size");
   overlay.innerHTML =
     '<div class="vg-lightbox-bar"><span class="vg-lightbox-title"></span>' +
+    '<span class="vg-lightbox-hint"></span>' +
     '<button type="button" class="vg-lightbox-close">Close \u00d7</button></div>' +
     '<div class="vg-lightbox-body"><img alt=""><div class="vg-lightbox-caption"></div></div>';
   document.body.appendChild(overlay);
@@ -55,6 +56,8 @@ document.addEventListener("DOMContentLoaded", () => {
       ? number.textContent.trim()
       : "Figure";
     overlay.querySelector(".vg-lightbox-caption").innerHTML = caption ? caption.innerHTML : "";
+    overlay.querySelector(".vg-lightbox-hint").textContent =
+      parseFloat(big.style.width) > innerWidth - 24 ? "Scroll or pinch to see all of it" : "";
     opener = from;
     overlay.hidden = false;
     document.body.classList.add("vg-lightbox-open");
