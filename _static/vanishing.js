@@ -15,12 +15,13 @@ document.addEventListener("DOMContentLoaded", () => {
 });
 
 // A figure opens full size: on a phone a figure is shrunk to the column and its text to a few
-// pixels. A visible "Enlarge" button (and a tap or click on the figure) shows it in an overlay at
-// its natural size or larger, scrollable and pinch-zoomable; Escape, the close button or a click
-// outside the figure closes it.
+// pixels. A visible "Enlarge" button (and a tap or click on a figure image) shows it in an overlay
+// at its natural size or larger, scrollable and pinch-zoomable; Escape, the close button or a click
+// outside the figure closes it. An interactive figure (inline SVG and a slider) moves into the
+// overlay itself, so it keeps working there, and moves back when the overlay closes.
 document.addEventListener("DOMContentLoaded", () => {
   const figures = Array.from(document.querySelectorAll(".bd-article figure")).filter((f) =>
-    f.querySelector("img"),
+    f.querySelector("img, .vg-interactive svg"),
   );
   if (!figures.length) return;
   const overlay = document.createElement("div");
@@ -33,31 +34,55 @@ document.addEventListener("DOMContentLoaded", () => {
     '<div class="vg-lightbox-bar"><span class="vg-lightbox-title"></span>' +
     '<span class="vg-lightbox-hint"></span>' +
     '<button type="button" class="vg-lightbox-close">Close \u00d7</button></div>' +
-    '<div class="vg-lightbox-body"><img alt=""><div class="vg-lightbox-caption"></div></div>';
+    '<div class="vg-lightbox-body"><img alt=""><div class="vg-lightbox-live"></div>' +
+    '<div class="vg-lightbox-caption"></div></div>';
   document.body.appendChild(overlay);
   const big = overlay.querySelector("img");
+  const live = overlay.querySelector(".vg-lightbox-live");
   const close = overlay.querySelector(".vg-lightbox-close");
   let opener = null;
+  let moved = null; // [interactive element, placeholder] while it is in the overlay
   const hide = () => {
     overlay.hidden = true;
     document.body.classList.remove("vg-lightbox-open");
+    if (moved) {
+      moved[1].replaceWith(moved[0]);
+      moved = null;
+    }
     if (opener) opener.focus();
   };
+  // natural size at least; on a wide screen up to twice that, within the window
+  const widthFor = (natural) => Math.round(Math.max(natural, Math.min(innerWidth - 32, 2 * natural)));
   const show = (figure, from) => {
     const img = figure.querySelector("img");
+    const interactive = img ? null : figure.querySelector(".vg-interactive");
     const caption = figure.querySelector("figcaption");
-    big.src = img.currentSrc || img.src;
-    big.alt = img.alt;
-    // natural size at least; on a wide screen up to twice that, within the window
-    const natural = img.naturalWidth || img.getBoundingClientRect().width;
-    big.style.width = `${Math.round(Math.max(natural, Math.min(innerWidth - 32, 2 * natural)))}px`;
+    let width;
+    if (img) {
+      big.hidden = false;
+      live.hidden = true;
+      big.src = img.currentSrc || img.src;
+      big.alt = img.alt;
+      width = widthFor(img.naturalWidth || img.getBoundingClientRect().width);
+      big.style.width = `${width}px`;
+    } else {
+      big.hidden = true;
+      live.hidden = false;
+      const placeholder = document.createElement("div");
+      placeholder.style.height = `${interactive.getBoundingClientRect().height}px`;
+      interactive.replaceWith(placeholder);
+      live.replaceChildren(interactive);
+      moved = [interactive, placeholder];
+      width = widthFor(interactive.querySelector("svg").viewBox.baseVal.width);
+      live.style.width = `${width}px`;
+    }
     const number = caption && caption.querySelector(".caption-number");
     overlay.querySelector(".vg-lightbox-title").textContent = number
       ? number.textContent.trim()
       : "Figure";
     overlay.querySelector(".vg-lightbox-caption").innerHTML = caption ? caption.innerHTML : "";
     overlay.querySelector(".vg-lightbox-hint").textContent =
-      parseFloat(big.style.width) > innerWidth - 24 ? "Scroll or pinch to see all of it" : "";
+      width > innerWidth - 24 ? "Scroll or pinch to see all of it" : "";
     opener = from;
     overlay.hidden = false;
     document.body.classList.add("vg-lightbox-open");
@@ -79,8 +104,10 @@ document.addEventListener("DOMContentLoaded", () => {
     button.innerHTML = '<i class="fa-solid fa-magnifying-glass-plus" aria-hidden="true"></i> Enlarge';
     button.setAttribute("aria-label", "Enlarge the figure");
     button.addEventListener("click", () => show(figure, button));
-    img.classList.add("vg-zoomable");
-    img.addEventListener("click", () => show(figure, button));
+    if (img) {
+      img.classList.add("vg-zoomable");
+      img.addEventListener("click", () => show(figure, button));
+    }
     figure.classList.add("vg-has-enlarge");
     figure.insertBefore(button, figure.firstChild);
   }
