@@ -34,10 +34,12 @@ document.addEventListener("DOMContentLoaded", () => {
     '<div class="vg-lightbox-bar"><span class="vg-lightbox-title"></span>' +
     '<span class="vg-lightbox-hint"></span>' +
     '<button type="button" class="vg-lightbox-close">Close \u00d7</button></div>' +
-    '<div class="vg-lightbox-body"><img alt=""><div class="vg-lightbox-live"></div>' +
+    '<div class="vg-lightbox-body"><div class="vg-lightbox-live"></div>' +
     '<div class="vg-lightbox-caption"></div></div>';
   document.body.appendChild(overlay);
-  const big = overlay.querySelector("img");
+  // the full-size image joins the page only while the overlay is open (an <img> without a source
+  // would be a broken image of the page)
+  const big = document.createElement("img");
   const live = overlay.querySelector(".vg-lightbox-live");
   const close = overlay.querySelector(".vg-lightbox-close");
   let opener = null;
@@ -45,6 +47,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const hide = () => {
     overlay.hidden = true;
     document.body.classList.remove("vg-lightbox-open");
+    big.remove();
     if (moved) {
       moved[1].replaceWith(moved[0]);
       moved = null;
@@ -59,14 +62,14 @@ document.addEventListener("DOMContentLoaded", () => {
     const caption = figure.querySelector("figcaption");
     let width;
     if (img) {
-      big.hidden = false;
+      live.before(big);
       live.hidden = true;
       big.src = img.currentSrc || img.src;
       big.alt = img.alt;
       width = widthFor(img.naturalWidth || img.getBoundingClientRect().width);
       big.style.width = `${width}px`;
     } else {
-      big.hidden = true;
+      big.remove();
       live.hidden = false;
       const placeholder = document.createElement("div");
       placeholder.style.height = `${interactive.getBoundingClientRect().height}px`;
@@ -101,7 +104,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const button = document.createElement("button");
     button.type = "button";
     button.className = "vg-enlarge";
-    button.innerHTML = '<i class="fa-solid fa-magnifying-glass-plus" aria-hidden="true"></i> Enlarge';
+    button.textContent = "Enlarge";
     button.setAttribute("aria-label", "Enlarge the figure");
     button.addEventListener("click", () => show(figure, button));
     if (img) {
