@@ -194,7 +194,7 @@ def test_norm_vs_lag_draws_the_shown_rhos_of_each_variant_in_its_panel():
             same(line.y, result.norms[v, int(np.flatnonzero(result.rhos == rho)[0])])
         assert panel.yscale == "log"
         panel.assert_shows_all_data()
-    assert panels[0].legend_order == panels[0].labels()
+    assert panels[-1].legend_order == panels[-1].labels()
 
 
 def test_transient_growth_draws_the_norms_the_two_references_and_the_peak():

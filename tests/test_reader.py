@@ -3,7 +3,9 @@ and contents buttons open their drawers and their links go somewhere."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import pytest
 from conftest import toc_files
@@ -116,4 +118,182 @@ def test_equations_wider_than_a_phone_scroll_with_a_visible_cue(built_book, brow
     for text, overflow, background in wide:
         assert overflow in ("auto", "scroll"), f"{text!r} is cut off, not scrollable"
         assert background.count("radial-gradient") == 2, f"{text!r} scrolls with no edge shadow"
+    assert not failed and not errors, (failed, errors)
+
+
+DESKTOP = 1280
+EQUATIONS = """() => Array.from(document.querySelectorAll('mjx-container[display="true"]'))
+    .filter(c => c.getClientRects().length)
+    .map(c => {
+        const math = c.querySelector(':scope > mjx-math').getBoundingClientRect();
+        const eqno = c.parentElement.querySelector(':scope > .eqno');
+        const e = eqno ? eqno.getBoundingClientRect() : null;
+        const overlaps = e !== null && math.right > e.left - 4 && math.left < e.right
+            && math.bottom > e.top && math.top < e.bottom;
+        return [c.parentElement.id || c.textContent.slice(0, 50), Math.ceil(math.width),
+                c.clientWidth, c.scrollWidth, overlaps];
+    })"""
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_display_equations_fit_their_column_at_desktop_width(built_book, browser, name):
+    """At 1280 px no display formula (typed or printed by SymPy) is wider than its column, none
+    needs scrolling, and no equation number sits on its formula."""
+    page, failed, errors = open_offline(
+        browser, (built_book / "book" / f"{name}.html").as_uri(), width=DESKTOP
+    )
+    found = page.evaluate(EQUATIONS)
+    assert len(found) >= 5, f"{name}: only {len(found)} display equations"
+    too_wide = [f for f in found if f[1] > f[2] + 1 or f[3] > f[2] + 1]
+    assert not too_wide, f"wider than the column ({DESKTOP} px): {too_wide}"
+    on_number = [f[0] for f in found if f[4]]
+    assert not on_number, f"equation number overlapping its formula: {on_number}"
+    assert not failed and not errors, (failed, errors)
+
+
+PHONE = 390
+LEGIBLE_PX = 8.0  # the smallest figure text a reader can read without zooming
+GLYPH_SCALE = re.compile(r"scale\(([\d.]+) -[\d.]+\)")  # matplotlib's text drawn as paths
+
+
+def smallest_label(svg: Path) -> tuple[float, float]:
+    """(width of the viewBox, font size of the smallest label) of a matplotlib SVG, both in the
+    SVG's units: each label is a group text_N of glyphs scaled by font size / 100 (a label's
+    sub- and superscripts are smaller; the label counts at its main size)."""
+    text = svg.read_text()
+    width = float(re.search(r'viewBox="[\d.-]+ [\d.-]+ ([\d.]+) ', text)[1])
+    sizes = [
+        100 * max(float(v) for v in GLYPH_SCALE.findall(chunk))
+        for chunk in text.split('<g id="text_')[1:]
+        if GLYPH_SCALE.search(chunk)
+    ]
+    return width, min(sizes)
+
+
+FIGURE_IMAGES = """sel => Array.from(document.querySelectorAll(sel))
+    .filter(i => i.getClientRects().length)
+    .map(i => [i.closest('figure') ? i.closest('figure').id : '', i.currentSrc || i.src,
+               i.getBoundingClientRect().width])"""
+
+
+def rendered_text_px(src: str, shown_width: float) -> float:
+    """The smallest label of the SVG figure at ``src`` in CSS px when shown ``shown_width`` wide."""
+    width, size = smallest_label(Path(unquote(urlparse(src).path)))
+    return size * shown_width / width
+
+
+SVG_TEXT = """root => Math.min(...Array.from(root.querySelectorAll('svg text, svg tspan'))
+    .filter(t => t.getClientRects().length)
+    .map(t => parseFloat(getComputedStyle(t).fontSize) * t.ownerSVGElement.getScreenCTM().a))"""
+
+
+def shown_text_px(page, root: str) -> float:
+    """The smallest text in CSS px of the figure shown in ``root``: an SVG image (its labels are
+    glyph paths; sizes from the file) or an inline SVG (sizes from the page)."""
+    images = page.evaluate(FIGURE_IMAGES, f"{root} img")
+    if images:
+        (shown,) = images
+        return rendered_text_px(shown[1], shown[2])
+    return page.locator(root).first.evaluate(SVG_TEXT)
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_figures_on_a_phone_open_full_size_with_legible_text(built_book, browser, name):
+    """At 390 px the figure text shrinks with the figure; every figure (images and the interactive
+    one) has a visible "Enlarge" button that shows it in an overlay where its smallest label is at
+    least 8 px, and an interactive figure still responds there."""
+    page, failed, errors = open_offline(
+        browser, (built_book / "book" / f"{name}.html").as_uri(), width=PHONE
+    )
+    figures = page.locator(".bd-article figure:has(img, .vg-interactive svg)")
+    assert figures.count(), f"{name}: no figures"
+    ids = [figures.nth(k).get_attribute("id") for k in range(figures.count())]
+    inline = {f: shown_text_px(page, f"figure#{f}") for f in ids}
+    buttons = page.locator(".bd-article figure .vg-enlarge")
+    assert buttons.count() == len(ids), "one Enlarge button per figure"
+    overlay = page.locator(".vg-lightbox")
+    enlarged = {}
+    for k, figure in enumerate(ids):
+        button = buttons.nth(k)
+        button.scroll_into_view_if_needed()
+        assert button.evaluate(ON_SCREEN), f"figure {figure}: Enlarge is not visible"
+        assert "Enlarge" in button.inner_text()
+        button.click()
+        assert overlay.is_visible(), f"figure {figure}: Enlarge opened nothing"
+        live = overlay.locator(".vg-lightbox-live:not([hidden])")
+        enlarged[figure] = shown_text_px(
+            page, ".vg-lightbox-live" if live.count() else ".vg-lightbox-body"
+        )
+        if live.count():  # the slider works in the overlay
+            readout = live.locator("output")
+            before = readout.inner_text()
+            live.locator("input[type=range]").focus()
+            page.keyboard.press("ArrowRight")
+            assert readout.inner_text() != before, "the interactive figure stopped responding"
+            page.screenshot(path=str(SCREENSHOTS / f"{name}_interactive_enlarged_w{PHONE}.png"))
+        if k == 0:
+            page.screenshot(path=str(SCREENSHOTS / f"{name}_enlarged_w{PHONE}.png"))
+            assert overlay.locator(".vg-lightbox-caption").inner_text().strip()
+        page.keyboard.press("Escape")
+        assert not overlay.is_visible(), "Escape closes the overlay"
+        assert page.locator(f"figure#{figure}").locator("img, .vg-interactive svg").count()
+    small = {f: round(px, 1) for f, px in enlarged.items() if px < LEGIBLE_PX}
+    assert not small, f"text still under {LEGIBLE_PX} px when enlarged: {small}"
+    # the check is not vacuous: some figures are too small to read in the column
+    assert min(inline.values()) < LEGIBLE_PX
+    assert not failed and not errors, (failed, errors)
+
+
+PREVIEWED = {  # a reference of each kind, on a page that has one to a target on the same page
+    "figure": ("book/ch03_powers_of_w", "#fig-ch03-norm-vs-lag", "figure img"),
+    "equation": ("book/ch02_unrolled_rnn", "#equation-eq-ch02-bptt", "mjx-container"),
+    "exercise": ("book/ch03_powers_of_w", "#ex-ch03-jordan-peak", ".admonition-title"),
+}
+
+
+@pytest.mark.parametrize("kind", PREVIEWED)
+def test_hovering_a_reference_previews_its_target(built_book, browser, kind):
+    """Pointing at a reference to a figure, an equation or an exercise shows the target in a box
+    next to the link, offline; moving away hides it, and tabbing to the link shows it too."""
+    page_name, fragment, inside = PREVIEWED[kind]
+    page, failed, errors = open_offline(
+        browser, (built_book / f"{page_name}.html").as_uri(), width=DESKTOP
+    )
+    link = page.locator(f'.bd-article p a.reference.internal[href="{fragment}"]').first
+    link.scroll_into_view_if_needed()
+    tip = page.locator(".vg-preview")
+    assert not tip.is_visible()
+    link.hover()
+    tip.wait_for(state="visible", timeout=3000)
+    assert tip.locator(inside).count() >= 1, f"the {kind} preview does not show the {kind}"
+    assert link.get_attribute("aria-describedby") == "vg-preview"
+    box, anchor = tip.bounding_box(), link.bounding_box()
+    assert abs(box["y"] - (anchor["y"] + anchor["height"])) < 40 or box["y"] + box["height"] <= (
+        anchor["y"] + 1
+    ), "the preview sits next to its link"
+    assert 0 <= box["x"] and box["x"] + box["width"] <= DESKTOP, "the preview stays on screen"
+    page.screenshot(path=str(SCREENSHOTS / f"preview_{kind}.png"))
+    page.mouse.move(5, 5)
+    tip.wait_for(state="hidden", timeout=3000)
+    link.focus()
+    tip.wait_for(state="visible", timeout=3000)
+    assert not failed and not errors, (failed, errors)
+
+
+def test_the_header_has_no_second_search_box(built_book, browser):
+    """One search field (in the sidebar) at desktop width; the header bar holds the page's
+    buttons, not an empty strip with a second search box."""
+    page, failed, errors = open_offline(
+        browser, (built_book / "book" / "ch02_unrolled_rnn.html").as_uri(), width=DESKTOP
+    )
+    searches = _visible(page.locator(".search-button-field, .search-button__button, .bd-search"))
+    assert len(searches) == 1, f"{len(searches)} search boxes"
+    header = page.locator(".bd-header")
+    assert (
+        header.count() == 0
+        or not header.first.is_visible()
+        or (len(_visible(header.first.locator("a, button"))) >= 2)
+    ), "an empty header bar"
+    buttons = _visible(page.locator(".bd-header-article button, .bd-header-article a"))
+    assert len(buttons) >= 4, "the article header's buttons (menu, download, mode...)"
     assert not failed and not errors, (failed, errors)

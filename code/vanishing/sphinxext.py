@@ -333,6 +333,103 @@ def _downloadable_notebooks(app, exception) -> None:
         nbformat.write(notebook, path)
 
 
+# ------------------------------------------------------------------ line breaks around inline maths
+
+
+class KeepMathWithItsNeighbours(SphinxPostTransform):
+    """HTML: an inline formula and the characters that touch it (the ")." or "," after it, a glued
+    number just before it, as in "0.55$^k$") go on one line, in a ``span.vg-nowrap``; otherwise the
+    browser may break the line right after the formula and start the next one with ")."."""
+
+    default_priority = 900
+    formats = ("html",)
+
+    def run(self, **kwargs) -> None:
+        for math in list(self.document.findall(nodes.math)):
+            parent = math.parent
+            if (
+                parent is None
+                or isinstance(parent, nodes.inline)
+                and ("vg-nowrap" in parent["classes"])
+            ):
+                continue
+            index = parent.index(math)
+            start, end = index, index + 1
+            before = parent[index - 1] if index > 0 else None
+            if isinstance(before, nodes.inline) and "pasted-text" in before["classes"]:
+                start -= 1  # a glued number right before the formula (no space between)
+            after = parent[index + 1] if index + 1 < len(parent) else None
+            tail = None
+            if isinstance(after, nodes.Text) and after.astext()[:1].strip():
+                text = after.astext()
+                word = text.split(maxsplit=1)[0]  # up to the next space: ")." or ","
+                tail = text[len(word) :]
+                end += 1
+            if end - start == 1:
+                continue
+            group = nodes.inline(classes=["vg-nowrap"])
+            children = list(parent[start:end])
+            del parent[start:end]  # by position: Text nodes compare equal by their text
+            if tail is not None:
+                children[-1] = nodes.Text(word)
+            group.extend(children)
+            parent.insert(start, group)
+            if tail:
+                parent.insert(start + 1, nodes.Text(tail))
+
+
+# ------------------------------------------------------------------ the bibliography's labels
+
+BIBLIOGRAPHY_STYLE = "vanishing_author_year"  # _config.yml's bibtex_default_style
+
+
+def author_year_label(entry) -> str:
+    """The bibliography label of ``entry`` in the form of the text's author-year citations:
+    "Doya, 1992", "Glorot and Bengio, 2010", "Pascanu et al., 2013"."""
+    persons = entry.persons.get("author") or entry.persons.get("editor") or []
+
+    def last(person) -> str:
+        names = person.rich_prelast_names + person.rich_last_names
+        return " ".join(name.render_as("text") for name in names)
+
+    if not persons:
+        who = entry.fields.get("organization") or entry.fields.get("title", "Anon.")
+    elif len(persons) == 1:
+        who = last(persons[0])
+    elif len(persons) == 2:
+        who = f"{last(persons[0])} and {last(persons[1])}"
+    else:
+        who = f"{last(persons[0])} et al."
+    return f"{who}, {entry.fields.get('year', 'n.d.')}"
+
+
+def _register_bibliography_style() -> None:
+    """pybtex's plain style with author-year labels, so the bibliography's labels match the
+    author-year citations of the text (plain numbers them [1], [2], ...). Two works with one
+    label get "a", "b" after the year."""
+    from collections import Counter
+
+    from pybtex.plugin import register_plugin
+    from pybtex.style.formatting.plain import Style as Plain
+    from pybtex.style.labels import BaseLabelStyle
+
+    class AuthorYearLabels(BaseLabelStyle):
+        def format_labels(self, sorted_entries):
+            labels = [author_year_label(entry) for entry in sorted_entries]
+            repeated, seen = Counter(labels), Counter()
+            for label in labels:
+                if repeated[label] > 1:
+                    seen[label] += 1
+                    label = f"{label}{chr(ord('a') + seen[label] - 1)}"
+                yield label
+
+    class AuthorYear(Plain):
+        default_label_style = "vanishing_author_year"
+
+    register_plugin("pybtex.style.labels", BIBLIOGRAPHY_STYLE, AuthorYearLabels, force=True)
+    register_plugin("pybtex.style.formatting", BIBLIOGRAPHY_STYLE, AuthorYear, force=True)
+
+
 # ------------------------------------------------------------------ the PDF (LaTeX builder only)
 
 SUBTITLE = "An executable textbook"
@@ -443,6 +540,7 @@ class LatexBookLayout(SphinxPostTransform):
     - The pages listed in ``vanishing_latex_exclude`` (the build log; the references page, whose
       list LaTeX prints as the bibliography anyway) are left out; links to them go to the web.
     - "Common mistakes" boxes (admonitions of class ``warning``) keep a warning look.
+    - Cells tagged ``hide-input`` print their output without their code.
     """
 
     default_priority = 800  # after sphinx-exercise's titles (21) and the bibliography (750)
@@ -459,6 +557,7 @@ class LatexBookLayout(SphinxPostTransform):
             if isinstance(sof.parent, nodes.compound)
         }
         self._exclude_pages()
+        self._drop_hidden_inputs()
         self._preface()
         appendix = self._solutions_appendix()
         first_unnumbered_after_numbered = True
@@ -505,6 +604,18 @@ class LatexBookLayout(SphinxPostTransform):
             if uri.startswith("%") and docname in excluded:
                 ref["refuri"] = f"{base}{docname}.html" + (f"#{fragment}" if fragment else "")
                 ref["internal"] = False
+
+    def _drop_hidden_inputs(self) -> None:
+        """Cells tagged ``hide-input`` (a "show code" button on the web) print their output only;
+        the code that matters on paper is the forward and backward passes the chapters include."""
+        for cell in list(self.document.findall(nodes.container)):
+            if cell.get("nb_element") != "cell_code" or "tag_hide-input" not in cell["classes"]:
+                continue
+            for child in list(cell.children):
+                if isinstance(child, nodes.container) and child.get("nb_element") == (
+                    "cell_code_source"
+                ):
+                    cell.remove(child)
 
     def _preface(self) -> None:
         """Wrap the root page's text and sections into one chapter titled "Preface"."""
@@ -568,6 +679,7 @@ class LatexBookLayout(SphinxPostTransform):
 
 def setup(app):
     """Register the hooks; safe for parallel builds."""
+    _register_bibliography_style()
     # html-page-context is emitted "first result wins": run before any handler that returns.
     app.connect("html-page-context", _drop_duplicate_scripts, priority=100)
     app.connect("env-get-outdated", _changed_dependencies)
@@ -580,6 +692,7 @@ def setup(app):
     app.add_config_value("vanishing_latex_exclude", [], "", types=[list])
     app.connect("config-inited", _set_latex_title_page)
     app.add_post_transform(LatexBookLayout)
+    app.add_post_transform(KeepMathWithItsNeighbours)
     app.add_node(
         latex_warning_admonition,
         latex=(_visit_latex_warning_admonition, _depart_latex_warning_admonition),

@@ -47,7 +47,8 @@ def norm_vs_lag(result: NormVsLag, shown=SHOWN_RHOS) -> Figure:
         ax.set_xlabel("lag $k$")
         ax.set_ylim(1e-12, 1e12)
     np.atleast_1d(axes)[0].set_ylabel(r"$\|\partial\mathbf{h}_T/\partial\mathbf{h}_{T-k}\|_2$")
-    np.atleast_1d(axes)[0].legend(frameon=False, fontsize=8.5, loc="lower left")
+    # in the last panel, whose curves all stay below 1: nothing under the legend
+    np.atleast_1d(axes)[-1].legend(frameon=False, fontsize=8.5, loc="upper right")
     return fig
 
 

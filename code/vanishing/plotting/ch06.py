@@ -24,6 +24,10 @@ VARIANT_STYLES = {  # variant -> (colour, line style)
     "LSTM, forget bias 1": (PALETTE["blue"], "-"),
     "GRU": (PALETTE["green"], "-."),
 }
+VARIANT_MARKERS = {  # variant -> (marker, markevery): the two curves that coincide stay visible
+    "LSTM, forget bias 0": ("s", (0, 10)),
+    "GRU": ("v", (5, 10)),
+}
 VARIANT_LABELS = {  # variant -> legend text (mathtext)
     "tanh RNN, uniform W_hh": r"tanh RNN, uniform $W_{hh}$ (PyTorch default)",
     "tanh RNN, orthogonal W_hh": r"tanh RNN, orthogonal $W_{hh}$ (ch. 5)",
@@ -41,7 +45,17 @@ def gradient_vs_distance(result: GradientVsDistance) -> Figure:
         if name in result.forget_means:
             label += rf" (mean $f_t$ = {result.forget_means[name]:.2f})"
         with np.errstate(divide="ignore"):  # an underflowed 0 is simply not drawn on log axes
-            ax.semilogy(result.lags, result.norms[k], color=colour, ls=ls, label=label)
+            marker, every = VARIANT_MARKERS.get(name, ("", None))
+            ax.semilogy(
+                result.lags,
+                result.norms[k],
+                color=colour,
+                ls=ls,
+                label=label,
+                marker=marker,
+                markevery=every,
+                markersize=4,
+            )
     ax.set_xlabel("lag $m$ (steps back from the loss at $T$)")
     ax.set_ylabel(r"$\|\partial\mathcal{L}/\partial\mathbf{s}_{T-m}\|$ / value at $m = 0$")
     ax.set_title(f"At initialisation: how far back the gradient reaches ($T = {result.lags[-1]}$)")

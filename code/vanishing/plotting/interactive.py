@@ -21,6 +21,8 @@ WIDTH, HEIGHT = 640, 340
 LEFT, RIGHT, TOP, BOTTOM = 70, 20, 20, 50  # plot-area margins in SVG pixels
 _ENTRY = "margin-right:1.2em;white-space:nowrap"  # a legend entry: swatch and text stay together
 
+MINUS = "\u2212"  # a real minus sign in the tick labels, as in the static figures
+
 
 @dataclass(frozen=True)
 class SliderCurves:
@@ -58,11 +60,12 @@ def _axes(x_range, y_range, x_label: str, y_label: str) -> str:
     lo, hi = int(np.floor(np.log10(y_range[0]))), int(np.ceil(np.log10(y_range[1])))
     step = max(1, (hi - lo) // 6)
     for e in range(lo, hi + 1, step):
+        exponent = str(e).replace("-", MINUS)
         y = y0 + (hi - e) / (hi - lo) * (y1 - y0)
         parts.append(f'<line x1="{x0}" y1="{y:.1f}" x2="{x1}" y2="{y:.1f}" stroke="#e0e0e0"/>')
         parts.append(
             f'<text x="{x0 - 6}" y="{y + 4:.1f}" text-anchor="end">'
-            f'10<tspan dy="-6" font-size="9">{e}</tspan></text>'
+            f'10<tspan dy="-6" font-size="9">{exponent}</tspan></text>'
         )
     for xv in np.linspace(x_range[0], x_range[1], 6):
         x = x0 + (xv - x_range[0]) / (x_range[1] - x_range[0]) * (x1 - x0)

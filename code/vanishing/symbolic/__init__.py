@@ -18,7 +18,10 @@ from vanishing.symbolic.display import (
     latex_bptt_lines,
     latex_equal_weights,
     latex_gradients,
+    latex_lines,
+    latex_power_lines,
     latex_sigmoid_chain,
+    latex_sum_lines,
 )
 from vanishing.symbolic.powers import (
     EigenPower,
@@ -51,6 +54,9 @@ __all__ = [
     "latex_bptt_lines",
     "latex_equal_weights",
     "latex_gradients",
+    "latex_lines",
+    "latex_power_lines",
+    "latex_sum_lines",
     "latex_sigmoid_chain",
     "linear_net_gradients",
     "linear_net_gradients_explicit",

@@ -53,3 +53,59 @@ def latex_bptt_lines(T: int = 3) -> str:
     lines = [sp.latex(term, order="none") for term in terms]
     head = r"\frac{\partial\mathcal L}{\partial\mathbf W_{hh}} &= "
     return r"\begin{aligned}" + head + r"\\[2pt] &+ ".join(lines) + r"\end{aligned}"
+
+
+def _check_tex(value, name: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str of LaTeX, got {type(value).__name__}")
+    if not value.strip():
+        raise ValueError(f"{name} must be a non-empty str of LaTeX")
+    return value
+
+
+def latex_lines(lhs: str, terms, per_line: int = 1) -> str:
+    """Chapters 2, 3, 6: ``lhs = t_1 + t_2 + ...`` as an aligned display, ``per_line`` terms per
+    line, so a long SymPy sum fits the column (a term that starts with "-" is subtracted)."""
+    lhs = _check_tex(lhs, "lhs")
+    if isinstance(terms, str) or not hasattr(terms, "__iter__"):
+        raise TypeError(f"terms must be a sequence of LaTeX strings, got {type(terms).__name__}")
+    terms = [_check_tex(t, "terms[k]").strip() for t in terms]
+    if not terms:
+        raise ValueError("terms must hold at least one term")
+    if isinstance(per_line, bool) or not isinstance(per_line, int):
+        raise TypeError(f"per_line must be an int, got {type(per_line).__name__}")
+    if per_line < 1:
+        raise ValueError(f"per_line must be >= 1, got {per_line}")
+
+    def signed(term: str) -> str:
+        return f"- {term[1:].lstrip()}" if term.startswith("-") else f"+ {term}"
+
+    lines = []
+    for start in range(0, len(terms), per_line):
+        chunk = terms[start : start + per_line]
+        first = chunk[0] if start == 0 else signed(chunk[0])
+        body = " ".join([first, *(signed(t) for t in chunk[1:])])
+        lines.append(("&= " if start == 0 else r"&\quad ") + body)
+    return r"\begin{aligned}" + lhs + " " + r"\\[2pt] ".join(lines) + r"\end{aligned}"
+
+
+def latex_sum_lines(equation: sp.Eq, per_line: int = 1) -> str:
+    """Chapter 6: a SymPy equation ``lhs = a + b + ...`` (kept in its written order) as
+    ``latex_lines``, ``per_line`` terms of the right-hand side per line."""
+    if not isinstance(equation, sp.Eq):
+        raise TypeError(f"equation must be a sympy Eq, got {type(equation).__name__}")
+    terms = [
+        rf"\left({sp.latex(t, order='none')}\right)" if t.is_Add else sp.latex(t, order="none")
+        for t in sp.Add.make_args(equation.rhs)
+    ]  # a term that is itself a sum keeps its brackets, as on one line
+    return latex_lines(sp.latex(equation.lhs, order="none"), terms, per_line)
+
+
+def latex_power_lines(power) -> str:
+    """Chapter 3: M^k = V Lambda^k V^{-1} on one line and the explicit matrix on the next."""
+    from .powers import EigenPower
+
+    if not isinstance(power, EigenPower):
+        raise TypeError(f"power must be an EigenPower, got {type(power).__name__}")
+    head, formula, matrix = power.latex_display().split(" = ")
+    return r"\begin{aligned}" + head + " &= " + formula + r"\\[4pt] &= " + matrix + r"\end{aligned}"
