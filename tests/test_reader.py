@@ -101,6 +101,7 @@ def test_tables_read_as_labelled_cards_on_a_phone(built_book, browser, name):
     assert not failed and not errors, (failed, errors)
 
 
+FEW_EQUATIONS = {"ch09_diagnosing"}  # a practical chapter: tables and code, little display maths
 WIDE_EQUATIONS = """() => Array.from(
     document.querySelectorAll('div.math > mjx-container[display="true"]'))
     .filter(c => c.scrollWidth > c.clientWidth + 1)
@@ -114,7 +115,8 @@ def test_equations_wider_than_a_phone_scroll_with_a_visible_cue(built_book, brow
         browser, (built_book / "book" / f"{name}.html").as_uri(), width=390
     )
     wide = page.evaluate(WIDE_EQUATIONS)
-    assert wide, f"{name}: no equation wider than a phone (the check would be vacuous)"
+    if name not in FEW_EQUATIONS:
+        assert wide, f"{name}: no equation wider than a phone (the check would be vacuous)"
     for text, overflow, background in wide:
         assert overflow in ("auto", "scroll"), f"{text!r} is cut off, not scrollable"
         assert background.count("radial-gradient") == 2, f"{text!r} scrolls with no edge shadow"
@@ -143,7 +145,7 @@ def test_display_equations_fit_their_column_at_desktop_width(built_book, browser
         browser, (built_book / "book" / f"{name}.html").as_uri(), width=DESKTOP
     )
     found = page.evaluate(EQUATIONS)
-    assert len(found) >= 5, f"{name}: only {len(found)} display equations"
+    assert len(found) >= (0 if name in FEW_EQUATIONS else 5), f"{name}: only {len(found)} displays"
     too_wide = [f for f in found if f[1] > f[2] + 1 or f[3] > f[2] + 1]
     assert not too_wide, f"wider than the column ({DESKTOP} px): {too_wide}"
     on_number = [f[0] for f in found if f[4]]
