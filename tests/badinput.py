@@ -833,19 +833,6 @@ case(_V + "quiet_overflow", dict(fn=abs), fn=CALLABLE)
 
 # PENDING (see PENDING_WHY): registered after the chapter 7-9 merge; not yet covered ------
 PENDING.update({
-    "vanishing.diagnostics.Dashboard.column",
-    "vanishing.diagnostics.Dashboard.spikes",
-    "vanishing.diagnostics.as_arrays",
-    "vanishing.diagnostics.clip_threshold",
-    "vanishing.diagnostics.dead_fraction",
-    "vanishing.diagnostics.global_norm",
-    "vanishing.diagnostics.mlp_probe",
-    "vanishing.diagnostics.norms",
-    "vanishing.diagnostics.recurrent_probe",
-    "vanishing.diagnostics.saturated_fraction",
-    "vanishing.diagnostics.spikes",
-    "vanishing.diagnostics.update_ratios",
-    "vanishing.diagnostics.watch",
     "vanishing.experiments.ch04.deep_numbers",
     "vanishing.experiments.ch04.tanh_chi1_wide",
     "vanishing.experiments.ch04.tanh_unsaturated_count",
@@ -891,9 +878,6 @@ PENDING.update({
     "vanishing.plotting.ch09.dashboard",
     "vanishing.plotting.ch09.histograms",
     "vanishing.plotting.ch09.through_time",
-    "vanishing.recurrent.input_gradients",
-    "vanishing.recurrent.truncated_loss_and_grads",
-    "vanishing.tasks.delayed_recall",
 })
 
 
@@ -1046,3 +1030,53 @@ case(_A + "loss_and_grads", dict(model=lazy(small7, "attention"), x=X3, y=np.zer
 case(_A + "input_gradients", dict(model=lazy(small7, "attention"), cache=lazy(lambda: resolve(
      _A + "forward")(small7("attention"), X3)), dL_dy=np.ones((2, 4, 1))), model=MODEL,
      cache=CACHE + (lazy(cache, "rnn"),), dL_dy=ARRAY, extra=_att_edits)
+
+
+# core: chapter 8-9 helpers (diagnostics, recurrent extras, tasks) -------------------------------
+
+_D = "vanishing.diagnostics."
+_VALUES = Kind("values", (None, "x", 3.0, {}, {3: np.ones(2)}, {"a": "x"}))
+case(_D + "as_arrays", dict(values={"a": np.ones(2)}), values=_VALUES)
+case(_D + "norms", dict(values={"a": np.ones(2)}), values=_VALUES)
+case(_D + "global_norm", dict(values={"a": np.ones(2)}), values=_VALUES)
+case(_D + "update_ratios", dict(before={"a": np.ones(2)}, after={"a": np.zeros(2)}),
+     before=_VALUES, after=_VALUES)
+_ZD = array(ndim_free=True, allow_nonfinite=True)
+case(_D + "saturated_fraction", dict(z=np.ones((2, 3)), activation="tanh"), z=Kind(
+     "z", (None, "x", {"a": 1.0}, np.ones(3), np.ones((0, 3)))), activation=NAME, tol=POS)
+case(_D + "dead_fraction", dict(z=np.ones((2, 3))), z=Kind(
+     "z", (None, "x", {"a": 1.0}, np.ones(3), np.ones((0, 3)))), activation=NAME)
+_GN = Kind("grad_norm", (None, "x", [], [[1.0, 2.0]], [1.0, np.nan], [1.0, -1.0]))
+case(_D + "spikes", dict(grad_norm=[1.0, 2.0, 30.0]), grad_norm=_GN, factor=POS, window=SIZE)
+case(_D + "clip_threshold", dict(grad_norm=[1.0, 2.0, 30.0]), grad_norm=_GN,
+     q=REAL + (-1.0, 101.0), steps=SIZE.optional())
+
+
+def _watched():
+    from vanishing import diagnostics, mlp, optim
+
+    return diagnostics.watch(small("mlp"), mlp.loss_and_grads, lambda s: (X2, np.zeros((2, 1))),
+                             optim.SGD(0.1), steps=3)[1]
+
+
+case(_D + "Dashboard.column", dict(name="W1"), obj=lazy(_watched), name=NAME)
+case(_D + "Dashboard.spikes", dict(), obj=lazy(_watched), factor=POS, window=SIZE)
+case(_D + "watch", dict(model=lazy(small, "mlp"), loss_and_grads=lazy(lambda: resolve(
+     "vanishing.mlp.loss_and_grads")), batches=lambda s: (X2, np.zeros((2, 1))),
+     optimizer=lazy(lambda: resolve("vanishing.optim.SGD")(0.1)), steps=3),
+     model=MODEL, loss_and_grads=CALLABLE, batches=CALLABLE,
+     optimizer=Kind("optimizer", (None, "sgd", 1.0)), steps=SIZE,
+     probe=Kind("probe", ("p", 1.0)), probe_every=SIZE)
+case(_D + "mlp_probe", dict(x=X2, y=np.zeros((2, 1))), x=array(ndim_free=True),
+     y=array(ndim_free=True), tol=POS)
+case(_D + "recurrent_probe", dict(x=X3, y=np.zeros((2, 1))), x=array(ndim_free=True),
+     y=array(ndim_free=True))
+
+case(_R + "input_gradients", dict(model=lazy(small, "rnn"), cache=lazy(cache, "rnn"),
+     dL_dh=np.ones((2, 4, 3))), model=MODEL, cache=CACHE + (lazy(other_cache, "rnn"),),
+     dL_dh=ARRAY, extra=_EDITS[:3])
+case(_R + "truncated_loss_and_grads", dict(model=lazy(small, "rnn"), x=X3,
+     y=np.zeros((2, 4, 1)), tau=2, h0=np.zeros((2, 3))), model=MODEL, x=_X3, y=ARRAY,
+     tau=SIZE, loss_at=NAME, h0=array().optional(), extra=_EDITS[:3])
+case("vanishing.tasks.delayed_recall", dict(n=2, T=4, delay=2, rng=0), n=SIZE,
+     T=COUNT + (0, 1), delay=SIZE + (4,), rng=SEED)
