@@ -31,8 +31,8 @@ from vanishing.optim import parameter_gradients
 from vanishing.validate import (
     as_real_array,
     check_activation,
-    check_int,
     check_finite,
+    check_int,
     check_real,
     check_size,
 )
