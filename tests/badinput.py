@@ -833,10 +833,6 @@ case(_V + "quiet_overflow", dict(fn=abs), fn=CALLABLE)
 
 # PENDING (see PENDING_WHY): registered after the chapter 7-9 merge; not yet covered ------
 PENDING.update({
-    "vanishing.experiments.ch04.deep_numbers",
-    "vanishing.experiments.ch04.tanh_chi1_wide",
-    "vanishing.experiments.ch04.tanh_unsaturated_count",
-    "vanishing.experiments.ch05.CliffSweep.calm_at_least_as_low",
     "vanishing.experiments.ch07.JacobianSpectra.quantiles",
     "vanishing.experiments.ch07.chapter_numbers",
     "vanishing.experiments.ch07.correlation_by_layer",
@@ -1080,3 +1076,16 @@ case(_R + "truncated_loss_and_grads", dict(model=lazy(small, "rnn"), x=X3,
      tau=SIZE, loss_at=NAME, h0=array().optional(), extra=_EDITS[:3])
 case("vanishing.tasks.delayed_recall", dict(n=2, T=4, delay=2, rng=0), n=SIZE,
      T=COUNT + (0, 1), delay=SIZE + (4,), rng=SEED)
+
+
+# experiments: chapter 4-5 additions -------------------------------------------------------------
+
+case(E4 + "tanh_chi1_wide", dict(scales=(3.0,), width=10, settle=5), scales=POS_REALS + ([0.1],),
+     width=SIZE, settle=SIZE)
+case(E4 + "tanh_unsaturated_count", dict(scales=(3.0,), width=10), scales=POS_REALS,
+     width=SIZE, tol=POS + (1.0,))
+case(E4 + "deep_numbers", dict(deep=lazy(result, E4 + "deep_saturation",
+     scales=(0.1, 1.0, 3.0, 30.0, 100.0, 400.0), depth=2, width=3, batch=4,
+     activations=("sigmoid", "tanh"))), deep=RESULT)
+case(E5 + "CliffSweep.calm_at_least_as_low", dict(length=1.0), obj=lazy(
+     result, E5 + "cliff_sweep", **SWEEP), length=NONNEG, tol=NONNEG)
