@@ -833,19 +833,6 @@ case(_V + "quiet_overflow", dict(fn=abs), fn=CALLABLE)
 
 # PENDING (see PENDING_WHY): registered after the chapter 7-9 merge; not yet covered ------
 PENDING.update({
-    "vanishing.experiments.ch07.JacobianSpectra.quantiles",
-    "vanishing.experiments.ch07.chapter_numbers",
-    "vanishing.experiments.ch07.correlation_by_layer",
-    "vanishing.experiments.ch07.criticality",
-    "vanishing.experiments.ch07.depth_scale",
-    "vanishing.experiments.ch07.fitted_xi",
-    "vanishing.experiments.ch07.jacobian_spectra",
-    "vanishing.experiments.ch07.ln_rnn_numbers",
-    "vanishing.experiments.ch07.ln_rnn_products",
-    "vanishing.experiments.ch07.measured_chi_1",
-    "vanishing.experiments.ch07.norm_scales",
-    "vanishing.experiments.ch07.residual_norm",
-    "vanishing.experiments.ch07.zero_branches",
     "vanishing.experiments.ch08.influence_map",
     "vanishing.experiments.ch08.influence_numbers",
     "vanishing.experiments.ch08.input_distance",
@@ -854,26 +841,10 @@ PENDING.update({
     "vanishing.experiments.ch08.recall_error",
     "vanishing.experiments.ch08.truncation",
     "vanishing.experiments.ch08.truncation_bias",
-    "vanishing.experiments.ch09.clip_choice",
-    "vanishing.experiments.ch09.dashboard_numbers",
-    "vanishing.experiments.ch09.feedforward_run",
-    "vanishing.experiments.ch09.feedforward_runs",
-    "vanishing.experiments.ch09.through_time",
-    "vanishing.experiments.ch09.through_time_numbers",
-    "vanishing.plotting.ch07.depth_scale",
-    "vanishing.plotting.ch07.jacobian_spectra",
-    "vanishing.plotting.ch07.ln_rnn_products",
-    "vanishing.plotting.ch07.norm_scales",
-    "vanishing.plotting.ch07.phase_diagram",
-    "vanishing.plotting.ch07.residual_norm",
     "vanishing.plotting.ch08.influence",
     "vanishing.plotting.ch08.input_distance",
     "vanishing.plotting.ch08.memory",
     "vanishing.plotting.ch08.truncation",
-    "vanishing.plotting.ch09.clip_choice",
-    "vanishing.plotting.ch09.dashboard",
-    "vanishing.plotting.ch09.histograms",
-    "vanishing.plotting.ch09.through_time",
 })
 
 
@@ -1089,3 +1060,73 @@ case(E4 + "deep_numbers", dict(deep=lazy(result, E4 + "deep_saturation",
      activations=("sigmoid", "tanh"))), deep=RESULT)
 case(E5 + "CliffSweep.calm_at_least_as_low", dict(length=1.0), obj=lazy(
      result, E5 + "cliff_sweep", **SWEEP), length=NONNEG, tol=NONNEG)
+
+
+# experiments and plotting: chapter 9 -------------------------------------------------------------
+
+E9 = _E + "ch09."
+FF = dict(depth=1, width=3, steps=12)
+CC = dict(early=5, guesses=(1.0,))
+TT = dict(T=3, n_h=2, batch=2, seeds=(0,))
+_RUNS = Kind("runs", (None, (), "runs", [None], [OTHER]))
+case(E9 + "feedforward_run", dict(kind="healthy", **FF), kind=NAME, seed=SEED, depth=SIZE,
+     width=SIZE, steps=SIZE)
+case(E9 + "feedforward_runs", dict(FF), seed=SEED, depth=SIZE, width=SIZE, steps=SIZE)
+case(E9 + "clip_choice", dict(CC), early=SIZE, q=REAL + (-1.0, 101.0), guesses=POS_REALS,
+     factor=POS)
+case(E9 + "dashboard_numbers", dict(runs=_res("ch09.feedforward_runs", **FF),
+     clip=_res("ch09.clip_choice", **CC)), runs=_RUNS, clip=RESULT)
+case(E9 + "through_time", dict(TT), T=COUNT + (0, 1), n_h=SIZE, batch=SIZE, seeds=SEEDS)
+case(E9 + "through_time_numbers", dict(result=_res("ch09.through_time", **TT)), result=RESULT)
+case(_P + "ch09.dashboard", dict(runs=_res("ch09.feedforward_runs", **FF)), runs=_RUNS)
+case(_P + "ch09.histograms", dict(runs=_res("ch09.feedforward_runs", **FF)), runs=_RUNS,
+     kinds=NAMES)
+case(_P + "ch09.clip_choice", dict(result=_res("ch09.clip_choice", **CC)), result=RESULT)
+case(_P + "ch09.through_time", dict(result=_res("ch09.through_time", **TT)), result=RESULT)
+
+
+# experiments and plotting: chapter 7 -------------------------------------------------------------
+
+E7 = _E + "ch07."
+CR = dict(width=8, depth=10, point_w2=(1.0,), point_b2=(0.0,), relu_w2=(2.0,))
+DS = dict(points=(1.0,), width=3)
+JS = dict(depth=2, width=3)
+NS = dict(depth=2, width=3, batch=4)
+RN = dict(depths=(2,), width=3, batch=4)
+LR = dict(rhos=(1.0,), scales=(0.1,), seeds=(0,), n_h=3, T=4, lag=2)
+case(E7 + "measured_chi_1", dict(sigma_w2=1.5, sigma_b2=0.05, width=8, depth=10, burn=2),
+     sigma_w2=POS, sigma_b2=NONNEG, activation=NAME, width=SIZE, depth=SIZE, burn=COUNT + (9,),
+     batch=SIZE, seed=SEED)
+case(E7 + "criticality", dict(CR), seeds=SEEDS, width=SIZE, depth=SIZE, point_w2=POS_REALS,
+     point_b2=NONNEG_REALS, relu_w2=POS_REALS)
+case(E7 + "correlation_by_layer", dict(sigma_w2=1.2, sigma_b2=0.05, width=3, depth=4, pairs=2),
+     sigma_w2=POS, sigma_b2=NONNEG, c0=REAL + (1.0, -1.0), width=SIZE, depth=SIZE, pairs=SIZE,
+     seed=SEED)
+case(E7 + "fitted_xi", dict(corr=np.array([0.9, 0.95, 0.97, 0.99, 0.995])),
+     corr=array(free_axes=(0,)),
+     high=POS, low=POS)
+case(E7 + "depth_scale", dict(DS), sigma_b2=NONNEG, points=POS_REALS, seeds=SEEDS, width=SIZE)
+case(E7 + "JacobianSpectra.quantiles", dict(p=0.5), obj=_res("ch07.jacobian_spectra", **JS),
+     p=Kind("p", (None, "x", np.nan, -0.1, 1.5, [0.5, 2.0])))
+case(E7 + "jacobian_spectra", dict(JS), depth=SIZE, width=SIZE, seeds=SEEDS)
+case(E7 + "norm_scales", dict(NS), depth=SIZE, width=SIZE, batch=SIZE, seeds=SEEDS,
+     norms=NAMES)
+case(E7 + "residual_norm", dict(RN), depths=SIZES, width=SIZE, batch=SIZE, seeds=SEEDS)
+case(E7 + "chapter_numbers", dict(crit=_res("ch07.criticality", **CR),
+     depth=_res("ch07.depth_scale", **DS), spectra=_res("ch07.jacobian_spectra", **JS),
+     scales=_res("ch07.norm_scales", **NS), res=_res("ch07.residual_norm", **RN)),
+     crit=RESULT, depth=RESULT, spectra=RESULT, scales=RESULT, res=RESULT, run_valid=False)
+case(E7 + "zero_branches", dict(depth=2, width=3, batch=4), depth=SIZE, width=SIZE, batch=SIZE,
+     seed=SEED)
+case(E7 + "ln_rnn_products", dict(LR), rhos=POS_REALS, scales=POS_REALS, seeds=SEEDS,
+     n_h=SIZE, T=SIZE, lag=SIZE + (5,))
+case(E7 + "ln_rnn_numbers", dict(result=_res("ch07.ln_rnn_products", **LR)), result=RESULT)
+case(_P + "ch07.phase_diagram", dict(result=_res("ch07.criticality", **CR)), result=RESULT)
+case(_P + "ch07.depth_scale", dict(result=_res("ch07.depth_scale", **DS)), result=RESULT)
+case(_P + "ch07.jacobian_spectra", dict(result=_res("ch07.jacobian_spectra", **JS)),
+     result=RESULT, floor=Kind("floor", (None, "x", 0.0, -1.0, np.nan)))
+case(_P + "ch07.norm_scales", dict(result=_res("ch07.norm_scales", **NS)), result=RESULT)
+case(_P + "ch07.residual_norm", dict(result=_res("ch07.residual_norm", **RN)), result=RESULT,
+     depth=Kind("depth", ("2", 2.0, 3, True)))
+case(_P + "ch07.ln_rnn_products", dict(result=_res("ch07.ln_rnn_products", **LR)),
+     result=RESULT)

@@ -35,6 +35,7 @@ from vanishing.validate import (
     check_int,
     check_real,
     check_size,
+    quiet_overflow,
 )
 
 __all__ = [
@@ -147,6 +148,7 @@ def _check_norms(values, name: str = "norms") -> np.ndarray:
     return arr
 
 
+@quiet_overflow  # a huge factor: factor x median overflows to inf, no spike
 def spikes(grad_norm, *, factor: float = 10.0, window: int = 20) -> np.ndarray:
     """Ch. 9 steps s >= 1 whose norm exceeds ``factor`` x the median norm of the (up to)
     ``window`` steps before s; a non-finite norm is always a spike. Returns the step indices."""
