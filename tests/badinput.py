@@ -831,22 +831,6 @@ exempt("vanishing.sphinxext.LatexBookLayout.run", "called by Sphinx on a documen
 case(_V + "quiet_overflow", dict(fn=abs), fn=CALLABLE)
 
 
-# PENDING (see PENDING_WHY): registered after the chapter 7-9 merge; not yet covered ------
-PENDING.update({
-    "vanishing.experiments.ch08.influence_map",
-    "vanishing.experiments.ch08.influence_numbers",
-    "vanishing.experiments.ch08.input_distance",
-    "vanishing.experiments.ch08.lru_adding",
-    "vanishing.experiments.ch08.memory_monte_carlo",
-    "vanishing.experiments.ch08.recall_error",
-    "vanishing.experiments.ch08.truncation",
-    "vanishing.experiments.ch08.truncation_bias",
-    "vanishing.plotting.ch08.influence",
-    "vanishing.plotting.ch08.input_distance",
-    "vanishing.plotting.ch08.memory",
-    "vanishing.plotting.ch08.truncation",
-})
-
 
 # core: chapters 7-8 models (norm, meanfield, linear_rnn, attention) ----------------------------
 
@@ -1130,3 +1114,42 @@ case(_P + "ch07.residual_norm", dict(result=_res("ch07.residual_norm", **RN)), r
      depth=Kind("depth", ("2", 2.0, 3, True)))
 case(_P + "ch07.ln_rnn_products", dict(result=_res("ch07.ln_rnn_products", **LR)),
      result=RESULT)
+
+
+# experiments and plotting: chapter 8 -------------------------------------------------------------
+
+E8 = _E + "ch08."
+TR = dict(taus=(2,), T=4, delay=1, n_h=2, steps=2, every=1)
+TB = dict(taus=(2,), T=4, delay=1, batches=2)
+MC = dict(lambdas=(0.5,), samples=4)
+LA = dict(T=3, seeds=(0,), cap=2, n_h=2, check_every=1)
+ID = dict(T=3, n_x=2, n_h=2, n_y=1, batch=2)
+IM = dict(lru_result=_res("ch08.lru_adding", **LA), rnn_steps=2, n=2)
+_TAUS = Kind("taus", (None, "ab", (), [0], [-1], [2.5], [True], {}))
+case(E8 + "recall_error", dict(model=lazy(lambda: resolve("vanishing.rnn.init_rnn")(1, 2, 1)),
+     T=4, delay=1), model=MODEL, T=COUNT + (0, 1), delay=SIZE + (4,))
+case(E8 + "truncation", dict(TR), taus=_TAUS, T=COUNT + (0, 1), delay=SIZE, n_h=SIZE,
+     steps=SIZE, seed=SEED, every=SIZE, lr=POS)
+case(E8 + "truncation_bias", dict(TB), model=MODEL.optional(), taus=_TAUS, T=COUNT + (0, 1),
+     delay=SIZE, batches=SIZE, seed=SEED)
+case(E8 + "memory_monte_carlo", dict(MC), lambdas=REALS + ([0.0], [1.0], [1.5]),
+     samples=SIZE, seed=SEED)
+case(E8 + "lru_adding", dict(LA), T=COUNT + (0, 1), seeds=SEEDS, cap=SIZE, n_h=SIZE, lr=POS,
+     check_every=SIZE, r_min=REAL + (-0.1,), r_max=REAL + (1.0,), normalise=BOOL)
+case(E8 + "input_distance", dict(ID), T=SIZE, n_x=SIZE, n_h=SIZE, n_y=SIZE, batch=SIZE,
+     seed=SEED)
+case(E8 + "influence_map", dict(IM), lru_result=RESULT, rnn_steps=SIZE, rnn_lr=POS, n=SIZE)
+@functools.cache
+def _influence_map():
+    return resolve(E8 + "influence_map")(**{**IM, "lru_result": IM["lru_result"]()})
+
+
+_IMAP = lazy(_influence_map)
+case(E8 + "influence_numbers", dict(result=_IMAP), result=RESULT)
+case(_P + "ch08.truncation", dict(result=_res("ch08.truncation", **TR),
+     bias=_res("ch08.truncation_bias", **TB)), result=RESULT, bias=RESULT)
+case(_P + "ch08.memory", dict(result=_res("ch08.memory_monte_carlo", **MC),
+     curves=lazy(lambda: resolve(E8 + "memory_curves")())), result=RESULT,
+     curves=Kind("curves", (None, {}, "c", {"a": 1.0})))
+case(_P + "ch08.input_distance", dict(result=_res("ch08.input_distance", **ID)), result=RESULT)
+case(_P + "ch08.influence", dict(result=_IMAP), result=RESULT)
