@@ -1056,7 +1056,8 @@ _RUNS = Kind("runs", (None, (), "runs", [None], [OTHER]))
 case(E9 + "feedforward_run", dict(kind="healthy", **FF), kind=NAME, seed=SEED, depth=SIZE,
      width=SIZE, steps=SIZE)
 case(E9 + "feedforward_runs", dict(FF), seed=SEED, depth=SIZE, width=SIZE, steps=SIZE)
-case(E9 + "clip_choice", dict(CC), early=SIZE, q=REAL + (-1.0, 101.0), guesses=POS_REALS,
+case(E9 + "clip_choice", dict(CC), early=SIZE, q=REAL + (-1.0, 101.0),
+     guesses=dataclasses.replace(POS_REALS, bad=tuple(v for v in POS_REALS.bad if v != ())),
      factor=POS)
 case(E9 + "dashboard_numbers", dict(runs=_res("ch09.feedforward_runs", **FF),
      clip=_res("ch09.clip_choice", **CC)), runs=_RUNS, clip=RESULT)

@@ -182,7 +182,8 @@ def clip_choice(
     the unclipped run on the cliff, against fixed `guesses`; the same 300 steps as chapter 5."""
     early = check_size(early, "early")
     q, factor = check_real(q, "q"), check_real(factor, "factor", positive=True)
-    guesses = check_reals(guesses, "guesses", positive=True)
+    if not (isinstance(guesses, tuple | list) and not guesses):  # () is valid: no fixed guesses
+        guesses = check_reals(guesses, "guesses", positive=True)
     plain = ch05.cliff(grid=2).plain
     theta = clip_threshold(plain.grad_norm, q=q, steps=early)
     ths = np.array([theta, *(check_real(g, "guesses", positive=True) for g in guesses)])
