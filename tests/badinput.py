@@ -196,6 +196,13 @@ def exempt(qualname: str, why: str) -> None:
     EXEMPT[qualname] = why
 
 
+# PENDING: public callables registered after the chapter 7-9 merge; not yet covered. They have
+# NO bad-input case yet: the discovery test reports them as "pending" (and counts them) instead
+# of failing. Each name here is a debt: give it a case() and delete it from this set.
+PENDING_WHY = "registered after the chapter 7-9 merge; not yet covered"
+PENDING: set[str] = set()
+
+
 # cheap valid objects shared by the cases ------------------------------------------------------
 
 rng = np.random.default_rng
@@ -822,3 +829,328 @@ exempt("vanishing.sphinxext.latex_warning_admonition", "a docutils node class")
 exempt("vanishing.sphinxext.LatexBookLayout", "a Sphinx post-transform, built by Sphinx")
 exempt("vanishing.sphinxext.LatexBookLayout.run", "called by Sphinx on a document it owns")
 case(_V + "quiet_overflow", dict(fn=abs), fn=CALLABLE)
+
+
+
+# core: chapters 7-8 models (norm, meanfield, linear_rnn, attention) ----------------------------
+
+
+@functools.cache
+def small7(name: str):
+    """Small valid chapter 7-8 models built once per session."""
+    from vanishing import attention, linear_rnn, norm
+
+    if name == "norm_mlp":
+        return norm.init_norm_mlp(2, 3, 2, 1, rng=0)
+    if name == "norm_res":
+        return norm.init_norm_residual(3, 2, 1, rng=0)
+    if name == "lnrnn":
+        return norm.init_lnrnn(2, 3, 1, rng=0)
+    if name == "lru":
+        return linear_rnn.init_lru(2, 3, 1, rng=0)
+    if name == "attention":
+        return attention.init_attention(2, 3, 1, rng=0)
+    raise KeyError(name)
+
+
+def edited7(name: str, field: str, how: str):
+    """A copy of the small chapter 7-8 model `name` with one parameter set to NaN in place or
+    replaced by one of the wrong shape (as edited() for the older models)."""
+    import copy
+
+    model = copy.deepcopy(small7(name))
+    container, _, i = field.partition("[")
+    value = getattr(model, container)
+    target = value[int(i[:-1])] if i else value
+    if how == "nan":
+        target[...] = np.nan
+    else:
+        bigger = np.zeros(tuple(d + 1 for d in target.shape))
+        if i:
+            value[int(i[:-1])] = bigger
+        else:
+            setattr(model, container, bigger)
+    return model
+
+
+_MF = "vanishing.meanfield."
+_QS = array(ndim_free=True)
+case(_MF + "second_moment", dict(q=[0.5, 1.0]), q=_QS, activation=NAME)
+case(_MF + "slope_moment", dict(q=[0.5, 1.0]), q=_QS, activation=NAME)
+case(_MF + "variance_map", dict(q=[0.5, 1.0], sigma_w2=[1.0, 2.0], sigma_b2=0.1), q=_QS,
+     sigma_w2=_QS, sigma_b2=_QS, activation=NAME)
+case(_MF + "fixed_point", dict(sigma_w2=[1.0, 2.0], sigma_b2=0.1, q0=1.0, iters=20), sigma_w2=_QS,
+     sigma_b2=_QS, activation=NAME, q0=_QS, iters=SIZE)
+case(_MF + "chi_1", dict(sigma_w2=[1.0, 2.0], q=[0.5, 1.0]), sigma_w2=_QS, q=_QS,
+     activation=NAME)
+case(_MF + "correlation_map", dict(c=[0.5, 0.9], q_star=[0.5, 1.0], sigma_w2=[1.0, 2.0],
+     sigma_b2=0.1), c=_QS, q_star=_QS, sigma_w2=_QS, sigma_b2=_QS, activation=NAME)
+case(_MF + "depth_scales", dict(sigma_w2=[1.0, 2.0], sigma_b2=0.1, iters=20), sigma_w2=_QS,
+     sigma_b2=_QS, iters=SIZE)
+case(_MF + "critical_line", dict(q_star=[0.5, 1.0]), q_star=_QS + ([0.0],))
+
+_N = "vanishing.norm."
+_XN = rng(3).standard_normal((4, 2))  # (B, n_0) for the small NormMLP
+_XR = rng(4).standard_normal((4, 3))  # (B, n) for the small NormResidual
+case(_N + "normalise", dict(z=_XR, gamma=np.ones(3), beta=np.zeros(3), kind="layer"),
+     z=array(free_axes=(0, 1)), gamma=ARRAY, beta=ARRAY, kind=NAME, eps=NONNEG)
+case(_N + "normalise_backward", dict(dy=np.ones((4, 3)), cache=lazy(lambda: resolve(
+     _N + "normalise")(_XR, np.ones(3), np.zeros(3), kind="batch")[1])), dy=ARRAY,
+     cache=CACHE)
+_nm_edits = [(dict(model=lazy(edited7, "norm_mlp", "W[0]", "nan")), "W[0]"),
+             (dict(model=lazy(edited7, "norm_mlp", "gamma[1]", "shape")), "gamma[1]")]
+_nr_edits = [(dict(model=lazy(edited7, "norm_res", "W1[0]", "nan")), "W1[0]"),
+             (dict(model=lazy(edited7, "norm_res", "beta_f", "shape")), "beta_f")]
+case(_N + "NormMLP", dict(vars(small7("norm_mlp"))), activation=NAME, norm=NAME,
+     W=Kind("W", (None, [], "w")), W_out=Kind("W_out", (None, "w")),
+     b_out=Kind("b_out", (None, np.ones(5))))
+case(_N + "NormResidual", dict(vars(small7("norm_res"))), activation=NAME, norm=NAME,
+     placement=NAME, W1=Kind("W1", (None, "w")), alpha=Kind("alpha", (None, np.ones(5))),
+     W_out=Kind("W_out", (None, "w")), b_out=Kind("b_out", (None, np.ones(5))))
+case(_N + "init_norm_mlp", dict(n_in=2, n=3, L=2, n_out=1), n_in=SIZE, n=SIZE, L=SIZE,
+     n_out=SIZE, activation=NAME, norm=NAME, scheme=NAME, rng=SEED)
+case(_N + "init_norm_residual", dict(n=3, L=2, n_out=1), n=SIZE, L=SIZE, n_out=SIZE,
+     placement=NAME, norm=NAME, activation=NAME, alpha=NONNEG, zero_last=BOOL, rng=SEED)
+for _nm, _x, _ed, _other in (("norm_mlp", _XN, _nm_edits, "norm_res"),
+                             ("norm_res", _XR, _nr_edits, "norm_mlp")):
+    _pre = "norm_mlp_" if _nm == "norm_mlp" else "norm_residual_"
+    _cache = lazy(lambda n=_nm, x=_x: resolve(_N + "forward")(small7(n), x))
+    _other_cache = lazy(lambda n=_other: resolve(_N + "forward")(
+        small7(n), _XN if n == "norm_mlp" else _XR))
+    for _f in (_pre + "forward", "forward") if _nm == "norm_mlp" else (_pre + "forward",):
+        case(_N + _f, dict(model=lazy(small7, _nm), x=_x), model=MODEL, x=array(**BATCH),
+             extra=_ed)
+    for _f in (_pre + "backward", "backward") if _nm == "norm_mlp" else (_pre + "backward",):
+        case(_N + _f, dict(model=lazy(small7, _nm), cache=_cache, grad_out=np.ones((4, 1))),
+             model=MODEL, cache=CACHE + (_other_cache,), grad_out=ARRAY, extra=_ed)
+    for _f in ((_pre + "loss_and_grads", "loss_and_grads") if _nm == "norm_mlp"
+               else (_pre + "loss_and_grads",)):
+        case(_N + _f, dict(model=lazy(small7, _nm), x=_x, y=np.zeros((4, 1))), model=MODEL,
+             x=array(**BATCH), y=ARRAY, extra=_ed)
+_ln = small7("lnrnn")
+_ln_full = dict(_ln.params())
+case(_N + "LNRNN", dict(_ln_full), activation=NAME,
+     extra=[(dict({**_ln_full, f: v}), f) for f in ("W_hh", "W_xh", "g", "b", "W_hy")
+            for v in (np.full_like(_ln_full[f], np.nan), np.zeros((9, 9, 9)), None)])
+case(_N + "init_lnrnn", dict(n_x=2, n_h=3, n_y=1, W_hh=np.eye(3)), n_x=SIZE, n_h=SIZE, n_y=SIZE,
+     W_hh=array().optional(), activation=NAME, rng=SEED)  # fmt: skip
+case(_N + "LNRNN.state_jacobians", dict(cache=lazy(lambda: resolve(_R + "forward")(
+     small7("lnrnn"), X3))), obj=lazy(small7, "lnrnn"), cache=CACHE + (lazy(cache, "gru"),))
+for _hook in ("step", "back_factors", "step_back", "param_grads"):
+    exempt(_N + f"LNRNN.{_hook}", "an engine hook: recurrent.forward/bptt call it inside the "
+           "time loop with arguments they have checked")
+# the LNRNN through the shared engine: an edited copy is refused by recurrent.forward
+_EDITS7 = [(dict(model=lazy(edited7, "lnrnn", "W_hh", "nan"), x=X3), "W_hh"),
+           (dict(model=lazy(edited7, "lnrnn", "g", "shape"), x=X3), "g")]
+CASES[_R + "forward"] = dataclasses.replace(CASES[_R + "forward"],
+                                            extra=CASES[_R + "forward"].extra + tuple(_EDITS7))
+
+_L = "vanishing.linear_rnn."
+_lru_full = dict(vars(small7("lru")))
+_lru_edits = [(dict(model=lazy(edited7, "lru", "nu", "nan")), "nu"),
+              (dict(model=lazy(edited7, "lru", "C_im", "shape")), "C_im")]
+case(_L + "LRU", dict(_lru_full), normalise=BOOL,
+     extra=[(dict({**_lru_full, f: v}), f) for f in ("nu", "theta", "B_re", "W_e", "C_re", "b_y")
+            for v in (np.full_like(_lru_full[f], np.nan), np.zeros((9, 9, 9)), None)])
+case(_L + "init_lru", dict(n_x=2, n_h=3, n_y=1), n_x=SIZE, n_h=SIZE, n_y=SIZE,
+     n_e=SIZE.optional(), r_min=REAL + (-0.1, 1.0), r_max=REAL + (1.0,),
+     max_phase=REAL + (-1.0, 7.0), normalise=BOOL, rng=SEED)
+case(_L + "eigenvalues", dict(model=lazy(small7, "lru")), model=MODEL + (lazy(small, "rnn"),),
+     extra=_lru_edits)
+_H0C = Kind("h0", ("x", {"a": 1.0}, [[1.0], [2.0, 3.0]], np.zeros((9, 9)),
+                  np.full((2, 3), np.nan)))  # complex h0 is valid here (a complex state)
+case(_L + "forward", dict(model=lazy(small7, "lru"), x=X3, h0=np.zeros((2, 3))), model=MODEL,
+     x=_X3, h0=_H0C, extra=_lru_edits)
+case(_L + "loss_and_grads", dict(model=lazy(small7, "lru"), x=X3, y=np.zeros((2, 4, 1))),
+     model=MODEL, x=_X3, y=ARRAY, loss_at=NAME, h0=_H0C, extra=_lru_edits)
+case(_L + "output_input_gradients", dict(model=lazy(small7, "lru"), x=X3, j=0), model=MODEL,
+     x=_X3, j=index(0, 0), extra=_lru_edits)
+
+_A = "vanishing.attention."
+_att_full = dict(vars(small7("attention")))
+_att_edits = [(dict(model=lazy(edited7, "attention", "W_q", "nan")), "W_q"),
+              (dict(model=lazy(edited7, "attention", "b_o", "shape")), "b_o")]
+case(_A + "Attention", dict(_att_full),
+     extra=[(dict({**_att_full, f: v}), f) for f in ("W_q", "W_k", "W_v", "W_o", "b_o")
+            for v in (np.full_like(_att_full[f], np.nan), np.zeros((9, 9, 9)), None)])
+case(_A + "init_attention", dict(n_x=2, d_k=3, n_y=1), n_x=SIZE, d_k=SIZE, n_y=SIZE, rng=SEED)
+case(_A + "forward", dict(model=lazy(small7, "attention"), x=X3), model=MODEL, x=_X3,
+     extra=_att_edits)
+case(_A + "loss_and_grads", dict(model=lazy(small7, "attention"), x=X3, y=np.zeros((2, 4, 1))),
+     model=MODEL, x=_X3, y=ARRAY, loss_at=NAME, extra=_att_edits)
+case(_A + "input_gradients", dict(model=lazy(small7, "attention"), cache=lazy(lambda: resolve(
+     _A + "forward")(small7("attention"), X3)), dL_dy=np.ones((2, 4, 1))), model=MODEL,
+     cache=CACHE + (lazy(cache, "rnn"),), dL_dy=ARRAY, extra=_att_edits)
+
+
+# core: chapter 8-9 helpers (diagnostics, recurrent extras, tasks) -------------------------------
+
+_D = "vanishing.diagnostics."
+_VALUES = Kind("values", (None, "x", 3.0, {}, {3: np.ones(2)}, {"a": "x"}))
+case(_D + "as_arrays", dict(values={"a": np.ones(2)}), values=_VALUES)
+case(_D + "norms", dict(values={"a": np.ones(2)}), values=_VALUES)
+case(_D + "global_norm", dict(values={"a": np.ones(2)}), values=_VALUES)
+case(_D + "update_ratios", dict(before={"a": np.ones(2)}, after={"a": np.zeros(2)}),
+     before=_VALUES, after=_VALUES)
+_ZD = array(ndim_free=True, allow_nonfinite=True)
+case(_D + "saturated_fraction", dict(z=np.ones((2, 3)), activation="tanh"), z=Kind(
+     "z", (None, "x", {"a": 1.0}, np.ones(3), np.ones((0, 3)))), activation=NAME, tol=POS)
+case(_D + "dead_fraction", dict(z=np.ones((2, 3))), z=Kind(
+     "z", (None, "x", {"a": 1.0}, np.ones(3), np.ones((0, 3)))), activation=NAME)
+_GN = Kind("grad_norm", (None, "x", [], [[1.0, 2.0]], [1.0, np.nan], [1.0, -1.0]))
+case(_D + "spikes", dict(grad_norm=[1.0, 2.0, 30.0]), grad_norm=_GN, factor=POS, window=SIZE)
+case(_D + "clip_threshold", dict(grad_norm=[1.0, 2.0, 30.0]), grad_norm=_GN,
+     q=REAL + (-1.0, 101.0), steps=SIZE.optional())
+
+
+def _watched():
+    from vanishing import diagnostics, mlp, optim
+
+    return diagnostics.watch(small("mlp"), mlp.loss_and_grads, lambda s: (X2, np.zeros((2, 1))),
+                             optim.SGD(0.1), steps=3)[1]
+
+
+case(_D + "Dashboard.column", dict(name="W1"), obj=lazy(_watched), name=NAME)
+case(_D + "Dashboard.spikes", dict(), obj=lazy(_watched), factor=POS, window=SIZE)
+case(_D + "watch", dict(model=lazy(small, "mlp"), loss_and_grads=lazy(lambda: resolve(
+     "vanishing.mlp.loss_and_grads")), batches=lambda s: (X2, np.zeros((2, 1))),
+     optimizer=lazy(lambda: resolve("vanishing.optim.SGD")(0.1)), steps=3),
+     model=MODEL, loss_and_grads=CALLABLE, batches=CALLABLE,
+     optimizer=Kind("optimizer", (None, "sgd", 1.0)), steps=SIZE,
+     probe=Kind("probe", ("p", 1.0)), probe_every=SIZE)
+case(_D + "mlp_probe", dict(x=X2, y=np.zeros((2, 1))), x=array(ndim_free=True),
+     y=array(ndim_free=True), tol=POS)
+case(_D + "recurrent_probe", dict(x=X3, y=np.zeros((2, 1))), x=array(ndim_free=True),
+     y=array(ndim_free=True))
+
+case(_R + "input_gradients", dict(model=lazy(small, "rnn"), cache=lazy(cache, "rnn"),
+     dL_dh=np.ones((2, 4, 3))), model=MODEL, cache=CACHE + (lazy(other_cache, "rnn"),),
+     dL_dh=ARRAY, extra=_EDITS[:3])
+case(_R + "truncated_loss_and_grads", dict(model=lazy(small, "rnn"), x=X3,
+     y=np.zeros((2, 4, 1)), tau=2, h0=np.zeros((2, 3))), model=MODEL, x=_X3, y=ARRAY,
+     tau=SIZE, loss_at=NAME, h0=array().optional(), extra=_EDITS[:3])
+case("vanishing.tasks.delayed_recall", dict(n=2, T=4, delay=2, rng=0), n=SIZE,
+     T=COUNT + (0, 1), delay=SIZE + (4,), rng=SEED)
+
+
+# experiments: chapter 4-5 additions -------------------------------------------------------------
+
+case(E4 + "tanh_chi1_wide", dict(scales=(3.0,), width=10, settle=5), scales=POS_REALS + ([0.1],),
+     width=SIZE, settle=SIZE)
+case(E4 + "tanh_unsaturated_count", dict(scales=(3.0,), width=10), scales=POS_REALS,
+     width=SIZE, tol=POS + (1.0,))
+case(E4 + "deep_numbers", dict(deep=lazy(result, E4 + "deep_saturation",
+     scales=(0.1, 1.0, 3.0, 30.0, 100.0, 400.0), depth=2, width=3, batch=4,
+     activations=("sigmoid", "tanh"))), deep=RESULT)
+case(E5 + "CliffSweep.calm_at_least_as_low", dict(length=1.0), obj=lazy(
+     result, E5 + "cliff_sweep", **SWEEP), length=NONNEG, tol=NONNEG)
+
+
+# experiments and plotting: chapter 9 -------------------------------------------------------------
+
+E9 = _E + "ch09."
+FF = dict(depth=1, width=3, steps=12)
+CC = dict(early=5, guesses=(1.0,))
+TT = dict(T=3, n_h=2, batch=2, seeds=(0,))
+_RUNS = Kind("runs", (None, (), "runs", [None], [OTHER]))
+case(E9 + "feedforward_run", dict(kind="healthy", **FF), kind=NAME, seed=SEED, depth=SIZE,
+     width=SIZE, steps=SIZE)
+case(E9 + "feedforward_runs", dict(FF), seed=SEED, depth=SIZE, width=SIZE, steps=SIZE)
+case(E9 + "clip_choice", dict(CC), early=SIZE, q=REAL + (-1.0, 101.0),
+     guesses=dataclasses.replace(POS_REALS, bad=tuple(v for v in POS_REALS.bad if v != ())),
+     factor=POS)
+case(E9 + "dashboard_numbers", dict(runs=_res("ch09.feedforward_runs", **FF),
+     clip=_res("ch09.clip_choice", **CC)), runs=_RUNS, clip=RESULT)
+case(E9 + "through_time", dict(TT), T=COUNT + (0, 1), n_h=SIZE, batch=SIZE, seeds=SEEDS)
+case(E9 + "through_time_numbers", dict(result=_res("ch09.through_time", **TT)), result=RESULT)
+case(_P + "ch09.dashboard", dict(runs=_res("ch09.feedforward_runs", **FF)), runs=_RUNS)
+case(_P + "ch09.histograms", dict(runs=_res("ch09.feedforward_runs", **FF)), runs=_RUNS,
+     kinds=NAMES)
+case(_P + "ch09.clip_choice", dict(result=_res("ch09.clip_choice", **CC)), result=RESULT)
+case(_P + "ch09.through_time", dict(result=_res("ch09.through_time", **TT)), result=RESULT)
+
+
+# experiments and plotting: chapter 7 -------------------------------------------------------------
+
+E7 = _E + "ch07."
+CR = dict(width=8, depth=10, point_w2=(1.0,), point_b2=(0.0,), relu_w2=(2.0,))
+DS = dict(points=(1.0,), width=3)
+JS = dict(depth=2, width=3)
+NS = dict(depth=2, width=3, batch=4)
+RN = dict(depths=(2,), width=3, batch=4)
+LR = dict(rhos=(1.0,), scales=(0.1,), seeds=(0,), n_h=3, T=4, lag=2)
+case(E7 + "measured_chi_1", dict(sigma_w2=1.5, sigma_b2=0.05, width=8, depth=10, burn=2),
+     sigma_w2=POS, sigma_b2=NONNEG, activation=NAME, width=SIZE, depth=SIZE, burn=COUNT + (9,),
+     batch=SIZE, seed=SEED)
+case(E7 + "criticality", dict(CR), seeds=SEEDS, width=SIZE, depth=SIZE, point_w2=POS_REALS,
+     point_b2=NONNEG_REALS, relu_w2=POS_REALS)
+case(E7 + "correlation_by_layer", dict(sigma_w2=1.2, sigma_b2=0.05, width=3, depth=4, pairs=2),
+     sigma_w2=POS, sigma_b2=NONNEG, c0=REAL + (1.0, -1.0), width=SIZE, depth=SIZE, pairs=SIZE,
+     seed=SEED)
+case(E7 + "fitted_xi", dict(corr=np.array([0.9, 0.95, 0.97, 0.99, 0.995])),
+     corr=array(free_axes=(0,)),
+     high=POS, low=POS)
+case(E7 + "depth_scale", dict(DS), sigma_b2=NONNEG, points=POS_REALS, seeds=SEEDS, width=SIZE)
+case(E7 + "JacobianSpectra.quantiles", dict(p=0.5), obj=_res("ch07.jacobian_spectra", **JS),
+     p=Kind("p", (None, "x", np.nan, -0.1, 1.5, [0.5, 2.0])))
+case(E7 + "jacobian_spectra", dict(JS), depth=SIZE, width=SIZE, seeds=SEEDS)
+case(E7 + "norm_scales", dict(NS), depth=SIZE, width=SIZE, batch=SIZE, seeds=SEEDS,
+     norms=NAMES)
+case(E7 + "residual_norm", dict(RN), depths=SIZES, width=SIZE, batch=SIZE, seeds=SEEDS)
+case(E7 + "chapter_numbers", dict(crit=_res("ch07.criticality", **CR),
+     depth=_res("ch07.depth_scale", **DS), spectra=_res("ch07.jacobian_spectra", **JS),
+     scales=_res("ch07.norm_scales", **NS), res=_res("ch07.residual_norm", **RN)),
+     crit=RESULT, depth=RESULT, spectra=RESULT, scales=RESULT, res=RESULT, run_valid=False)
+case(E7 + "zero_branches", dict(depth=2, width=3, batch=4), depth=SIZE, width=SIZE, batch=SIZE,
+     seed=SEED)
+case(E7 + "ln_rnn_products", dict(LR), rhos=POS_REALS, scales=POS_REALS, seeds=SEEDS,
+     n_h=SIZE, T=SIZE, lag=SIZE + (5,))
+case(E7 + "ln_rnn_numbers", dict(result=_res("ch07.ln_rnn_products", **LR)), result=RESULT)
+case(_P + "ch07.phase_diagram", dict(result=_res("ch07.criticality", **CR)), result=RESULT)
+case(_P + "ch07.depth_scale", dict(result=_res("ch07.depth_scale", **DS)), result=RESULT)
+case(_P + "ch07.jacobian_spectra", dict(result=_res("ch07.jacobian_spectra", **JS)),
+     result=RESULT, floor=Kind("floor", (None, "x", 0.0, -1.0, np.nan)))
+case(_P + "ch07.norm_scales", dict(result=_res("ch07.norm_scales", **NS)), result=RESULT)
+case(_P + "ch07.residual_norm", dict(result=_res("ch07.residual_norm", **RN)), result=RESULT,
+     depth=Kind("depth", ("2", 2.0, 3, True)))
+case(_P + "ch07.ln_rnn_products", dict(result=_res("ch07.ln_rnn_products", **LR)),
+     result=RESULT)
+
+
+# experiments and plotting: chapter 8 -------------------------------------------------------------
+
+E8 = _E + "ch08."
+TR = dict(taus=(2,), T=4, delay=1, n_h=2, steps=2, every=1)
+TB = dict(taus=(2,), T=4, delay=1, batches=2)
+MC = dict(lambdas=(0.5,), samples=4)
+LA = dict(T=3, seeds=(0,), cap=2, n_h=2, check_every=1)
+ID = dict(T=3, n_x=2, n_h=2, n_y=1, batch=2)
+IM = dict(lru_result=_res("ch08.lru_adding", **LA), rnn_steps=2, n=2)
+_TAUS = Kind("taus", (None, "ab", (), [0], [-1], [2.5], [True], {}))
+case(E8 + "recall_error", dict(model=lazy(lambda: resolve("vanishing.rnn.init_rnn")(1, 2, 1)),
+     T=4, delay=1), model=MODEL, T=COUNT + (0, 1), delay=SIZE + (4,))
+case(E8 + "truncation", dict(TR), taus=_TAUS, T=COUNT + (0, 1), delay=SIZE, n_h=SIZE,
+     steps=SIZE, seed=SEED, every=SIZE, lr=POS)
+case(E8 + "truncation_bias", dict(TB), model=MODEL.optional(), taus=_TAUS, T=COUNT + (0, 1),
+     delay=SIZE, batches=SIZE, seed=SEED)
+case(E8 + "memory_monte_carlo", dict(MC), lambdas=REALS + ([0.0], [1.0], [1.5]),
+     samples=SIZE, seed=SEED)
+case(E8 + "lru_adding", dict(LA), T=COUNT + (0, 1), seeds=SEEDS, cap=SIZE, n_h=SIZE, lr=POS,
+     check_every=SIZE, r_min=REAL + (-0.1,), r_max=REAL + (1.0,), normalise=BOOL)
+case(E8 + "input_distance", dict(ID), T=SIZE, n_x=SIZE, n_h=SIZE, n_y=SIZE, batch=SIZE,
+     seed=SEED)
+case(E8 + "influence_map", dict(IM), lru_result=RESULT, rnn_steps=SIZE, rnn_lr=POS, n=SIZE)
+@functools.cache
+def _influence_map():
+    return resolve(E8 + "influence_map")(**{**IM, "lru_result": IM["lru_result"]()})
+
+
+_IMAP = lazy(_influence_map)
+case(E8 + "influence_numbers", dict(result=_IMAP), result=RESULT)
+case(_P + "ch08.truncation", dict(result=_res("ch08.truncation", **TR),
+     bias=_res("ch08.truncation_bias", **TB)), result=RESULT, bias=RESULT)
+case(_P + "ch08.memory", dict(result=_res("ch08.memory_monte_carlo", **MC),
+     curves=lazy(lambda: resolve(E8 + "memory_curves")())), result=RESULT,
+     curves=Kind("curves", (None, {}, "c", {"a": 1.0})))
+case(_P + "ch08.input_distance", dict(result=_res("ch08.input_distance", **ID)), result=RESULT)
+case(_P + "ch08.influence", dict(result=_IMAP), result=RESULT)

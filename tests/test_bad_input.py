@@ -27,7 +27,7 @@ import warnings
 
 import numpy as np
 import pytest
-from badinput import CASES, EXEMPT, Kind
+from badinput import CASES, EXEMPT, PENDING, Kind
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -60,7 +60,7 @@ def _takes_no_argument(fn) -> bool:
 
 def discover() -> dict[str, str]:
     """{qualname: how it is covered} for every public callable: 'case', 'exempt', 'no argument',
-    'property', 'record', 'sympy' or 'MISSING'."""
+    'property', 'record', 'sympy', 'pending' (badinput.PENDING: not yet covered) or 'MISSING'."""
     found = {}
     for name in _modules():
         module = importlib.import_module(name)
@@ -105,6 +105,8 @@ def _status(qual: str, fn, method: bool = False) -> str:
         return "case"
     if qual in EXEMPT:
         return "exempt"
+    if qual in PENDING:
+        return "pending"
     try:
         if _takes_no_argument(fn):
             return "no argument"
@@ -114,6 +116,7 @@ def _status(qual: str, fn, method: bool = False) -> str:
 
 
 DISCOVERED = discover()
+PENDING_MAX = 0  # lower it as names get their cases (102 when PENDING was introduced)
 
 
 def test_every_public_callable_has_a_bad_input_case():
@@ -124,8 +127,17 @@ def test_every_public_callable_has_a_bad_input_case():
     )
 
 
+def test_pending_callables_are_counted():
+    """badinput.PENDING (registered after the chapter 7-9 merge; not yet covered): reported, not
+    hidden. The count is printed by ``python tests/test_bad_input.py``; it may only shrink."""
+    pending = sorted(q for q, how in DISCOVERED.items() if how == "pending")
+    assert len(pending) == len(PENDING)
+    assert len(PENDING) <= PENDING_MAX, f"{len(PENDING)} pending callables: {pending}"
+
+
 def test_the_registry_names_only_existing_callables():
     stale = sorted(set(CASES) - set(DISCOVERED)) + sorted(set(EXEMPT) - set(DISCOVERED))
+    stale += sorted(PENDING - set(DISCOVERED)) + sorted(PENDING & (set(CASES) | set(EXEMPT)))
     assert not stale, f"tests/badinput.py registers callables that do not exist: {stale}"
     assert len(DISCOVERED) > 300  # the walk found the package
 
@@ -278,6 +290,7 @@ if __name__ == "__main__":  # the counts of the closing note
         print(group, sum(counts.values()), dict(sorted(counts.items())))
         total += sum(counts.values())
     print("total", total)
+    print("pending", len(PENDING), sorted(PENDING))
 
 
 # huge finite inputs: a clear error or an answer (inf where it overflows), never a warning -------

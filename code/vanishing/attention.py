@@ -28,6 +28,7 @@ from vanishing.validate import (
     check_choice,
     check_shape,
     check_size,
+    quiet_overflow,
 )
 
 __all__ = [
@@ -81,6 +82,7 @@ class Attention(Parametrised):
 def _check_model(model) -> Attention:
     if not isinstance(model, Attention):
         raise TypeError(f"model must be an Attention, got {type(model).__name__}")
+    model.__post_init__()  # the constructor's checks again: a model edited after construction
     return model
 
 
@@ -107,6 +109,7 @@ class AttentionCache:
     y_hat: np.ndarray
 
 
+@quiet_overflow
 def forward(model: Attention, x: np.ndarray) -> AttentionCache:
     """Ch. 8 forward pass; x (B, T, n_x)."""
     model = _check_model(model)
@@ -163,6 +166,7 @@ def _residual(model: Attention, cache: AttentionCache, y, loss_at: str) -> np.nd
     return e
 
 
+@quiet_overflow
 def loss_and_grads(
     model: Attention, x: np.ndarray, y: np.ndarray, *, loss_at: str = "all"
 ) -> tuple[float, Grads]:
@@ -176,6 +180,7 @@ def loss_and_grads(
     return 0.5 * float(np.sum(e * e)) / B, Grads(params=params, inputs={"x": d_x})
 
 
+@quiet_overflow
 def input_gradients(model: Attention, cache: AttentionCache, dL_dy: np.ndarray) -> np.ndarray:
     """Ch. 8 dL/dx_s (B, T, n_x) for a given dL/dy_hat (B, T, n_y)."""
     model = _check_model(model)

@@ -31,9 +31,11 @@ from vanishing.optim import parameter_gradients
 from vanishing.validate import (
     as_real_array,
     check_activation,
+    check_finite,
     check_int,
     check_real,
     check_size,
+    quiet_overflow,
 )
 
 __all__ = [
@@ -146,6 +148,7 @@ def _check_norms(values, name: str = "norms") -> np.ndarray:
     return arr
 
 
+@quiet_overflow  # a huge factor: factor x median overflows to inf, no spike
 def spikes(grad_norm, *, factor: float = 10.0, window: int = 20) -> np.ndarray:
     """Ch. 9 steps s >= 1 whose norm exceeds ``factor`` x the median norm of the (up to)
     ``window`` steps before s; a non-finite norm is always a spike. Returns the step indices."""
@@ -281,7 +284,7 @@ def mlp_probe(x, y, *, tol: float = 0.1, act_edges=ACT_EDGES, grad_edges=LOG_GRA
     ``saturated`` and ``dead`` fractions, ``grad_z`` = ||dL/dz^(l)||_F, ``act_hist`` (counts of
     a^(l) over act_edges) and ``grad_hist`` (counts of log10 |dL/dz^(l)| over grad_edges; exact
     zeros fall below the first edge and are not counted)."""
-    x, y = as_real_array(x, "x"), as_real_array(y, "y")
+    x, y = check_finite(x, "x"), check_finite(y, "y")
     tol = check_real(tol, "tol", positive=True)
     act_edges, grad_edges = (np.asarray(e, dtype=np.float64) for e in (act_edges, grad_edges))
 
@@ -308,7 +311,7 @@ def mlp_probe(x, y, *, tol: float = 0.1, act_edges=ACT_EDGES, grad_edges=LOG_GRA
 def recurrent_probe(x, y):
     """Ch. 9 probe for a recurrent model (loss at the last step) on a fixed batch (x, y):
     ``by_lag`` = ||dL/ds_{T-k}|| for k = 0..T (batch mean), the gradient reaching k steps back."""
-    x, y = as_real_array(x, "x"), as_real_array(y, "y")
+    x, y = check_finite(x, "x"), check_finite(y, "y")
     check_int(x.ndim, "x.ndim", minimum=3)
 
     def probe(model) -> dict[str, np.ndarray]:

@@ -41,6 +41,7 @@ from vanishing.validate import (
     check_real,
     check_shape,
     check_size,
+    quiet_overflow,
 )
 
 __all__ = [
@@ -123,6 +124,7 @@ def _gamma(model: LRU) -> tuple[np.ndarray, np.ndarray]:
 def _check_model(model) -> LRU:
     if not isinstance(model, LRU):
         raise TypeError(f"model must be an LRU, got {type(model).__name__}")
+    model.__post_init__()  # the constructor's checks again: a model edited after construction
     return model
 
 
@@ -137,6 +139,7 @@ class LRUCache:
     y_hat: np.ndarray
 
 
+@quiet_overflow
 def forward(model: LRU, x: np.ndarray, *, h0=None) -> LRUCache:
     """Ch. 8 forward pass over t = 1..T; x (B, T, n_x); h0 complex (B, n_h), zero if None."""
     model = _check_model(model)
@@ -158,7 +161,10 @@ def forward(model: LRU, x: np.ndarray, *, h0=None) -> LRUCache:
 
 
 def _check_h0(h0, B: int, n_h: int) -> np.ndarray:
-    arr = np.asarray(h0)
+    try:
+        arr = np.asarray(h0)
+    except ValueError:  # a ragged nested list
+        raise ValueError("h0 must be a rectangular numeric array, not a ragged list") from None
     if arr.dtype.kind not in "biufc":
         raise TypeError(f"h0 must be a numeric array, got dtype {arr.dtype}")
     if arr.shape != (B, n_h) or not np.all(np.isfinite(arr)):
@@ -166,6 +172,7 @@ def _check_h0(h0, B: int, n_h: int) -> np.ndarray:
     return arr.astype(complex)
 
 
+@quiet_overflow
 def loss_and_grads(
     model: LRU, x: np.ndarray, y: np.ndarray, *, h0=None, loss_at: str = "all"
 ) -> tuple[float, Grads]:

@@ -22,7 +22,7 @@ from functools import cache
 import numpy as np
 
 from vanishing.activations import get_activation
-from vanishing.validate import as_real_array, check_choice, check_size
+from vanishing.validate import as_real_array, check_choice, check_size, quiet_overflow
 
 ACTIVATIONS: tuple[str, ...] = ("tanh", "relu", "linear")
 ORDER = 101  # Gauss-Hermite nodes (one dimension)
@@ -50,10 +50,10 @@ def _check_variances(sigma_w2, sigma_b2) -> tuple[np.ndarray, np.ndarray]:
     return np.broadcast_arrays(w, b)
 
 
-def _check_q(q) -> np.ndarray:
-    arr = as_real_array(q, "q")
+def _check_q(q, name: str = "q") -> np.ndarray:
+    arr = as_real_array(q, name)
     if not (np.all(np.isfinite(arr)) and np.all(arr >= 0)):
-        raise ValueError("q must be finite and >= 0")
+        raise ValueError(f"{name} must be finite and >= 0")
     return arr
 
 
@@ -87,6 +87,7 @@ def variance_map(q, sigma_w2, sigma_b2, activation: str = "tanh") -> np.ndarray:
     return w * second_moment(q, activation) + b
 
 
+@quiet_overflow
 def fixed_point(sigma_w2, sigma_b2, activation: str = "tanh", *, q0=1.0, iters: int = 400):
     """Ch. 7 q* by iterating the variance map `iters` times from q0 (arrays broadcast).
 
@@ -95,11 +96,12 @@ def fixed_point(sigma_w2, sigma_b2, activation: str = "tanh", *, q0=1.0, iters: 
     w, b = _check_variances(sigma_w2, sigma_b2)
     iters = check_size(iters, "iters")
     act = check_choice(activation, "activation", ACTIVATIONS, kind="activation")
+    q0 = _check_q(q0, "q0")
     if act in ("relu", "linear"):
         chi = w * (0.5 if act == "relu" else 1.0)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(chi < 1, b / (1 - chi), np.inf)
-    q = np.broadcast_to(_check_q(q0), w.shape).astype(np.float64)
+    q = np.broadcast_to(q0, w.shape).astype(np.float64)
     for _ in range(iters):
         q = w * second_moment(q, act) + b
     return q
@@ -108,7 +110,7 @@ def fixed_point(sigma_w2, sigma_b2, activation: str = "tanh", *, q0=1.0, iters: 
 def chi_1(sigma_w2, q, activation: str = "tanh") -> np.ndarray:
     """Ch. 7 chi_1 = sigma_w2 E[phi'(sqrt(q) u)^2]: the factor per layer of the gradient's second
     moment (and of a small perturbation's) at pre-activation variance q."""
-    w = as_real_array(sigma_w2, "sigma_w2")
+    w, _ = _check_variances(sigma_w2, 0.0)
     return w * slope_moment(q, activation)
 
 
@@ -123,12 +125,17 @@ def _pair_expectation(f, g, q, c, order: int = PAIR_ORDER) -> np.ndarray:
     return np.einsum("...ij,i,j->...", f(u1) * g(u2), w, w)
 
 
+@quiet_overflow
 def correlation_map(c, q_star, sigma_w2, sigma_b2, activation: str = "tanh") -> np.ndarray:
     """Ch. 7 one layer of the correlation map c -> (sigma_w2 E[phi(u_1) phi(u_2)] + sigma_b2)/q*."""
     act = check_choice(activation, "activation", ACTIVATIONS, kind="activation")
     if act != "tanh":
         raise ValueError("activation: the correlation map is computed for 'tanh' only")
     w, b = _check_variances(sigma_w2, sigma_b2)
+    c = as_real_array(c, "c")
+    if not (np.all(np.isfinite(c)) and np.all(np.abs(c) <= 1.0)):
+        raise ValueError("c must be a correlation: finite and in [-1, 1]")
+    q_star = _check_q(q_star, "q_star")
     phi = get_activation("tanh").phi
     return (w * _pair_expectation(phi, phi, q_star, c) + b) / q_star
 
@@ -180,7 +187,7 @@ def critical_line(q_star) -> tuple[np.ndarray, np.ndarray]:
     """Ch. 7 the edge of chaos of tanh networks, parametrised by the fixed point q*: the
     (sigma_w2, sigma_b2) with chi_1 = 1 there, sigma_w2 = 1 / E[phi'(sqrt(q*) u)^2] and
     sigma_b2 = q* - sigma_w2 E[phi(sqrt(q*) u)^2] (>= 0 for every q* > 0)."""
-    q = _check_q(q_star)
+    q = _check_q(q_star, "q_star")
     if np.any(q <= 0):
         raise ValueError("q_star must be > 0")
     w = 1.0 / slope_moment(q, "tanh")

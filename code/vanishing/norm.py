@@ -40,6 +40,7 @@ from vanishing.validate import (
     as_generator,
     check_activation,
     check_array,
+    check_cache_shapes,
     check_choice,
     check_input_weights,
     check_nonnegative,
@@ -47,6 +48,7 @@ from vanishing.validate import (
     check_recurrent,
     check_shape,
     check_size,
+    quiet_overflow,
 )
 
 NORMS: tuple[str, ...] = ("batch", "layer", "none")
@@ -72,6 +74,7 @@ def _axis(kind: str) -> int:
     return {"batch": 0, "layer": 1}[check_choice(kind, "kind", ("batch", "layer"), kind="norm")]
 
 
+@quiet_overflow
 def normalise(z, gamma, beta, *, kind: str, eps: float = EPS) -> tuple[np.ndarray, NormCache]:
     """Ch. 7 BatchNorm (kind="batch", statistics over the batch) or LayerNorm (kind="layer",
     over the units) of z (B, n): gamma * (z - mu) / sqrt(s^2 + eps) + beta, and its cache."""
@@ -90,6 +93,7 @@ def normalise(z, gamma, beta, *, kind: str, eps: float = EPS) -> tuple[np.ndarra
     return gamma * z_hat + beta, NormCache(z_hat, inv_std, gamma, axis)
 
 
+@quiet_overflow
 def normalise_backward(dy, cache: NormCache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Ch. 7 (dL/dz, dL/dgamma, dL/dbeta) from dy = dL/dY (B, n):
     dL/dz = (G - <G> - Z_hat <G Z_hat>) / sqrt(s^2 + eps) with G = gamma dy, means along the
@@ -227,10 +231,12 @@ def _check_x(model, x, n_in) -> np.ndarray:
     return x
 
 
+@quiet_overflow
 def norm_mlp_forward(model: NormMLP, x) -> NormMLPCache:
     """Ch. 7 forward pass z = W a, u = Norm(z), a = phi(u), layer by layer; x: (B, n_0)."""
     if not isinstance(model, NormMLP):
         raise TypeError(f"model must be a NormMLP, got {type(model).__name__}")
+    model.__post_init__()  # the constructor's checks again: a model edited after construction
     a = _check_x(model, x, model.W[0].shape[1])
     phi = check_activation(model.activation, "activation").phi
     acts, zs, us, caches = [a], [], [], []
@@ -242,9 +248,13 @@ def norm_mlp_forward(model: NormMLP, x) -> NormMLPCache:
     return NormMLPCache(acts, zs, us, caches, a @ model.W_out.T + model.b_out)
 
 
+@quiet_overflow
 def norm_mlp_backward(model: NormMLP, cache: NormMLPCache, grad_out) -> NormGrads:
     """Ch. 7 backward pass through read-out, activations, normalisations and weights;
     grad_out = dL/dy_hat (B, n_out)."""
+    if not isinstance(model, NormMLP):
+        raise TypeError(f"model must be a NormMLP, got {type(model).__name__}")
+    model.__post_init__()
     if not isinstance(cache, NormMLPCache) or len(cache.z) != model.L:
         raise TypeError("cache must be the NormMLPCache of norm_mlp_forward() for this model")
     r = check_shape(grad_out, "grad_out", cache.y_hat.shape)
@@ -402,10 +412,12 @@ class NormResidualCache:
     y_hat: np.ndarray
 
 
+@quiet_overflow
 def norm_residual_forward(model: NormResidual, x) -> NormResidualCache:
     """Ch. 7 forward pass of a post-norm, pre-norm or unnormalised residual stack; x: (B, n)."""
     if not isinstance(model, NormResidual):
         raise TypeError(f"model must be a NormResidual, got {type(model).__name__}")
+    model.__post_init__()  # the constructor's checks again: a model edited after construction
     h = _check_x(model, x, model.n)
     phi = check_activation(model.activation, "activation").phi
     xs, vs, zs, us, fs, caches = [h], [], [], [], [], []
@@ -433,9 +445,13 @@ def norm_residual_forward(model: NormResidual, x) -> NormResidualCache:
     )
 
 
+@quiet_overflow
 def norm_residual_backward(model: NormResidual, cache: NormResidualCache, grad_out) -> NormGrads:
     """Ch. 7 backward pass of ``norm_residual_forward``; grad_out = dL/dy_hat (B, n_out).
     ``x`` of the result holds dL/dx_l for l = 0..L."""
+    if not isinstance(model, NormResidual):
+        raise TypeError(f"model must be a NormResidual, got {type(model).__name__}")
+    model.__post_init__()
     if not isinstance(cache, NormResidualCache) or len(cache.z) != model.L:
         raise TypeError(
             "cache must be the NormResidualCache of norm_residual_forward() for this model"
@@ -594,6 +610,7 @@ class LNRNN(Recurrent):
 
     def state_jacobians(self, cache):
         """J_t = diag(phi'(z_t) g) inv_std_t (I - 11^T/n - z_hat z_hat^T/n) W_hh; (B, T, n, n)."""
+        check_cache_shapes(cache, {"a": np.shape(getattr(cache, "a", None))[:2] + (self.n_h,)})
         z_hat, inv_std = _layer_stats(cache.a)  # (B, T, n), (B, T, 1)
         n = self.n_h
         d = get_activation(self.activation).phi_prime(self.g * z_hat + self.b) * self.g

@@ -272,6 +272,7 @@ def input_gradients(model: Recurrent, cache: Cache, dL_dh: np.ndarray) -> np.nda
     return np.swapaxes(delta @ W, 0, 1)  # (B, T, n_x)
 
 
+@quiet_overflow
 def truncated_loss_and_grads(
     model: Recurrent,
     x: np.ndarray,

@@ -277,8 +277,11 @@ class CliffSweep:
     def calm_at_least_as_low(self, length: float = 1.0, tol: float = 1e-3) -> np.ndarray:
         """For each run whose plain steps are all at most `length` long: does the plain run end
         (median of the tail) at least as low as its clipped twin, up to tol x the start loss?"""
+        length = check_nonnegative(length, "length")
+        tol = check_nonnegative(tol, "tol")
         calm = self.plain_max_step <= length
-        slack = tol * self.start_loss[calm]
+        with np.errstate(over="ignore"):  # a huge tol: an infinite slack, every run is calm
+            slack = tol * self.start_loss[calm]
         return self.plain_tail[calm] <= self.clipped_tail[calm] + slack
 
     def thrown_off(self, length: float = 10.0) -> tuple[int, int]:

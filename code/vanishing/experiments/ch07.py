@@ -16,7 +16,21 @@ from .. import meanfield, norm, recurrent, rnn
 from ..activations import get_activation
 from ..fmt import sci
 from ..init import init_weight
-from ..validate import as_generator, as_real_array, check_choice, check_size
+from ..validate import (
+    as_generator,
+    as_real_array,
+    check_array,
+    check_choice,
+    check_choices,
+    check_instance,
+    check_int,
+    check_ints,
+    check_nonnegative,
+    check_real,
+    check_reals,
+    check_size,
+    quiet_overflow,
+)
 
 SIGMA_B2 = 0.05  # the bias variance of the one-dimensional cuts (Schoenholz et al. use 0.05)
 
@@ -31,6 +45,7 @@ def _random_net(sigma_w2, sigma_b2, n, depth, rng, *, orthogonal=False):
     return Ws, rng.standard_normal((depth, n)) * np.sqrt(sigma_b2)
 
 
+@quiet_overflow
 def measured_chi_1(
     sigma_w2: float, sigma_b2: float, *, activation: str = "tanh", width: int = 128,
     depth: int = 30, burn: int = 8, batch: int = 8, seed: int = 0,
@@ -45,6 +60,9 @@ def measured_chi_1(
         check_size(depth, "depth"),
         check_size(batch, "batch"),
     )
+    sigma_w2 = check_real(sigma_w2, "sigma_w2", positive=True)
+    sigma_b2 = check_nonnegative(sigma_b2, "sigma_b2")
+    burn = check_int(burn, "burn")
     if not 2 <= depth - burn:
         raise ValueError(f"burn must leave at least 2 layers, got burn={burn}, depth={depth}")
     rng = as_generator(seed, name="seed")
@@ -59,7 +77,8 @@ def measured_chi_1(
     for l in range(depth - 1, burn, -1):  # dL/dz^(l) = phi'(z^(l)) W^(l+1)^T dL/dz^(l+1)
         d = (d @ Ws[l]) * act.phi_prime(zs[l - 1])
         sq.append(np.mean(np.sum(d * d, axis=1)))
-    slope = np.polyfit(np.arange(len(sq)), np.log(sq), 1)[0]  # per layer going down
+    with np.errstate(divide="ignore"):  # a saturated net's gradient can vanish to 0: log -inf
+        slope = np.polyfit(np.arange(len(sq)), np.log(sq), 1)[0]  # per layer going down
     return float(np.exp(slope))
 
 
@@ -92,7 +111,11 @@ def criticality(
 ) -> Criticality:  # fmt: skip
     """Ch. 7 mean-field q* and chi_1 of tanh networks on a (sigma_w2, sigma_b2) grid, with chi_1
     measured in finite networks (width x depth) at the given points and seeds."""
-    seeds = tuple(seeds)
+    seeds = check_ints(seeds, "seeds")
+    width, depth = check_size(width, "width"), check_size(depth, "depth")
+    point_w2 = check_reals(point_w2, "point_w2", positive=True)
+    point_b2 = check_reals(point_b2, "point_b2", nonnegative=True)
+    relu_w2 = check_reals(relu_w2, "relu_w2", positive=True)
     w_grid, b_grid = np.linspace(0.5, 4.0, 36), np.linspace(0.0, 0.4, 21)
     W, B = np.meshgrid(w_grid, b_grid)
     q = meanfield.fixed_point(W, B, "tanh", iters=300)
@@ -123,6 +146,7 @@ def criticality(
 # 2. depth scales ------------------------------------------------------------------------------
 
 
+@quiet_overflow
 def correlation_by_layer(
     sigma_w2: float, sigma_b2: float, *, c0: float = 0.2, width: int = 200, depth: int = 40,
     pairs: int = 8, seed: int = 0,
@@ -134,6 +158,9 @@ def correlation_by_layer(
         check_size(depth, "depth"),
         check_size(pairs, "pairs"),
     )
+    sigma_w2 = check_real(sigma_w2, "sigma_w2", positive=True)
+    sigma_b2 = check_nonnegative(sigma_b2, "sigma_b2")
+    c0 = check_real(c0, "c0")
     if not -1 < c0 < 1:
         raise ValueError(f"c0 must be in (-1, 1), got {c0}")
     rng = as_generator(seed, name="seed")
@@ -153,7 +180,8 @@ def correlation_by_layer(
 def fitted_xi(corr: np.ndarray, *, high: float = 0.1, low: float = 2e-3) -> float:
     """Ch. 7 depth scale fitted to 1 - c_l ~ exp(-l / xi) where low < 1 - c_l < high (ordered
     phase, c* = 1); NaN if fewer than 3 layers qualify."""
-    gap = 1.0 - as_real_array(corr, "corr")
+    gap = 1.0 - check_array(corr, "corr", 1, nonempty=True)
+    high, low = check_real(high, "high", positive=True), check_real(low, "low", positive=True)
     use = np.flatnonzero((gap < high) & (gap > low))
     if use.size < 3:
         return float("nan")
@@ -176,11 +204,15 @@ class DepthScale:
     measured: np.ndarray  # (P, S)
 
 
+@quiet_overflow
 def depth_scale(
     *, sigma_b2: float = SIGMA_B2, points=(1.0, 1.2, 1.4), seeds=(0,), width: int = 200,
 ) -> DepthScale:  # fmt: skip
     """Ch. 7 Schoenholz et al.'s correlation depth scale xi_c for tanh networks, and the depth
     scale of 1 - c_l in finite networks at ordered points."""
+    sigma_b2 = check_nonnegative(sigma_b2, "sigma_b2")
+    points = np.asarray(check_reals(points, "points", positive=True))
+    seeds, width = check_ints(seeds, "seeds"), check_size(width, "width")
     w = np.linspace(0.6, 4.0, 52)
     d = meanfield.depth_scales(w, sigma_b2, iters=120)
     crit = meanfield.critical_line(np.geomspace(1e-3, 3.0, 400))
@@ -212,6 +244,9 @@ class JacobianSpectra:
 
     def quantiles(self, p) -> np.ndarray:
         """(V,) the p-quantile of each variant's singular values, over all seeds."""
+        p = as_real_array(p, "p")
+        if not (np.all(np.isfinite(p)) and np.all((p >= 0) & (p <= 1))):
+            raise ValueError(f"p must be a quantile in [0, 1], got {p}")
         flat = self.singular_values.reshape(len(self.variants), -1)
         return np.quantile(flat, p, axis=1)
 
@@ -223,6 +258,7 @@ def jacobian_spectra(*, depth: int = 32, width: int = 128, seeds=(0,)) -> Jacobi
     """Ch. 7 Jacobian singular values: tanh at the edge of chaos with q* = TANH_Q_STAR (Gaussian
     and orthogonal weights), and ReLU with He's sigma_w2 = 2 (Gaussian and orthogonal)."""
     depth, width = check_size(depth, "depth"), check_size(width, "width")
+    seeds = check_ints(seeds, "seeds")
     w_t, b_t = (float(v) for v in meanfield.critical_line(TANH_Q_STAR))
     variants = ("tanh, Gaussian", "tanh, orthogonal", "ReLU, Gaussian", "ReLU, orthogonal")
     settings = (("tanh", False, w_t, b_t), ("tanh", True, w_t, b_t),
@@ -273,7 +309,8 @@ def norm_scales(
         check_size(width, "width"),
         check_size(batch, "batch"),
     )
-    norms = tuple(check_choice(k, "norms", norm.NORMS, kind="norm") for k in norms)
+    norms = check_choices(norms, "norms", norm.NORMS, kind="norm")
+    seeds = check_ints(seeds, "seeds")
     std = np.empty((len(norms), len(seeds), depth + 1))
     grad = np.empty_like(std)
     for k, s in enumerate(seeds):
@@ -322,7 +359,8 @@ def residual_norm(*, depths=(6, 12, 24, 48, 96), width: int = 64, batch: int = 3
     """Ch. 7 ||(dL/dW1^(l), dL/dW2^(l))|| per block of post-LN and pre-LN ReLU residual stacks
     (width, N(0, 1) inputs, a random linear target), at initialisation."""
     width = check_size(width, "width")
-    depths = tuple(check_size(d, "depths") for d in depths)
+    depths = check_ints(depths, "depths", minimum=1)
+    batch, seeds = check_size(batch, "batch"), check_ints(seeds, "seeds")
     grad = {v: [] for v in RESIDUAL_VARIANTS}
     trunk = np.empty((len(RESIDUAL_VARIANTS), len(depths), len(seeds)))
     for di, L in enumerate(depths):
@@ -363,6 +401,10 @@ def chapter_numbers(
     res: ResidualNorm,
 ) -> dict[str, str]:  # fmt: skip
     """Ch. 7 every number the prose quotes, formatted, keyed by its glue name."""
+    for value, name, cls in ((crit, "crit", Criticality), (depth, "depth", DepthScale),
+                             (spectra, "spectra", JacobianSpectra), (scales, "scales", NormScales),
+                             (res, "res", ResidualNorm)):  # fmt: skip
+        check_instance(value, name, cls)
     out = {}
     rel = np.abs(np.median(crit.measured, axis=1) / crit.theory_at_points - 1)
     out["ch07_crit_maxdev"] = f"{rel.max():.0%}"
@@ -440,6 +482,7 @@ def zero_branches(
 ) -> ZeroBranches:
     """Ch. 7 the gradients at initialisation of residual stacks with zero-initialised branches."""
     depth, width = check_size(depth, "depth"), check_size(width, "width")
+    batch = check_size(batch, "batch")
     rng = as_generator(seed, name="seed")
     x = rng.standard_normal((batch, width))
     y = x @ rng.standard_normal((width, 10)) / np.sqrt(width)
@@ -501,8 +544,9 @@ def ln_rnn_products(
     n_h, T, lag = check_size(n_h, "n_h"), check_size(T, "T"), check_size(lag, "lag")
     if lag > T:
         raise ValueError(f"lag must be at most T = {T}, got {lag}")
-    rhos, scales = as_real_array(rhos, "rhos"), as_real_array(scales, "scales")
-    seeds = tuple(seeds)
+    rhos = np.asarray(check_reals(rhos, "rhos", positive=True))
+    scales = np.asarray(check_reals(scales, "scales", positive=True))
+    seeds = check_ints(seeds, "seeds")
     out = np.empty((2, len(rhos), len(scales), len(seeds)))
     for k, seed in enumerate(seeds):
         rng = as_generator(seed, name="seeds")
@@ -522,6 +566,7 @@ def ln_rnn_products(
 
 def ln_rnn_numbers(result: LNRNNProducts) -> dict[str, str]:
     """Ch. 7 the ranges the prose quotes: over all radii and seeds, per model and input scale."""
+    check_instance(result, "result", LNRNNProducts)
     out = {}
     for m, key in enumerate(("plain", "ln")):
         for s, scale in enumerate(result.scales):

@@ -14,7 +14,7 @@ from ..optim import Adam, train
 from ..recurrent import input_gradients, truncated_loss_and_grads
 from ..symbolic.memory import SETTINGS, memory_sensitivity
 from ..tasks import ADDING_BASELINE_LOSS, adding_problem, delayed_recall
-from ..validate import as_generator, check_int, check_real, check_size
+from ..validate import as_generator, check_int, check_real, check_size, quiet_overflow
 
 SOLVED_FRACTION = 0.3  # as chapter 6: validation loss below 0.3 x the adding baseline
 _TAG_TRUNC, _TAG_VALID, _TAG_LRU, _TAG_DIST, _TAG_MAP = 8001, 8002, 8003, 8004, 8005
@@ -51,11 +51,13 @@ class Truncation:
 def recall_error(model, T: int, delay: int) -> float:
     """Ch. 8 mean squared recall error of a trained RNN on a fixed set of 512 sequences, steps
     t > delay only (1 for the predictor 0)."""
+    T, delay = check_int(T, "T", minimum=2), check_size(delay, "delay")
     x, y = delayed_recall(512, T, delay, rng=np.random.default_rng([_TAG_VALID, T, delay]))
     y_hat = rnn.forward(model, x).y_hat
     return float(np.mean((y_hat[:, delay:] - y[:, delay:]) ** 2))
 
 
+@quiet_overflow  # a huge lr diverges to inf/NaN losses, no warnings
 def truncation(
     taus: tuple[int, ...] = (3, 6, 8, 40),
     T: int = 40,
@@ -226,6 +228,7 @@ def _adding_valid(T: int, n: int = 256):
     return adding_problem(n, T, rng=np.random.default_rng([_TAG_VALID, T]))
 
 
+@quiet_overflow  # a huge lr diverges to inf/NaN losses, no warnings
 def lru_adding(
     T: int = 100,
     seeds: tuple[int, ...] = (0, 1),

@@ -19,7 +19,16 @@ from ..diagnostics import Dashboard, clip_threshold, mlp_probe, recurrent_probe,
 from ..fmt import sci
 from ..optim import SGD
 from ..tasks import adding_problem
-from ..validate import as_generator, check_choice, check_int, check_real, check_size
+from ..validate import (
+    as_generator,
+    check_choice,
+    check_instance,
+    check_int,
+    check_ints,
+    check_real,
+    check_reals,
+    check_size,
+)
 from . import ch05
 
 # kind -> (activation, init scheme, gain on the hidden weights, learning rate, shift of every
@@ -173,6 +182,8 @@ def clip_choice(
     the unclipped run on the cliff, against fixed `guesses`; the same 300 steps as chapter 5."""
     early = check_size(early, "early")
     q, factor = check_real(q, "q"), check_real(factor, "factor", positive=True)
+    if not (isinstance(guesses, tuple | list) and not guesses):  # () is valid: no fixed guesses
+        guesses = check_reals(guesses, "guesses", positive=True)
     plain = ch05.cliff(grid=2).plain
     theta = clip_threshold(plain.grad_norm, q=q, steps=early)
     ths = np.array([theta, *(check_real(g, "guesses", positive=True) for g in guesses)])
@@ -193,6 +204,13 @@ def clip_choice(
 
 def dashboard_numbers(runs: tuple[FeedForwardRun, ...], clip: ClipChoice) -> dict[str, str]:
     """Ch. 9 the numbers the chapter quotes, by glue name."""
+    if not isinstance(runs, tuple | list) or not runs:
+        raise TypeError(f"runs must be a non-empty tuple of FeedForwardRun, got {runs!r:.40}")
+    for i, r in enumerate(runs):
+        check_instance(r, f"runs[{i}]", FeedForwardRun)
+    if "healthy" not in {r.kind for r in runs}:
+        raise ValueError("runs must include the 'healthy' run (the reference)")
+    check_instance(clip, "clip", ClipChoice)
     by = {r.kind: r for r in runs}
     out = {}
     for k, r in by.items():
@@ -268,7 +286,7 @@ def through_time(*, T: int = 60, n_h: int = 16, batch: int = 64, seeds=range(5))
     loss at the last step), for the RECURRENT networks, one row per seed."""
     T = check_int(T, "T", minimum=2)
     n_h, batch = check_size(n_h, "n_h"), check_size(batch, "batch")
-    seeds = tuple(check_int(s, "seeds") for s in seeds)
+    seeds = check_ints(seeds, "seeds")
     if not seeds:
         raise ValueError("seeds must name at least one seed")
     out = np.empty((len(RECURRENT), len(seeds), T + 1))
@@ -283,6 +301,7 @@ def through_time(*, T: int = 60, n_h: int = 16, batch: int = 64, seeds=range(5))
 
 def through_time_numbers(result: ThroughTime) -> dict[str, str]:
     """Ch. 9 the spread over seeds of the gradient T steps back, per network, by glue name."""
+    check_instance(result, "result", ThroughTime)
     out = {"ch09_tt_T": str(result.T), "ch09_tt_n": str(len(result.seeds))}
     for name, far in zip(result.names, result.far, strict=True):
         out[f"ch09_tt_{name}"] = f"{sci(float(far.min()))} to {sci(float(far.max()))}"

@@ -15,6 +15,7 @@ from ..experiments.ch07 import (
     NormScales,
     ResidualNorm,
 )
+from ..validate import check_instance, check_real, is_int
 from .style import GREY, PALETTE, new_figure
 
 NORM_STYLES = {  # norm -> (label, colour)
@@ -35,6 +36,7 @@ CUT_COLOURS = (PALETTE["black"], PALETTE["purple"], PALETTE["orange"])
 def phase_diagram(result: Criticality) -> Figure:
     """chi_1 of tanh networks over (sigma_w2, sigma_b2) with the edge of chaos and measured
     points (left); chi_1 against sigma_w2 along three sigma_b2 cuts and for ReLU (right)."""
+    check_instance(result, "result", Criticality)
     fig = new_figure(9.0, 3.9)
     left, right = fig.subplots(1, 2, width_ratios=[1.15, 1])
     med = np.median(result.measured, axis=1)
@@ -76,6 +78,7 @@ def phase_diagram(result: Criticality) -> Figure:
 
 def depth_scale(result: DepthScale) -> Figure:
     """xi_c (and the gradient scale 1/|ln chi_1|) against sigma_w2 with measured points."""
+    check_instance(result, "result", DepthScale)
     fig = new_figure(6.4, 3.6)
     ax = fig.subplots()
     ax.plot(result.sigma_w2, result.xi_c, color=PALETTE["blue"], label=r"$\xi_c$ (theory)")
@@ -96,6 +99,8 @@ def depth_scale(result: DepthScale) -> Figure:
 
 def jacobian_spectra(result: JacobianSpectra, floor: float = 1e-20) -> Figure:
     """Sorted singular values of the input-output Jacobian, per variant (all seeds pooled)."""
+    check_instance(result, "result", JacobianSpectra)
+    floor = check_real(floor, "floor", positive=True)
     fig = new_figure(6.4, 3.7)
     ax = fig.subplots()
     for v, name in enumerate(result.variants):
@@ -112,6 +117,7 @@ def jacobian_spectra(result: JacobianSpectra, floor: float = 1e-20) -> Figure:
 
 def norm_scales(result: NormScales) -> Figure:
     """Per-layer spread of the activations (left) and back-propagated gradient (right)."""
+    check_instance(result, "result", NormScales)
     fig = new_figure(8.4, 3.5)
     left, right = fig.subplots(1, 2)
     layers = np.arange(result.depth + 1)
@@ -133,6 +139,9 @@ def norm_scales(result: NormScales) -> Figure:
 
 def residual_norm(result: ResidualNorm, depth: int | None = None) -> Figure:
     """Per-block weight gradient at one depth (left) and the last block's against depth (right)."""
+    check_instance(result, "result", ResidualNorm)
+    if depth is not None and (not is_int(depth) or depth not in result.depths):
+        raise ValueError(f"depth must be one of {result.depths} or None, got {depth!r}")
     fig = new_figure(8.4, 3.5)
     left, right = fig.subplots(1, 2)
     d = len(result.depths) - 1 if depth is None else result.depths.index(depth)
@@ -163,6 +172,7 @@ SCALE_COLOURS = (PALETTE["sky"], PALETTE["blue"], PALETTE["vermillion"])
 def ln_rnn_products(result: LNRNNProducts) -> Figure:
     """The 60-step Jacobian product against the spectral radius, without (left) and with (right)
     layer normalisation, one line per input scale (median over seeds, range shaded)."""
+    check_instance(result, "result", LNRNNProducts)
     fig = new_figure(8.4, 3.5)
     axes = fig.subplots(1, 2, sharey=True)
     for m, ax in enumerate(axes):

@@ -13,6 +13,7 @@ from ..experiments.ch08 import (
     Truncation,
     TruncationBias,
 )
+from ..validate import check_instance
 from .style import CYCLE, GREY, PALETTE, new_figure
 
 SETTING_LABELS = {
@@ -35,6 +36,8 @@ MODEL_COLOURS = {
 def truncation(result: Truncation, bias: TruncationBias) -> Figure:
     """Ch. 8 left: recall error against training steps, one line per truncation length tau;
     right: relative bias of the truncated gradient against tau, with its standard error."""
+    check_instance(result, "result", Truncation)
+    check_instance(bias, "bias", TruncationBias)
     fig = new_figure(7.0, 3.4)
     left, right = fig.subplots(1, 2, width_ratios=(1.5, 1))
     for k, tau in enumerate(result.taus):
@@ -71,6 +74,9 @@ def truncation(result: Truncation, bias: TruncationBias) -> Figure:
 def memory(result: MemoryMonteCarlo, curves: dict) -> Figure:
     """Ch. 8 E[(dh/dp)^2] against 1 - lambda (log-log): Monte Carlo points and the derived
     closed forms (``curves``: setting -> numpy function of lambda), per setting."""
+    check_instance(result, "result", MemoryMonteCarlo)
+    if not isinstance(curves, dict) or not curves or not all(callable(f) for f in curves.values()):
+        raise TypeError("curves must be a non-empty dict {setting: function of lambda}")
     fig = new_figure(6.4, 3.8)
     ax = fig.add_subplot()
     gap = 1.0 - result.lambdas
@@ -94,6 +100,7 @@ def memory(result: MemoryMonteCarlo, curves: dict) -> Figure:
 
 def input_distance(result: InputDistance) -> Figure:
     """Ch. 8 ||d y_hat_T / d x_{T-m}||_F against lag m at initialisation, one line per model."""
+    check_instance(result, "result", InputDistance)
     fig = new_figure(6.4, 3.6)
     ax = fig.add_subplot()
     for k, name in enumerate(result.models):
@@ -110,6 +117,7 @@ def input_distance(result: InputDistance) -> Figure:
 def influence(result: InfluenceMap) -> Figure:
     """Ch. 8 one heat map per trained model: rows are sequences, columns steps, colour the
     influence |d y_hat_T / d x_t| scaled per row; white rings mark the two marked steps."""
+    check_instance(result, "result", InfluenceMap)
     M, N, T = result.influence.shape
     fig = new_figure(7.0, 1.1 + 1.2 * M)
     axes = np.atleast_1d(fig.subplots(M, 1, sharex=True))

@@ -7,6 +7,7 @@ from matplotlib.figure import Figure
 
 from .. import diagnostics as dg
 from ..experiments.ch09 import LABELS, RECURRENT, ClipChoice, FeedForwardRun, ThroughTime
+from ..validate import check_choices, check_instance
 from .style import GREY, PALETTE, new_figure
 
 COLOURS = {
@@ -22,11 +23,20 @@ REFERENCE_UPDATE = -3.0  # Karpathy's rule of thumb for log10 ||update|| / ||par
 SMOOTH = 10  # steps in the moving average of the drawn training loss
 
 
+def _check_runs(runs) -> None:
+    """runs: a non-empty tuple of FeedForwardRun (errors name ``runs``)."""
+    if not isinstance(runs, tuple | list) or not runs:
+        raise TypeError(f"runs must be a non-empty tuple of FeedForwardRun, got {runs!r:.40}")
+    for i, r in enumerate(runs):
+        check_instance(r, f"runs[{i}]", FeedForwardRun)
+
+
 def dashboard(runs: tuple[FeedForwardRun, ...]) -> Figure:
     """Four panels, each run in its colour: median ||dL/dW^(l)|| per layer, median log10
     update ratio per layer (reference -3), dead share (solid) and saturated share (dashed, not
     for ReLU) per hidden layer at the end, training loss (moving average over SMOOTH steps);
     one legend below the panels."""
+    _check_runs(runs)
     fig = new_figure(8.4, 6.6)
     ax = fig.subplots(2, 2)
     kernel = np.ones(SMOOTH) / SMOOTH
@@ -77,6 +87,7 @@ def dashboard(runs: tuple[FeedForwardRun, ...]) -> Figure:
 def clip_choice(result: ClipChoice) -> Figure:
     """The cliff's unclipped gradient norms with spikes marked, the percentile threshold and the
     fixed guesses, and the final loss of the run clipped at each."""
+    check_instance(result, "result", ClipChoice)
     fig = new_figure(8.4, 3.4)
     ax = fig.subplots(1, 2, width_ratios=[1.7, 1])
     steps = np.arange(len(result.grad_norm))
@@ -139,6 +150,7 @@ BY_LAG = (
 def through_time(result: ThroughTime) -> Figure:
     """The recurrent probe at initialisation: ||dL/ds_{T-k}|| / ||dL/ds_T|| against the lag k,
     median over seeds with the range shaded, one line per network."""
+    check_instance(result, "result", ThroughTime)
     fig = new_figure(6.4, 3.6)
     ax = fig.subplots()
     k = np.arange(result.T + 1)
@@ -163,6 +175,8 @@ def histograms(runs: tuple[FeedForwardRun, ...], kinds: tuple[str, ...] = HIST_K
     """Per hidden layer (rows) at the end of training, the histogram of the activations a^(l)
     (top) and of log10 |dL/dz^(l)| (bottom) for each run of `kinds`; each row scaled to its
     largest bin, so a row's colour shows where its entries sit (exact zeros are not drawn)."""
+    _check_runs(runs)
+    kinds = check_choices(kinds, "kinds", tuple(r.kind for r in runs), kind="run")
     by = {r.kind: r for r in runs}
     fig = new_figure(8.4, 4.6)
     ax = fig.subplots(2, len(kinds), sharey=True)
