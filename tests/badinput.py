@@ -1154,3 +1154,28 @@ case(_P + "ch08.memory", dict(result=_res("ch08.memory_monte_carlo", **MC),
      curves=Kind("curves", (None, {}, "c", {"a": 1.0})))
 case(_P + "ch08.input_distance", dict(result=_res("ch08.input_distance", **ID)), result=RESULT)
 case(_P + "ch08.influence", dict(result=_IMAP), result=RESULT)
+
+# issue 15's additions (merged after the registry was written) ---------------------------------
+case("vanishing.glue.glue", dict(name="x", variable=1.0, display=False), name=TEXT, display=BOOL)
+exempt("vanishing.glue.typographic", "total: any value is valid (strings and numbers are typeset)")
+exempt("vanishing.sphinxext.KeepMathWithItsNeighbours", "a Sphinx post-transform, built by Sphinx")
+exempt("vanishing.sphinxext.KeepMathWithItsNeighbours.run", "called by Sphinx on its document")
+exempt("vanishing.sphinxext.author_year_label", "called by sphinxcontrib-bibtex with its entry")
+case("vanishing.symbolic.display.latex_lines", dict(lhs="y", terms=["a", "-b"]), lhs=TEXT,
+     per_line=SIZE)
+def _eigen_power():
+    from vanishing.symbolic.powers import power_by_eigendecomposition
+
+    return power_by_eigendecomposition()
+
+
+def _sum_equation():
+    import sympy as sp
+
+    a, b = sp.symbols("a b")
+    return sp.Eq(sp.Symbol("y"), a + b, evaluate=False)
+
+
+case("vanishing.symbolic.display.latex_power_lines", dict(power=lazy(_eigen_power)), power=RESULT)
+case("vanishing.symbolic.display.latex_sum_lines", dict(equation=lazy(_sum_equation)),
+     equation=RESULT, per_line=SIZE)
