@@ -59,6 +59,14 @@ EPS = 1e-5  # as PyTorch's BatchNorm1d and LayerNorm
 # the normalisation itself -------------------------------------------------------------------
 
 
+def _check_output_layer(W_out, b_out, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Ch. 7 the output layer W_out (n_out, n), b_out (n_out,) of a normalised network."""
+    W_out = check_array(W_out, "W_out", 2)
+    if W_out.shape[0] < 1 or W_out.shape[1] != n:
+        raise ValueError(f"W_out must have shape (n_out, {n}), got {W_out.shape}")
+    return W_out, check_shape(b_out, "b_out", (W_out.shape[0],))
+
+
 @dataclass(frozen=True)
 class NormCache:
     """Ch. 7 what the backward pass of a normalisation reads: Z_hat (B, n), 1/sqrt(s^2 + eps)
@@ -158,10 +166,7 @@ class NormMLP(Parametrised):
                 )
         self.gamma = [check_shape(v, f"gamma[{i}]", (n,)) for i, v in enumerate(self.gamma)]
         self.beta = [check_shape(v, f"beta[{i}]", (n,)) for i, v in enumerate(self.beta)]
-        self.W_out = check_array(self.W_out, "W_out", 2)
-        if self.W_out.shape[0] < 1 or self.W_out.shape[1] != n:
-            raise ValueError(f"W_out must have shape (n_out, {n}), got {self.W_out.shape}")
-        self.b_out = check_shape(self.b_out, "b_out", (self.W_out.shape[0],))
+        self.W_out, self.b_out = _check_output_layer(self.W_out, self.b_out, n)
 
     @property
     def L(self) -> int:
@@ -324,10 +329,7 @@ class NormResidual(Parametrised):
         self.beta = [check_shape(v, f"beta[{i}]", (n,)) for i, v in enumerate(self.beta)]
         self.gamma_f = check_shape(self.gamma_f, "gamma_f", (n,))
         self.beta_f = check_shape(self.beta_f, "beta_f", (n,))
-        self.W_out = check_array(self.W_out, "W_out", 2)
-        if self.W_out.shape[0] < 1 or self.W_out.shape[1] != n:
-            raise ValueError(f"W_out must have shape (n_out, {n}), got {self.W_out.shape}")
-        self.b_out = check_shape(self.b_out, "b_out", (self.W_out.shape[0],))
+        self.W_out, self.b_out = _check_output_layer(self.W_out, self.b_out, n)
 
     @property
     def L(self) -> int:
