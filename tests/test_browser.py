@@ -45,13 +45,20 @@ def require_chromium() -> str:
     return path
 
 
-def open_offline(browser, url: str, width: int = 1280):
+def open_offline(browser, url: str, width: int = 1280, mode: str | None = None):
     """Open ``url`` at ``width`` px (a touch screen below 992 px) with every non-file request
-    refused; return (page, failed, errors)."""
+    refused, in the theme's light or dark ``mode`` if given; return (page, failed, errors)."""
     touch = width < 992
     context = browser.new_context(
-        viewport={"width": width, "height": 900}, is_mobile=touch, has_touch=touch
+        viewport={"width": width, "height": 900},
+        is_mobile=touch,
+        has_touch=touch,
+        **({"color_scheme": mode} if mode else {}),
     )
+    if mode:
+        context.add_init_script(
+            f"localStorage.setItem('mode', '{mode}'); localStorage.setItem('theme', '{mode}');"
+        )
     failed: list[str] = []
     errors: list[str] = []
 
@@ -334,9 +341,17 @@ FIGURE_BOXES = """() => Array.from(document.querySelectorAll('main figure :is(im
         const r = el.getBoundingClientRect(), s = getComputedStyle(el);
         const inset = k => (parseFloat(s['padding' + k]) || 0)
             + (parseFloat(s['border' + k + 'Width']) || 0);
+        let left = r.left + inset('Left'), right = r.right - inset('Right');
+        // a figure wider than its scrolling box: the part in view, less the scroll cue's shadows
+        const box = el.closest('.vg-figure-scroll'), cue = 16;
+        if (box) {
+            const b = box.getBoundingClientRect();
+            if (left < b.left) left = b.left + cue;
+            if (right > b.right) right = b.right - cue;
+        }
         return [el.closest('figure').id || el.getAttribute('src'),
-                r.left + scrollX + inset('Left'), r.top + scrollY + inset('Top'),
-                r.right + scrollX - inset('Right'), r.bottom + scrollY - inset('Bottom')];
+                left + scrollX, r.top + scrollY + inset('Top'),
+                right + scrollX, r.bottom + scrollY - inset('Bottom')];
     })"""
 
 
