@@ -342,30 +342,28 @@ FIGURE_BOXES = """() => Array.from(document.querySelectorAll('main figure :is(im
         const inset = k => (parseFloat(s['padding' + k]) || 0)
             + (parseFloat(s['border' + k + 'Width']) || 0);
         let left = r.left + inset('Left'), right = r.right - inset('Right');
-        // a figure wider than its scrolling box: the part in view, less the scroll cue's shadows
-        const box = el.closest('.vg-figure-scroll'), cue = 16;
+        // a figure wider than its scrolling box: the part in view; a side cut by the box is not
+        // the figure's edge (it crosses the drawing), so it is left out of the check
+        const box = el.closest('.vg-figure-scroll'), cut = [];
         if (box) {
             const b = box.getBoundingClientRect();
-            if (left < b.left) left = b.left + cue;
-            if (right > b.right) right = b.right - cue;
+            if (left < b.left - 1) { left = b.left; cut.push('left'); }
+            if (right > b.right + 1) { right = b.right; cut.push('right'); }
         }
-        return [el.closest('figure').id || el.getAttribute('src'),
+        return [el.closest('figure').id || el.getAttribute('src'), cut,
                 left + scrollX, r.top + scrollY + inset('Top'),
                 right + scrollX, r.bottom + scrollY - inset('Bottom')];
     })"""
 
 
-def edge_pixels(pixels: np.ndarray, box: list, inset: int = 3) -> np.ndarray:
+def edge_pixels(pixels: np.ndarray, box: list, inset: int = 3, cut: tuple = ()) -> np.ndarray:
     """The RGB pixels of the one-pixel ring ``inset`` px inside ``box`` (left, top, right,
-    bottom), from an (height, width, 3) screenshot array."""
+    bottom), from an (height, width, 3) screenshot array, without the sides named in ``cut``."""
     left, top, right, bottom = (round(v) for v in box)
     left, top, right, bottom = left + inset, top + inset, right - 1 - inset, bottom - 1 - inset
-    ring = [
-        pixels[top, left : right + 1],
-        pixels[bottom, left : right + 1],
-        pixels[top : bottom + 1, left],
-        pixels[top : bottom + 1, right],
-    ]
+    ring = [pixels[top, left : right + 1], pixels[bottom, left : right + 1]]
+    ring += [] if "left" in cut else [pixels[top : bottom + 1, left]]
+    ring += [] if "right" in cut else [pixels[top : bottom + 1, right]]
     return np.concatenate(ring)
 
 
@@ -374,8 +372,8 @@ def figure_background_problems(page, screenshot: bytes) -> list[str]:
     is light in the full-page screenshot (taken at the top, so nothing sticky covers it)."""
     pixels = np.asarray(Image.open(io.BytesIO(screenshot)).convert("RGB"))
     problems = []
-    for name, *box in page.evaluate(FIGURE_BOXES):
-        edge = edge_pixels(pixels, box)
+    for name, cut, *box in page.evaluate(FIGURE_BOXES):
+        edge = edge_pixels(pixels, box, cut=tuple(cut))
         light = float((edge.min(axis=1) >= NEAR_WHITE).mean())
         if light < LIGHT_EDGE:
             darkest = tuple(int(c) for c in edge[edge.sum(axis=1).argmin()])
