@@ -266,8 +266,7 @@ def residual_training(result: ResidualTraining) -> Figure:
     right.set_xticks(range(len(result.variants)),
                      [TRAIN_LABELS.get(v, v) for v in result.variants])  # fmt: skip
     right.set_xlim(-0.6, len(result.variants) - 0.4)
-    right.set(ylabel="final loss / constant's",
-              title="every seed: dots none, squares warm-up")  # fmt: skip
+    right.set(ylabel="final loss / constant's", title="every seed (squares: warm-up)")
     left.legend(fontsize=8, loc="lower left")
     fig.suptitle(f"ReLU residual stacks, {result.depth} blocks of {result.width}, Adam, lr "
                  f"{result.lr:g}", fontsize=10)  # fmt: skip
