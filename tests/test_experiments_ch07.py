@@ -115,3 +115,14 @@ def test_residual_training_shapes_and_the_final_loss():
     assert r.loss.shape == (3, 2, 2, 10) and r.spread.shape == (3, 2, 2)
     np.testing.assert_allclose(r.final(), r.loss[..., -1])
     assert np.all(np.isfinite(r.loss)) and np.all(r.loss[..., -1] < r.loss[..., 0])
+
+
+def test_inputs_are_independent_of_the_first_weights():
+    # the referee's E1: inputs and W^(1) once came from one random stream (W^(1) = sqrt(2/n) x)
+    from vanishing import norm
+
+    x, _ = ex._regression_batch(0, 32, 32)
+    W = norm.init_norm_mlp(32, 32, 1, 10, rng=0).W[0]
+    assert abs(np.corrcoef(x.ravel(), W.ravel())[0, 1]) < 0.1
+    r = ex.norm_scales(depth=2, width=128, batch=128, norms=("none",))
+    assert abs(r.act_std[0, 0, 1] / np.sqrt(1 - 1 / np.pi) - 1) < 0.1  # He + ReLU: 0.83

@@ -453,9 +453,7 @@ def norm_scales(
     std = np.empty((len(norms), len(seeds), depth + 1))
     grad = np.empty_like(std)
     for k, s in enumerate(seeds):
-        rng = as_generator(s, name="seeds")
-        x = rng.standard_normal((batch, width))
-        y = x @ rng.standard_normal((width, 10)) / np.sqrt(width)
+        x, y = _regression_batch(s, batch, width)
         for i, kind in enumerate(norms):
             model = norm.init_norm_mlp(width, width, depth, 10, norm=kind, rng=s)
             _, g = norm.loss_and_grads(model, x, y)
@@ -505,9 +503,7 @@ def residual_norm(*, depths=(6, 12, 24, 48, 96), width: int = 64, batch: int = 3
     for di, L in enumerate(depths):
         per = {v: np.empty((len(seeds), L)) for v in RESIDUAL_VARIANTS}
         for k, s in enumerate(seeds):
-            rng = as_generator(s, name="seeds")
-            x = rng.standard_normal((batch, width))
-            y = x @ rng.standard_normal((width, 10)) / np.sqrt(width)
+            x, y = _regression_batch(s, batch, width)
             for vi, (name, (pl, kind, alpha, zl)) in enumerate(RESIDUAL_VARIANTS.items()):
                 model = norm.init_norm_residual(
                     width, L, 10, placement=pl, norm=kind, alpha=alpha, zero_last=zl, rng=s
@@ -658,7 +654,7 @@ def chapter_numbers(
     for kind in scales.norms:
         i = scales.norms.index(kind)
         out[f"ch07_ns_growth_{kind}"] = f"{growth[i]:.2f}"
-        out[f"ch07_ns_std_{kind}"] = _range(np.median(scales.act_std[i], axis=0)[5:])
+        out[f"ch07_ns_std_{kind}"] = _range(np.median(scales.act_std[i], axis=0)[1:])
     ib = scales.norms.index("batch")
     out["ch07_ns_batch_total"] = sci(
         float(np.median(scales.grad[ib, :, 1] / scales.grad[ib, :, -1]))
@@ -673,7 +669,7 @@ def chapter_numbers(
     out["ch07_res_pre_last"] = ", ".join(f"{v:.1f}" for v in last[ipre])
     out["ch07_res_pre_first"] = _range(first[ipre], lambda v: f"{v:.1f}")
     trunk = np.median(res.trunk, axis=-1)
-    out["ch07_res_trunk_post"] = _range(trunk[ipost])
+    out["ch07_res_trunk_post"] = _range(res.trunk[ipost, -1])  # every seed, deepest stack
     out["ch07_res_trunk_pre"] = ", ".join(f"{v:.1f}" for v in trunk[ipre])
     out["ch07_res_width"] = str(res.width)
     out["ch07_res_seeds"] = str(res.trunk.shape[-1])
@@ -700,9 +696,8 @@ def zero_branches(
     """Ch. 7 the gradients at initialisation of residual stacks with zero-initialised branches."""
     depth, width = check_size(depth, "depth"), check_size(width, "width")
     batch = check_size(batch, "batch")
-    rng = as_generator(seed, name="seed")
-    x = rng.standard_normal((batch, width))
-    y = x @ rng.standard_normal((width, 10)) / np.sqrt(width)
+    as_generator(seed, name="seed")  # checks the seed
+    x, y = _regression_batch(seed, batch, width)
     variants = ("alpha = 0 (ReZero, SkipInit)", "W2 = 0 (Fixup)")
     rows = []
     for alpha, zl in ((0.0, False), (1.0, True)):
