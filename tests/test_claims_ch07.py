@@ -71,8 +71,10 @@ def test_jacobian_spectra_orthogonal_tanh_isometric_gaussian_and_relu_not(width,
         assert sv[i_to].min() > 0.45 and sv[i_to].max() < 1.2
     assert sv[i_to].max() / sv[i_to].min() < 10  # narrower and deeper: still within 10
     for k in range(len(SEEDS)):
-        assert sv[i_go, k].max() / sv[i_go, k].min() > 1e6
+        # the spread: median far below the mean square 1, and over 40 % of the singular values
+        # below 1e-6 of the largest (resolved; the smallest are below rounding, E2)
         assert np.median(sv[i_go, k]) < 1e-2
+        assert np.mean(sv[i_go, k] < 1e-6 * sv[i_go, k].max()) > 0.4
     for v, name in enumerate(sp.variants):
         if name.startswith("ReLU"):
             tiny = np.mean(sv[v] < 1e-12 * sv[v].max(axis=-1, keepdims=True), axis=-1)

@@ -390,6 +390,7 @@ class JacobianSpectra:
         return np.quantile(flat, p, axis=1)
 
 
+ROUNDING = 1e-15  # below this times the largest, double precision cannot resolve a singular value
 TANH_Q_STAR = 0.01  # the fixed point of the critical tanh networks of Fig. 7.3: nearly linear
 
 
@@ -415,6 +416,15 @@ def jacobian_spectra(*, depth: int = 32, width: int = 128, seeds=(0,)) -> Jacobi
                 z = Ws[l] @ act.phi(z) + bs[l]
             out[v, k] = np.linalg.svd(J, compute_uv=False)
     return JacobianSpectra(variants, depth, width, (w_t, w_t, 2.0, 2.0), (b_t, b_t, 0.0, 0.0), out)
+
+
+def _regression_batch(seed: int, batch: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """N(0, 1) inputs (batch, width) and a random linear target (batch, 10), drawn from a stream
+    of their own, np.random.default_rng([seed, 1]): independent of the weights that the models
+    draw from default_rng(seed) (sharing that stream made W^(1) a copy of the inputs)."""
+    rng = np.random.default_rng([seed, 1])
+    x = rng.standard_normal((batch, width))
+    return x, x @ rng.standard_normal((width, 10)) / np.sqrt(width)
 
 
 # 4. normalisation in a plain MLP --------------------------------------------------------------
@@ -643,7 +653,8 @@ def chapter_numbers(
     out["ch07_iso_orth_range"] = _range(sv[i_to])
     out["ch07_iso_gauss_max"] = f"{sv[i_go].max():.1f}"
     out["ch07_iso_gauss_median"] = sci(float(np.median(sv[i_go])))
-    out["ch07_iso_gauss_min"] = sci(float(sv[i_go].min()))
+    unresolved = sv[i_go] < ROUNDING * sv[i_go].max(axis=-1, keepdims=True)
+    out["ch07_iso_gauss_unresolved"] = f"{np.median(unresolved.mean(axis=-1)):.0%}"
     out["ch07_iso_sigma_w2"] = f"{spectra.sigma_w2[0]:.3f}"
     out["ch07_iso_sigma_b2"] = sci(spectra.sigma_b2[0])
     relu = [v for v, name in enumerate(spectra.variants) if name.startswith("ReLU")]

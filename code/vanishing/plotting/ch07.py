@@ -9,6 +9,7 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
 from ..experiments.ch07 import (
+    ROUNDING,
     Criticality,
     DepthScale,
     JacobianSpectra,
@@ -111,6 +112,8 @@ def jacobian_spectra(result: JacobianSpectra, floor: float = 1e-20) -> Figure:
         colour, ls = SPECTRUM_STYLES[name]
         ax.plot(np.linspace(0, 1, sv.size), np.maximum(sv, floor), color=colour, ls=ls, label=name)
     ax.axhline(1.0, color=GREY, lw=0.9, ls=":")
+    ax.axhspan(floor, ROUNDING * result.singular_values.max(), color=GREY, alpha=0.15, lw=0,
+               label="rounding")  # fmt: skip
     ax.set_yscale("log")
     ax.set(xlabel="rank / width (largest first)", ylabel="singular value",
            title=f"input-output Jacobian, {result.depth} layers of {result.width}")  # fmt: skip
