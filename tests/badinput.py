@@ -1115,6 +1115,19 @@ case(_P + "ch07.residual_norm", dict(result=_res("ch07.residual_norm", **RN)), r
      depth=Kind("depth", ("2", 2.0, 3, True)))
 case(_P + "ch07.ln_rnn_products", dict(result=_res("ch07.ln_rnn_products", **LR)),
      result=RESULT)
+TD = dict(sigma_w2=(1.0,), depths=(2,), seeds=(0,), width=3, d_in=2, examples=4, steps=3)
+RT = dict(variants=("pre-LN",), warmups=(0,), depth=2, width=3, examples=4, steps=3, seeds=(0,))
+case(E7 + "trainable_depth", dict(TD), sigma_w2=POS_REALS, depths=SIZES, sigma_b2=NONNEG,
+     seeds=SEEDS, width=SIZE, d_in=SIZE, examples=SIZE, steps=SIZE, lr=POS, threshold=POS)
+case(E7 + "residual_training", dict(RT), variants=NAMES, warmups=COUNTS, depth=SIZE,
+     width=SIZE, examples=SIZE + (1,), steps=SIZE, lr=POS, seeds=SEEDS)
+case(E7 + "training_numbers", dict(depth=_res("ch07.trainable_depth", **TD),
+     res=_res("ch07.residual_training", **dict(RT, variants=("post-LN", "pre-LN")))),
+     depth=RESULT, res=RESULT)
+case(_P + "ch07.trainable_depth", dict(result=_res("ch07.trainable_depth", **TD)),
+     result=RESULT, c=POS)
+case(_P + "ch07.residual_training", dict(result=_res("ch07.residual_training", **RT)),
+     result=RESULT)
 
 
 # experiments and plotting: chapter 8 -------------------------------------------------------------

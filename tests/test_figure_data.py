@@ -825,7 +825,7 @@ def test_jacobian_spectra_draws_sorted_singular_values_per_variant():
         singular_values=sv,
     )  # fmt: skip
     (ax,) = read(ch07.jacobian_spectra(result))
-    assert ax.legend_order == list(result.variants)
+    assert ax.legend_order == [*result.variants, "rounding"]  # the band below 1e-15 of the max
     for v, name in enumerate(result.variants):
         line = ax.legend_line(name)
         same(line.y, np.maximum(np.sort(sv[v].ravel())[::-1], 1e-20))
@@ -883,6 +883,43 @@ def test_ln_rnn_products_draws_the_median_per_scale_in_each_panel():
             same(line.x, result.rhos)
             same(line.y, np.median(result.norms[m, :, s], axis=-1))
     assert "T-20" in left.ylabel and "3 seeds" in suptitle(ch07.ln_rnn_products(result))
+
+
+def test_trainable_depth_draws_the_share_trained_per_cell_and_the_six_xi_c_line():
+    loss = np.array([[[0.1, 0.2, 0.3], [0.9, 0.2, 0.7]], [[0.1, 0.1, 0.1], [0.4, 0.1, 0.2]]])
+    curve = np.linspace(0.3, 4.0, 5)
+    result = ex07.TrainableDepth(
+        sigma_w2=np.array([0.5, 1.76]), depths=(3, 12), seeds=(0, 1, 2), sigma_b2=0.05,
+        width=16, examples=32, steps=100, lr=0.05, threshold=0.5, loss=loss,
+        start=np.ones_like(loss), xi_c=np.array([1.2, 5000.0]), curve_w2=curve,
+        curve_xi_c=_distinct(5, low=0, high=1, seed=56), critical_w2=1.76,
+    )  # fmt: skip
+    ax = read(ch07.trainable_depth(result))[0]  # then the colour bar
+    same(ax.scatter[0], [[0.5, 3], [0.5, 12], [1.76, 3], [1.76, 12]])
+    assert ax.text_strings() == ["3", "1", "3", "3"]  # seeds below half the constant's loss
+    line = ax.legend_line(r"$6\,\xi_c$ (theory)")
+    same(line.x, curve)
+    same(line.y, 6 * result.curve_xi_c)
+    assert ax.vlines == [1.76] and "of 3 seeds" in ax.title and "100 SGD steps" in ax.title
+
+
+def test_residual_training_draws_median_curves_and_every_final_loss():
+    loss = _distinct(2, 2, 3, 10, low=-3, high=0.5, seed=57)
+    result = ex07.ResidualTraining(
+        variants=("post-LN", "alpha = 0"), warmups=(0, 4), seeds=(0, 1, 2), depth=8, width=16,
+        examples=32, steps=10, lr=0.05, loss=loss, spread=np.ones((2, 2, 3)),
+    )  # fmt: skip
+    left, right = read(ch07.residual_training(result))
+    for v, name in enumerate(("post-LN", r"$\alpha = 0$")):
+        for u, tag in enumerate(("no warm-up", "warm-up 4")):
+            line = left.legend_line(f"{name}, {tag}")
+            same(line.y, np.median(loss[v, u], axis=0))
+            same(line.x, np.arange(10))
+    dots = [ln.y for ln in right.lines]
+    assert len(dots) == 4
+    same(np.concatenate(dots), loss[..., -1].reshape(-1))  # the last tenth of 10 steps: 1
+    assert left.yscale == right.yscale == "log" and right.hlines == [1.0]
+    assert "8 blocks of 16" in suptitle(ch07.residual_training(result))
 
 
 # diagrams -------------------------------------------------------------------------------------

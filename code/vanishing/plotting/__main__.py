@@ -165,6 +165,14 @@ FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
         "60-step Jacobian products of tanh RNNs with and without LayerNorm (chapter 7)",
         lambda: ch07.ln_rnn_products(ex07.ln_rnn_products()),
     ),
+    "ch07-trainable-depth": (
+        "which deep tanh networks train, over (sigma_w^2, depth), with 6 xi_c (chapter 7)",
+        lambda: ch07.trainable_depth(ex07.trainable_depth()),
+    ),
+    "ch07-residual-training": (
+        "post-LN, pre-LN and alpha = 0 stacks trained with and without warm-up (chapter 7)",
+        lambda: ch07.residual_training(ex07.residual_training()),
+    ),
     "ch08-truncation": (
         "truncated BPTT on delayed recall: learning per tau, and the gradient's bias (chapter 8)",
         lambda: ch08.truncation(ex08.truncation(), ex08.truncation_bias()),
@@ -234,6 +242,8 @@ LABELS: dict[str, str] = {
     "fig-ch07-norm": "ch07-norm-scales",
     "fig-ch07-residual": "ch07-residual-norm",
     "fig-ch07-ln-rnn": "ch07-ln-rnn",
+    "fig-ch07-trainable": "ch07-trainable-depth",
+    "fig-ch07-residual-training": "ch07-residual-training",
     "fig-ch08-truncation": "ch08-truncation",
     "fig-ch08-memory": "ch08-memory",
     "fig-ch08-distance": "ch08-input-distance",
