@@ -43,6 +43,6 @@ def test_symbolic_agrees_with_the_numeric_discretisation(A_log, theta, delta):
 
 def test_latex_lines():
     lines = zero_order_hold().latex()
-    assert len(lines) == 3
+    assert len(lines) == 4
     assert r"e^{- \Delta e^{A_{\log}}}" in lines[0] and "< 1" in lines[0]
-    assert r"\sigma(s)" in lines[2]
+    assert r"1 - \sigma(s)" in lines[2] and r"\sigma(s)\,b" in lines[3]

@@ -47,7 +47,8 @@ class ZeroOrderHold:
         return sp.simplify(lam - (1 - sigma)) == 0 and sp.simplify(b_bar - sigma) == 0
 
     def latex(self) -> list[str]:
-        """Chapter 8: the three results as LaTeX lines, in the book's notation."""
+        """Chapter 8: the three results as LaTeX lines (the gate on two), in the book's
+        notation."""
 
         def tex(expr: sp.Expr) -> str:
             return sp.latex(expr, symbol_names={A_LOG: r"A_{\log}"})
@@ -57,8 +58,8 @@ class ZeroOrderHold:
             + r" < 1 \quad (\Delta > 0)",
             r"\frac{\bar B}{1 - \Lambda} = -\frac{b}{a} = " + tex(self.steady) + r"\,b",
             r"a = -1,\ \Delta = \operatorname{softplus}(s):\quad \Lambda = "
-            + tex(self.gate[0]) + r" = 1 - \sigma(s),\quad \bar B = "
-            + tex(self.gate[1]) + r"\,b = \sigma(s)\,b",
+            + tex(self.gate[0]) + r" = 1 - \sigma(s),",
+            r"\bar B = " + tex(self.gate[1]) + r"\,b = \sigma(s)\,b",
         ]
 
 
