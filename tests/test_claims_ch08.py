@@ -28,6 +28,19 @@ def test_every_run_recalls_at_first_then_short_truncation_loses_it(n_h, seed):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("seed", SEEDS)
+def test_at_a_smaller_learning_rate_the_forgetting_comes_later(seed):
+    """'These are statements about 300 steps at learning rate 0.01; at a smaller learning rate
+    the forgetting comes later': at 3e-3 (16 units) tau = 3 still recalls after 250 steps
+    (error < 0.3) but is back above 0.7 after 1,000; tau = 8 stays below 0.02."""
+    one_blas_thread()
+    run = ex.truncation(taus=(3, 8), steps=1000, every=250, lr=3e-3, seed=seed)
+    assert run.steps[1] == 250 and run.steps[-1] == 1000
+    assert run.error[0, 1] < 0.3 and run.final[0] > 0.7
+    assert run.final[1] < 0.02
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize(("n_h", "kept", "lost"), [(16, 2, 2), (32, 0, 4)])
 def test_at_tau_equal_to_d_most_runs_lose_the_memory(n_h, kept, lost):
     """'at tau = d two of the ten runs kept the memory while most lost it': per width, the runs
