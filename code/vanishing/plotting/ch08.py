@@ -188,7 +188,7 @@ def influence(result: InfluenceMap) -> Figure:
     influence |d y_hat_T / d x_t| scaled per row; white rings mark the two marked steps."""
     check_instance(result, "result", InfluenceMap)
     M, N, T = result.influence.shape
-    fig = new_figure(7.0, 1.1 + 1.2 * M)
+    fig = new_figure(7.0, 1.1 + 1.9 * M)  # tall enough for the rings on a phone
     axes = np.atleast_1d(fig.subplots(M, 1, sharex=True))
     for m, ax in enumerate(axes):
         image = ax.imshow(
