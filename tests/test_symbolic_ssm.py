@@ -43,6 +43,7 @@ def test_symbolic_agrees_with_the_numeric_discretisation(A_log, theta, delta):
 
 def test_latex_lines():
     lines = zero_order_hold().latex()
-    assert len(lines) == 4
+    assert len(lines) == 5
     assert r"e^{- \Delta e^{A_{\log}}}" in lines[0] and "< 1" in lines[0]
-    assert r"1 - \sigma(s)" in lines[2] and r"\sigma(s)\,b" in lines[3]
+    assert r"\operatorname{softplus}(s)" in lines[2]
+    assert r"1 - \sigma(s)" in lines[3] and r"\sigma(s)\,b" in lines[4]

@@ -47,7 +47,7 @@ class ZeroOrderHold:
         return sp.simplify(lam - (1 - sigma)) == 0 and sp.simplify(b_bar - sigma) == 0
 
     def latex(self) -> list[str]:
-        """Chapter 8: the three results as LaTeX lines (the gate on two), in the book's
+        """Chapter 8: the three results as LaTeX lines (the gate on three), in the book's
         notation."""
 
         def tex(expr: sp.Expr) -> str:
@@ -57,8 +57,8 @@ class ZeroOrderHold:
             r"\lvert\Lambda\rvert = \lvert e^{\Delta a}\rvert = " + tex(self.modulus)
             + r" < 1 \quad (\Delta > 0)",
             r"\frac{\bar B}{1 - \Lambda} = -\frac{b}{a} = " + tex(self.steady) + r"\,b",
-            r"a = -1,\ \Delta = \operatorname{softplus}(s):\quad \Lambda = "
-            + tex(self.gate[0]) + r" = 1 - \sigma(s),",
+            r"a = -1,\quad \Delta = \operatorname{softplus}(s):",
+            r"\Lambda = " + tex(self.gate[0]) + r" = 1 - \sigma(s),",
             r"\bar B = " + tex(self.gate[1]) + r"\,b = \sigma(s)\,b",
         ]
 
