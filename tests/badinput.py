@@ -963,6 +963,10 @@ case(_L + "forward", dict(model=lazy(small7, "lru"), x=X3, h0=np.zeros((2, 3))),
      x=_X3, h0=_H0C, extra=_lru_edits)
 case(_L + "loss_and_grads", dict(model=lazy(small7, "lru"), x=X3, y=np.zeros((2, 4, 1))),
      model=MODEL, x=_X3, y=ARRAY, loss_at=NAME, h0=_H0C, extra=_lru_edits)
+case(_L + "discretise", dict(A_log=np.zeros(3), delta=0.1), A_log=array(free_axes=(0,)),
+     delta=POS, extra=[(dict(theta=np.zeros(2)), "theta"),
+                       (dict(theta=np.full(3, np.nan)), "theta"),
+                       (dict(A_log=np.array([800.0])), "A_log")])
 case(_L + "output_input_gradients", dict(model=lazy(small7, "lru"), x=X3, j=0), model=MODEL,
      x=_X3, j=index(0, 0), extra=_lru_edits)
 
@@ -1029,6 +1033,11 @@ case(_R + "input_gradients", dict(model=lazy(small, "rnn"), cache=lazy(cache, "r
 case(_R + "truncated_loss_and_grads", dict(model=lazy(small, "rnn"), x=X3,
      y=np.zeros((2, 4, 1)), tau=2, h0=np.zeros((2, 3))), model=MODEL, x=_X3, y=ARRAY,
      tau=SIZE, loss_at=NAME, h0=array().optional(), extra=_EDITS[:3])
+case(_R + "randomised_truncated_loss_and_grads", dict(model=lazy(small, "rnn"), x=X3,
+     y=np.zeros((2, 4, 1)), c=0.5, rng=0, h0=np.zeros((2, 3))), model=MODEL, x=_X3, y=ARRAY,
+     c=PROB, rng=SEED, loss_at=NAME, h0=array().optional(),
+     cuts=Kind("cuts", ("x", 3, [True], [1, 0, 1], [[True, False, True]])),
+     extra=_EDITS[:3] + [(dict(c=1.0, cuts=[False, True, True]), "cuts"), (dict(rng=None), "rng")])
 case("vanishing.tasks.delayed_recall", dict(n=2, T=4, delay=2, rng=0), n=SIZE,
      T=COUNT + (0, 1), delay=SIZE + (4,), rng=SEED)
 
@@ -1152,6 +1161,12 @@ case(E8 + "lru_adding", dict(LA), T=COUNT + (0, 1), seeds=SEEDS, cap=SIZE, n_h=S
      check_every=SIZE, r_min=REAL + (-0.1,), r_max=REAL + (1.0,), normalise=BOOL)
 case(E8 + "input_distance", dict(ID), T=SIZE, n_x=SIZE, n_h=SIZE, n_y=SIZE, batch=SIZE,
      seed=SEED)
+RT = dict(probabilities=(0.5,), T=4, delay=1, batches=2, draws=1)
+case(E8 + "randomised_truncation", dict(RT), model=MODEL.optional(),
+     probabilities=REALS + ([0.0], [1.0], [-0.5]), T=COUNT + (0, 1), delay=SIZE, batches=SIZE,
+     draws=SIZE, seed=SEED)
+SM = dict(deltas=(0.1,), n=2, lags=5)
+case(E8 + "ssm_memory", dict(SM), deltas=POS_REALS, n=SIZE, lags=SIZE)
 case(E8 + "influence_map", dict(IM), lru_result=RESULT, rnn_steps=SIZE, rnn_lr=POS, n=SIZE)
 @functools.cache
 def _influence_map():
@@ -1162,6 +1177,9 @@ _IMAP = lazy(_influence_map)
 case(E8 + "influence_numbers", dict(result=_IMAP), result=RESULT)
 case(_P + "ch08.truncation", dict(result=_res("ch08.truncation", **TR),
      bias=_res("ch08.truncation_bias", **TB)), result=RESULT, bias=RESULT)
+case(_P + "ch08.randomised", dict(result=_res("ch08.randomised_truncation", **RT),
+     fixed=_res("ch08.truncation_bias", **TB)), result=RESULT, fixed=RESULT)
+case(_P + "ch08.ssm_memory", dict(result=_res("ch08.ssm_memory", **SM)), result=RESULT)
 case(_P + "ch08.memory", dict(result=_res("ch08.memory_monte_carlo", **MC),
      curves=lazy(lambda: resolve(E8 + "memory_curves")())), result=RESULT,
      curves=Kind("curves", (None, {}, "c", {"a": 1.0})))

@@ -1092,6 +1092,53 @@ def test_ch08_truncation_draws_each_tau_and_the_bias():
     right.assert_shows_all_data()
 
 
+def test_ch08_randomised_draws_both_biases_and_each_noise_distribution():
+    fixed = ex08.TruncationBias(
+        taus=(3, 6, 20), batches=64, bias=np.array([0.6, 0.4, 0.07]),
+        standard_error=np.array([0.01, 0.02, 0.003]),
+    )  # fmt: skip
+    deviation = _distinct(2, 6, low=-2, high=0.5, seed=88)
+    result = ex08.RandomisedTruncation(
+        probabilities=(1 / 3, 1 / 20), batches=3, draws=2, bias=np.array([0.03, 0.004]),
+        standard_error=np.array([0.04, 0.008]), deviation=deviation, minibatch_spread=0.1,
+    )  # fmt: skip
+    left, right = read(ch08.randomised(result, fixed))
+    assert left.legend_order == [r"fixed $\tau$", "randomised, mean $1/c$"]
+    same(left.lines[0].x, [3, 6, 20])
+    same(left.lines[0].y, fixed.bias)
+    squares = [ln for ln in left.lines if len(ln.x) == 2 and np.allclose(ln.y, result.bias)]
+    assert len(squares) == 1  # the randomised estimates, at the mean stretches 1/c
+    same(squares[0].x, [3.0, 20.0])
+    assert "64 batches" in left.title
+    assert right.legend_order == ["$c = 1/3$", "$c = 1/20$"] and right.xscale == "log"
+    for k, name in enumerate(right.legend_order):
+        line = right.legend_line(name)
+        same(line.x, np.sort(deviation[k]))
+        same(line.y, np.arange(1, 7) / 6)
+    assert right.vlines == [0.1] and "6 per" in right.title
+    left.assert_shows_all_data()
+    right.assert_shows_all_data()
+
+
+def test_ch08_ssm_memory_draws_each_step_and_its_eigenvalues():
+    result = ex08.ssm_memory(deltas=(0.01, 0.1, 1.0), n=4, lags=500)
+    left, right = read(ch08.ssm_memory(result))
+    assert left.legend_order == [r"$\Delta = 0.01$", r"$\Delta = 0.1$", r"$\Delta = 1$"]
+    for k, name in enumerate(left.legend_order):
+        line = left.legend_line(name)
+        same(line.y, result.gradient[k, np.asarray(line.x, dtype=int)])
+        assert line.x[0] == 1 and line.x[-1] == 499
+    dots = [ln for ln in left.lines if not ln.label and len(ln.x) == 1]
+    same([d.x[0] for d in dots], result.memory)
+    assert left.xscale == "log" and left.yscale == "log" and left.ylim[0] == 1e-8
+    ticks = [ln for ln in right.lines if len(ln.x) == 4]
+    for k in range(3):
+        same(ticks[k].x, result.eigenvalues[k])
+        same(ticks[k].y, np.full(4, result.deltas[k]))
+    assert right.xlim == (0.0, 1.0) and right.yscale == "log"
+    right.assert_shows_all_data()
+
+
 def test_ch08_memory_draws_points_and_curves_per_setting():
     lambdas = np.array([0.5, 0.9, 0.99])
     settings = ("plain", "normalised", "normalised_nu")

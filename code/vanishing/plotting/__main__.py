@@ -177,6 +177,14 @@ FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
         "truncated BPTT on delayed recall: learning per tau, and the gradient's bias (chapter 8)",
         lambda: ch08.truncation(ex08.truncation(), ex08.truncation_bias()),
     ),
+    "ch08-randomised": (
+        "randomised truncation: bias against fixed tau, and the noise of one draw (chapter 8)",
+        lambda: ch08.randomised(ex08.randomised_truncation(), ex08.truncation_bias()),
+    ),
+    "ch08-ssm-memory": (
+        "a zero-order-hold SSM: gradient against lag and eigenvalues per step Delta (chapter 8)",
+        lambda: ch08.ssm_memory(ex08.ssm_memory()),
+    ),
     "ch08-memory": (
         "the curse of memory: sensitivity to lambda, plain, normalised, per nu (chapter 8)",
         lambda: ch08.memory(ex08.memory_monte_carlo(), ex08.memory_curves()),
@@ -248,6 +256,8 @@ LABELS: dict[str, str] = {
     "fig-ch08-memory": "ch08-memory",
     "fig-ch08-distance": "ch08-input-distance",
     "fig-ch08-influence": "ch08-influence",
+    "fig-ch08-randomised": "ch08-randomised",
+    "fig-ch08-ssm": "ch08-ssm-memory",
     "fig-ch09-dashboard": "ch09-dashboard",
     "fig-ch09-clip": "ch09-clip",
     "fig-ch09-hist": "ch09-histograms",
