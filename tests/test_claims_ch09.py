@@ -235,7 +235,11 @@ def test_on_the_irnn_the_early_percentile_clips_too_little_and_fixed_1_does_best
 
 
 @pytest.mark.slow
-def test_the_irnns_typical_gradient_norm_is_about_1():
+def test_the_irnns_norm_starts_large_and_settles_near_1():
+    start = 0
     for seed in SEEDS:  # each seed's unclipped run, all steps
         r = ex.recurrent_clip(T=40, seeds=(seed,), clips=(("none", 0.0),))
-        assert 0.5 < np.median(r.grad_norm[0]) < 2.0, seed  # "the typical norm is about 1"
+        g = r.grad_norm[0]
+        assert 0.5 < np.median(g) < 2.0, seed  # "the typical norm is about 1"
+        start += int(np.argmax(g) < 5 and g[50:].max() < 10)  # a start-up transient, then calm
+    assert start == 4  # "in the first steps in four of five seeds ... (the fifth spikes later)"
