@@ -215,31 +215,29 @@ def test_trained_recurrent_is_chapter_6s_run():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("T", [40, 80])
-def test_on_the_irnn_the_early_percentile_clips_too_little_and_fixed_1_does_best(T):
+@pytest.mark.parametrize("T, steps", [(40, 200), (40, 400), (80, 200)])
+def test_on_the_irnn_the_early_percentile_clips_too_little_and_fixed_1_does_best(T, steps):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        r = ex.recurrent_clip(T=T)
+        r = ex.recurrent_clip(T=T, steps=steps)
     solved = (r.valid_loss < 0.3 * BASELINE).sum(axis=1)
     none, p90, f1 = (r.row(*c) for c in (("none", 0), ("percentile", 90), ("fixed", 1)))
-    assert np.all(r.max_norm[none] > 500), T  # unclipped, the norm spikes (typical: about 1)
+    assert np.all(r.max_norm[none] > 500), T  # unclipped, the norm starts in the hundreds
     assert np.all(r.threshold[p90] > 10), T  # the 90th percentile of the first 50 sits high
-    assert np.all(r.clipped_share[p90] <= 0.03), T  # and clips only a few steps
+    assert np.all(r.clipped_share[p90] <= 0.05), T  # and clips only a few steps
     assert np.all(r.clipped_share[f1] >= 0.5), T  # fixed 1 clips most steps
-    assert solved[f1] > solved[p90] >= solved[none], T
-    assert np.median(r.valid_loss[f1]) < np.median(r.valid_loss[p90]), T
-    if T == 40:
-        assert (solved[none], solved[p90], solved[f1]) == (1, 2, 5)  # the figure's counts
-    else:
-        assert (solved[none], solved[p90], solved[f1]) == (0, 0, 4)  # "0, 0, four of five"
+    assert solved[f1] > solved[p90] >= solved[none], (T, steps)  # "the same order"
+    assert np.median(r.valid_loss[f1]) < np.median(r.valid_loss[p90]), (T, steps)
+    measured = {(40, 200): (0, 1, 5), (40, 400): (1, 2, 5), (80, 200): (0, 0, 2)}
+    assert (solved[none], solved[p90], solved[f1]) == measured[T, steps]  # figure: (40, 200)
 
 
 @pytest.mark.slow
 def test_the_irnns_norm_starts_large_and_settles_near_1():
     start = 0
-    for seed in SEEDS:  # each seed's unclipped run, all steps
+    for seed in SEEDS:  # each seed's unclipped run of the chapter (200 steps)
         r = ex.recurrent_clip(T=40, seeds=(seed,), clips=(("none", 0.0),))
         g = r.grad_norm[0]
         assert 0.5 < np.median(g) < 2.0, seed  # "the typical norm is about 1"
-        start += int(np.argmax(g) < 5 and g[50:].max() < 10)  # a start-up transient, then calm
-    assert start == 4  # "in the first steps in four of five seeds ... (the fifth spikes later)"
+        start += int(np.argmax(g) < 2 and g[50:].max() < 10)  # a start-up transient, then calm
+    assert start == 5  # "in the first two steps in every seed ... stays below 10"
