@@ -98,8 +98,11 @@ def test_percentile_threshold_on_the_cliff():
     assert c.final_loss[0] < 1e-3 < 1e3 < c.plain_final  # clipping at the percentile saves it
     assert 0.05 < c.clipped_share[0] < 0.3  # a minority of steps is clipped
     assert guesses[5.0] < 1e-3 and guesses[100.0] < 1e-3  # any cap far below the jump works
+    assert guesses[5.0] < c.final_loss[0] and guesses[100.0] < c.final_loss[0]  # "lower still"
+    assert round(c.clipped_share[-1] * 300) == 1  # 100 clips exactly one step: the jump
     assert guesses[0.5] > 0.1 and c.clipped_share[1] == 1.0  # too tight: every step clipped
     assert c.spike_steps[0] < np.argmax(c.grad_norm) and c.spike_steps.size > 5
+    assert np.sum(c.spike_steps < np.argmax(c.grad_norm)) == 6  # spikes before the fall
     assert np.max(c.grad_norm) > 1e4
 
 

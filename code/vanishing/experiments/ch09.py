@@ -238,11 +238,13 @@ def dashboard_numbers(runs: tuple[FeedForwardRun, ...], clip: ClipChoice) -> dic
         clip.thresholds[1:], clip.final_loss[1:], clip.clipped_share[1:], strict=True
     ):
         out[f"ch09_clip_loss_{g:g}"] = sci(loss)
-        out[f"ch09_clip_share_{g:g}"] = f"{share:.0%}"
+        n = len(clip.grad_norm) - 1  # steps of each clipped run
+        out[f"ch09_clip_share_{g:g}"] = f"{round(share * n)} of {n} steps"
     out["ch09_clip_share"] = f"{clip.clipped_share[0]:.0%}"
     out["ch09_plain_final"] = sci(clip.plain_final)
     out["ch09_first_spike"] = str(int(clip.spike_steps[0])) if clip.spike_steps.size else "none"
     out["ch09_n_spikes"] = str(clip.spike_steps.size)
+    out["ch09_spikes_before"] = str(int(np.sum(clip.spike_steps < np.argmax(clip.grad_norm))))
     out["ch09_jump_norm"] = sci(float(np.max(clip.grad_norm)))
     return out
 
