@@ -244,3 +244,18 @@ def test_the_irnns_norm_starts_large_and_settles_near_1():
         assert 0.5 < np.median(g) < 2.0, seed  # "the typical norm is about 1"
         start += int(np.argmax(g) < 2 and g[50:].max() < 10)  # a start-up transient, then calm
     assert start == 5  # "in the first two steps in every seed ... stays below 10"
+
+
+def test_exercise_2_a_percentile_over_all_steps_lets_the_cliff_run_fall():
+    """Exercise 9.2's solution: theta about 820, 100 times below the jump; the run still falls
+    (loss about 57) and ends near 0.1, about 3,000 times the early-percentile run."""
+    from vanishing.diagnostics import clip_threshold
+    from vanishing.experiments import ch05
+
+    c = ex.clip_choice(guesses=())
+    theta = clip_threshold(c.grad_norm, q=90)
+    assert 780 < theta < 860 and 90 < np.max(c.grad_norm) / theta < 120
+    run = ch05.cliff(grid=2, threshold=float(theta)).clipped
+    assert run.clipped.sum() == 1 and 7.5 < run.step_length.max() < 8.5
+    assert 50 < run.loss.max() < 65 and 0.05 < run.loss[-1] < 0.2
+    assert 2000 < run.loss[-1] / c.final_loss[0] < 4500
