@@ -259,3 +259,24 @@ def test_exercise_2_a_percentile_over_all_steps_lets_the_cliff_run_fall():
     assert run.clipped.sum() == 1 and 7.5 < run.step_length.max() < 8.5
     assert 50 < run.loss.max() < 65 and 0.05 < run.loss[-1] < 0.2
     assert 2000 < run.loss[-1] / c.final_loss[0] < 4500
+
+
+@pytest.mark.slow
+def test_the_healthy_ratio_barely_moves_with_depth_the_sigmoid_loses_half_an_order_per_layer():
+    """Before Table 9.1: at 4 and 10 hidden layers (5 seeds, widths 16 and 32) the healthy
+    first/last ratio is 0.9 to 3.5 and loses < 0.1 orders per layer; the sigmoid loses 0.37 to
+    0.60 per layer, 10^-2 to 3 x 10^-2 at depth 4, about 10^-6 at depth 10, and still stalls."""
+    for depth in (4, 10):
+        for seed in SEEDS:
+            for width in WIDTHS:
+                h = ex.feedforward_run("healthy", seed=seed, depth=depth, width=width)
+                v = ex.feedforward_run("vanishing", seed=seed, depth=depth, width=width)
+                key = (depth, seed, width)
+                assert 0.85 <= h.first_over_last <= 3.6, key
+                assert -np.log10(h.first_over_last) / depth < 0.1, key
+                assert 0.35 <= -np.log10(v.first_over_last) / depth <= 0.62, key
+                assert v.test_loss[1] > 2 * h.test_loss[1], key  # it still stalls
+                if depth == 4:
+                    assert 1e-2 <= v.first_over_last <= 3.5e-2, key  # on the alarm line
+                else:
+                    assert 5e-7 <= v.first_over_last <= 5e-6, key  # "near 10^-6"
