@@ -280,3 +280,16 @@ def test_the_healthy_ratio_barely_moves_with_depth_the_sigmoid_loses_half_an_ord
                     assert 1e-2 <= v.first_over_last <= 3.5e-2, key  # on the alarm line
                 else:
                     assert 5e-7 <= v.first_over_last <= 5e-6, key  # "near 10^-6"
+
+
+@pytest.mark.slow
+def test_a_healthy_relu_network_has_some_dead_units_but_no_zero_gradient_steps(runs):
+    """Table 9.1's dead-unit row: a ReLU network that trains well (He, zero biases) has 0 to
+    11 % dead units and never an exactly zero weight gradient; the dead run has it on 90 % or
+    more of its steps. The zero-gradient signal separates them, the dead share alone does not."""
+    for width in WIDTHS:
+        for seed in SEEDS:
+            r = ex.feedforward_run("relu", seed=seed, width=width)
+            assert r.dead <= 0.11 and r.zero_steps == 0.0, (width, seed)
+            assert r.loss_drop < 0.3, (width, seed)  # it trains
+            assert runs[width, seed]["dead"].zero_steps >= 0.9, (width, seed)

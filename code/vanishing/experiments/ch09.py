@@ -42,7 +42,12 @@ KINDS: dict[str, tuple[str, str, float, float, float]] = {
     "dead": ("relu", "he", 1.0, 0.05, -1.0),
     "small_lr": ("tanh", "xavier", 1.0, 5e-5, 0.0),
 }
+# a reference the figures do not draw: a ReLU network that trains well (He, zero biases)
+EXTRA_KINDS: dict[str, tuple[str, str, float, float, float]] = {
+    "relu": ("relu", "he", 1.0, 0.05, 0.0),
+}
 LABELS = {
+    "relu": "healthy ReLU (He)",
     "healthy": "healthy (tanh)",
     "vanishing": "vanishing (sigmoid)",
     "saturated": "saturated (tanh, 3 x Xavier)",
@@ -118,13 +123,14 @@ class FeedForwardRun:
 def feedforward_run(
     kind: str, *, seed: int = 0, depth: int = 6, width: int = 32, steps: int = 150
 ) -> FeedForwardRun:
-    """Ch. 9 train the `kind` network (KINDS) of `depth` hidden layers of `width` with SGD on
-    batches of 64 from 1,024 teacher examples, watched; probes on 256 held-out examples."""
-    kind = check_choice(kind, "kind", tuple(KINDS), kind="run")
+    """Ch. 9 train the `kind` network (KINDS or EXTRA_KINDS) of `depth` hidden layers of
+    `width` with SGD on batches of 64 from 1,024 teacher examples, watched; probes on 256
+    held-out examples."""
+    kind = check_choice(kind, "kind", (*KINDS, *EXTRA_KINDS), kind="run")
     depth, width, steps = (
         check_size(v, k) for v, k in ((depth, "depth"), (width, "width"), (steps, "steps"))
     )
-    activation, scheme, gain, lr, shift = KINDS[kind]
+    activation, scheme, gain, lr, shift = (KINDS | EXTRA_KINDS)[kind]
     rng = as_generator(seed, name="seed")
     x, y = _teacher(1024 + 256, rng)
     x_train, y_train, x_test, y_test = x[:1024], y[:1024], x[1024:], y[1024:]
