@@ -85,6 +85,9 @@ def test_hooks_on_a_torch_network_give_the_package_numbers():
         np.testing.assert_allclose(report["dz"][name], dz, rtol=1e-10, atol=1e-14)
     np.testing.assert_allclose(report["dz"]["4"], (cache.a[-1] - y) / x.shape[0], atol=1e-14)
     assert report["global_norm"] == pytest.approx(dg.global_norm(ours))
+    for l, name in ((1, "0"), (2, "2")):  # the dead and saturated shares of the hidden layers
+        assert report["dead"][name] == dg.dead_fraction(cache.z[l - 1], "tanh")
+        assert report["saturated"][name] == dg.saturated_fraction(cache.z[l - 1], "tanh")
     new = SGD(0.1).step(model, ours)
     for i, name in enumerate(("0", "2", "4")):
         expect = dg.update_ratios(model, new)[f"W{i + 1}"]
@@ -116,3 +119,38 @@ def test_the_tensor_hook_sees_what_register_full_backward_hook_sees():
         h.remove()
     for name in ("0", "2"):
         np.testing.assert_array_equal(store["dz"][name], full[name])
+
+
+def test_the_listing_works_with_in_place_relu():
+    """nn.ReLU(inplace=True) (torchvision's VGG and ResNet use it): z is copied before the ReLU
+    overwrites it, and dL/dz, the dead share and the gradient norms match the package's."""
+    torch = pytest.importorskip("torch")
+    listing = _listing()
+    rng = np.random.default_rng(3)
+    x, y = rng.standard_normal((16, 3)), rng.standard_normal((16, 1))
+    model = mlp.init_mlp((3, 6, 5, 1), activation="relu", scheme="he", rng=4)
+    net = torch.nn.Sequential(
+        torch.nn.Linear(3, 6), torch.nn.ReLU(inplace=True),
+        torch.nn.Linear(6, 5), torch.nn.ReLU(inplace=True),
+        torch.nn.Linear(5, 1),
+    ).double()  # fmt: skip
+    with torch.no_grad():
+        for i, layer in enumerate((net[0], net[2], net[4])):
+            layer.weight.copy_(torch.from_numpy(model.weights[i]))
+            layer.bias.copy_(torch.from_numpy(model.biases[i]))
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        report = listing.step(
+            net, lambda out, t: 0.5 * ((out - t) ** 2).sum() / 16, opt,
+            torch.from_numpy(x), torch.from_numpy(y), "relu", output="4",
+        )  # fmt: skip
+    _, ours = mlp.loss_and_grads(model, x, y)
+    cache = mlp.forward(model, x)
+    for l, name in ((1, "0"), (2, "2")):
+        np.testing.assert_allclose(report["z"][name], cache.z[l - 1], rtol=1e-12, atol=1e-12)
+        dz = ours.a[l] * (cache.z[l - 1] > 0)
+        np.testing.assert_allclose(report["dz"][name], dz, rtol=1e-10, atol=1e-14)
+        assert report["dead"][name] == dg.dead_fraction(cache.z[l - 1], "relu")
+    for i, name in enumerate(("0", "2", "4")):
+        assert report["grad_norm"][f"{name}.weight"] == pytest.approx(np.linalg.norm(ours.W[i]))

@@ -14,7 +14,7 @@ def attach(model, store: dict) -> list:
     import torch
 
     def keep(kind, name, value):
-        store.setdefault(kind, {})[name] = value.detach().cpu().numpy()
+        store.setdefault(kind, {})[name] = value.detach().cpu().numpy().copy()
 
     def forward_hook(module, inputs, z, name):
         keep("z", name, z)
