@@ -294,3 +294,18 @@ def test_a_healthy_relu_network_has_some_dead_units_but_no_zero_gradient_steps(r
             assert r.dead <= 0.11 and r.zero_steps == 0.0, (width, seed)
             assert r.loss_drop < 0.3, (width, seed)  # it trains
             assert runs[width, seed]["dead"].zero_steps >= 0.9, (width, seed)
+
+
+@pytest.mark.slow
+def test_exercise_1_under_adam_the_update_slope_reverses_the_gradient_ratio_still_vanishes(
+    monkeypatch,
+):
+    from vanishing.optim import Adam
+
+    monkeypatch.setattr(ex, "SGD", lambda lr: Adam(1e-3))  # the sigmoid run, trained by Adam
+    for seed in SEEDS:
+        for width in WIDTHS:
+            r = ex.feedforward_run("vanishing", seed=seed, width=width)
+            assert -2.7 <= r.update[0] <= -2.2 and -3.7 <= r.update[-1] <= -3.1, (seed, width)
+            assert r.update[0] - r.update[-1] > 0.5, (seed, width)  # layer 1 moves more
+            assert 3e-4 <= r.first_over_last <= 3e-3, (seed, width)
