@@ -91,7 +91,7 @@ class FeedForwardRun:
     def first_over_last(self) -> float:
         """Median over steps of ||dL/dW^(1)|| / ||dL/dW^(L)||: the depth ratio."""
         g = self.dash.param_norm[:, self.weights]
-        live = (g[:, 0] > 0) & (g[:, -1] > 0)
+        live = (g[:, 0] > 0) & (g[:, -1] > 0) & np.isfinite(g[:, 0]) & np.isfinite(g[:, -1])
         return float(np.median(g[live, 0] / g[live, -1])) if live.any() else float("nan")
 
     @property
