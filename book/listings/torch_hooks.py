@@ -10,13 +10,14 @@ from vanishing import diagnostics as dg
 
 
 def attach(model, store: dict) -> list:
-    """Keep each nn.Linear's output z and dL/dz in store["z"], store["dz"]."""
+    """Keep each nn.Linear's output z and dL/dz in store["z"], ["dz"]."""
     import torch
 
     def keep(kind, name, value):
-        store.setdefault(kind, {})[name] = value.detach().cpu().numpy().copy()
+        array = value.detach().cpu().numpy()
+        store.setdefault(kind, {})[name] = array.copy()
 
-    def forward_hook(module, inputs, z, name):
+    def on_forward(z, name):
         keep("z", name, z)
         if z.requires_grad:  # dL/dz, when backward reaches z
             z.register_hook(lambda dz: keep("dz", name, dz))
@@ -25,7 +26,7 @@ def attach(model, store: dict) -> list:
     for name, module in model.named_modules():
         if isinstance(module, torch.nn.Linear):
             handles.append(module.register_forward_hook(
-                lambda mod, inp, z, name=name: forward_hook(mod, inp, z, name)))
+                lambda mod, inp, z, name=name: on_forward(z, name)))
     return handles
 
 
@@ -69,4 +70,5 @@ def step(net, loss_fn, opt, x, y, activation: str, output: str) -> dict:
         h.remove()
     z = {k: v for k, v in store["z"].items() if k != output}
     report = signals(before, parameters(net), grads, z, activation)
-    return report | {"loss": loss.item(), "z": store["z"], "dz": store["dz"]}
+    extra = {"loss": loss.item(), "z": store["z"], "dz": store["dz"]}
+    return report | extra
