@@ -136,7 +136,7 @@ def test_sigmoid_gradient_band_slides_three_orders_of_magnitude_healthy_stays(ru
     for key, by in runs.items():
         g = by["vanishing"].dash.probes["grad_z"]  # (probes, hidden layers)
         assert np.all(np.diff(g, axis=1) > 0), key  # rising towards the output at every probe
-        assert 3.0 <= np.log10(g[-1, -1] / g[-1, 0]) <= 3.5, key  # "3.0 to 3.4 orders"
+        assert 3.0 <= np.log10(g[-1, -1] / g[-1, 0]) <= 3.4, key  # "3.0 to 3.4 orders"
         h = by["healthy"].dash.probes["grad_z"][-1]
         assert abs(np.log10(h[-1] / h[0])) <= 0.4, key  # "at most 0.4"
         dead = by["dead"]
@@ -309,3 +309,17 @@ def test_exercise_1_under_adam_the_update_slope_reverses_the_gradient_ratio_stil
             assert -2.7 <= r.update[0] <= -2.2 and -3.7 <= r.update[-1] <= -3.1, (seed, width)
             assert r.update[0] - r.update[-1] > 0.5, (seed, width)  # layer 1 moves more
             assert 3e-4 <= r.first_over_last <= 3e-3, (seed, width)
+
+
+@pytest.mark.slow
+def test_a_larger_learning_rate_does_not_rescue_the_sigmoid_run(monkeypatch):
+    """'Common mistakes': at 10 x the rate the sigmoid run still ends 5 to 24 times the healthy
+    held-out loss; at 40 x, more than 500 times."""
+    activation, scheme, gain, _, shift = ex.KINDS["vanishing"]
+    for lr, low, high in ((0.5, 5.0, 24.0), (2.0, 500.0, np.inf)):
+        monkeypatch.setitem(ex.KINDS, "vanishing", (activation, scheme, gain, lr, shift))
+        for seed in SEEDS:
+            for width in WIDTHS:
+                h = ex.feedforward_run("healthy", seed=seed, width=width)
+                v = ex.feedforward_run("vanishing", seed=seed, width=width)
+                assert low <= v.test_loss[1] / h.test_loss[1] <= high, (lr, seed, width)
