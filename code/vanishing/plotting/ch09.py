@@ -53,11 +53,12 @@ def dashboard(runs: tuple[FeedForwardRun, ...]) -> Figure:
     kernel = np.ones(SMOOTH) / SMOOTH
     for r in runs:
         c, lab = COLOURS[r.kind], LABELS[r.kind]
+        ls = ":" if r.kind == "small_lr" else "-"  # its colour is close to the sigmoid run's
         layers = np.arange(1, len(r.layer_grad) + 1)
         g = np.where(r.layer_grad > 0, r.layer_grad, np.nan)
-        ax[0, 0].plot(layers, g, "o-", color=c, label=lab)
+        ax[0, 0].plot(layers, g, "o", ls=ls, color=c, label=lab)
         u = np.where(np.isfinite(r.update), r.update, np.nan)
-        ax[0, 1].plot(layers, u, "o-", color=c, label=lab)
+        ax[0, 1].plot(layers, u, "o", ls=ls, color=c, label=lab)
         dead = r.dash.probes["dead"][-1]
         hidden = np.arange(1, len(dead) + 1)
         ax[1, 0].plot(hidden, dead, "o-", color=c, label=lab)
@@ -65,7 +66,7 @@ def dashboard(runs: tuple[FeedForwardRun, ...]) -> Figure:
             sat = r.dash.probes["saturated"][-1]
             ax[1, 0].plot(hidden, sat, "s--", color=c, ms=4, lw=1.2, label=f"{lab}, saturated")
         loss = np.convolve(r.dash.loss, kernel, mode="valid")
-        ax[1, 1].plot(np.arange(SMOOTH, r.dash.steps + 1), loss, color=c, label=lab)
+        ax[1, 1].plot(np.arange(SMOOTH, r.dash.steps + 1), loss, color=c, ls=ls, label=lab)
     ax[0, 0].set(
         yscale="log",
         xlabel=r"layer $\ell$",
