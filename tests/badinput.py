@@ -1081,6 +1081,8 @@ case(E9 + "recurrent_clip", dict(RC), T=COUNT + (0, 1), lr=POS, steps=SIZE, earl
 case(E9 + "recurrent_clip_numbers", dict(result=_res("ch09.recurrent_clip", **RC)), result=RESULT)
 case(E9 + "RecurrentClip.row", dict(kind="none", value=0.0),
      obj=lazy(result, E9 + "recurrent_clip", **RC), kind=NAME, value=REAL)
+case(_P + "ch09.histograms_over_time", dict(runs=_res("ch09.feedforward_runs", **FF)),
+     runs=_RUNS, kinds=NAMES, layer=SIZE + (2,))
 case(_P + "ch09.trained_recurrent", dict(runs=_res("ch09.trained_recurrents", **TR)), runs=_RUNS)
 case(_P + "ch09.recurrent_clip", dict(result=_res("ch09.recurrent_clip", **RC)), result=RESULT)
 

@@ -323,3 +323,12 @@ def test_a_larger_learning_rate_does_not_rescue_the_sigmoid_run(monkeypatch):
                 h = ex.feedforward_run("healthy", seed=seed, width=width)
                 v = ex.feedforward_run("vanishing", seed=seed, width=width)
                 assert low <= v.test_loss[1] / h.test_loss[1] <= high, (lr, seed, width)
+
+
+@pytest.mark.slow
+def test_over_training_the_sigmoid_band_sits_three_orders_left_of_the_healthy_one(runs):
+    for key, by in runs.items():  # at every probe, from step 0 on
+        gap = np.log10(
+            by["vanishing"].dash.probes["grad_z"][:, 0] / by["healthy"].dash.probes["grad_z"][:, 0]
+        )
+        assert np.all((-3.75 <= gap) & (gap <= -2.85)), key  # "2.9 to 3.7 orders"

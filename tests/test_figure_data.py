@@ -1152,3 +1152,21 @@ def test_recurrent_clip_draws_the_norms_thresholds_and_one_loss_per_seed():
         assert np.all(np.abs(line.x - c) <= 0.12)
     assert right.hlines == [pytest.approx(1 / 12), pytest.approx(0.3 / 12)]
     right.assert_shows_all_data()
+
+
+def test_histograms_over_time_draw_one_row_per_probe_scaled_to_its_peak():
+    from vanishing.experiments import ch09 as ex09
+    from vanishing.plotting import ch09
+
+    runs = []
+    for i, kind in enumerate(ex09.KINDS):
+        r = _ch09_run(kind, 10 * i)
+        probes = r.dash.probes | {"grad_hist": _distinct(3, 2, 48, seed=i + 70)}
+        runs.append(dataclasses.replace(r, dash=dataclasses.replace(r.dash, probes=probes)))
+    panels = read(ch09.histograms_over_time(tuple(runs), layer=2))
+    by = {r.kind: r for r in runs}
+    for j, kind in enumerate(ch09.OVER_TIME_KINDS):
+        counts = by[kind].dash.probes["grad_hist"][:, 1]
+        (image,) = panels[j].images
+        close(np.asarray(image).reshape(counts.shape), counts / counts.max(axis=1, keepdims=True))
+        assert panels[j].title == f"{ex09.LABELS[kind]}, layer 2"

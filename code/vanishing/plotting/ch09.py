@@ -18,7 +18,7 @@ from ..experiments.ch09 import (
     TrainedRecurrent,
 )
 from ..tasks import ADDING_BASELINE_LOSS
-from ..validate import check_choices, check_instance
+from ..validate import check_choices, check_instance, check_int
 from .style import GREY, PALETTE, new_figure
 
 COLOURS = {
@@ -328,4 +328,38 @@ def recurrent_clip(result: RecurrentClip) -> Figure:
         title="one point per seed",
     )
     ax[1].tick_params(axis="x", labelsize=8)
+    return fig
+
+
+OVER_TIME_KINDS: tuple[str, ...] = ("healthy", "vanishing")
+
+
+def histograms_over_time(
+    runs: tuple[FeedForwardRun, ...], kinds: tuple[str, ...] = OVER_TIME_KINDS, layer: int = 1
+) -> Figure:
+    """The histogram of log10 |dL/dz^(layer)| at every probe (rows: training step) for each run
+    of `kinds`, each row scaled to its largest bin: fast.ai's 'colour dimension' view."""
+    _check_runs(runs)
+    kinds = check_choices(kinds, "kinds", tuple(r.kind for r in runs), kind="run")
+    by = {r.kind: r for r in runs}
+    hidden = by[kinds[0]].dash.probes["grad_hist"].shape[1]
+    layer = check_int(layer, "layer", minimum=1)
+    if layer > hidden:
+        raise ValueError(f"layer must be a hidden layer 1..{hidden}, got {layer}")
+    fig = new_figure(8.4, 2.8)
+    ax = fig.subplots(1, len(kinds), sharey=True, squeeze=False)[0]
+    for j, kind in enumerate(kinds):
+        r = by[kind]
+        counts = r.dash.probes["grad_hist"][:, layer - 1]  # (K, bins)
+        peak = counts.max(axis=1, keepdims=True)
+        shown = np.divide(counts, peak, out=np.zeros_like(counts), where=peak > 0)
+        s = r.dash.probe_steps
+        edges = np.concatenate([[s[0] - 0.5 * (s[1] - s[0])], (s[:-1] + s[1:]) / 2,
+                                [s[-1] + 0.5 * (s[-1] - s[-2])]]) if s.size > 1 else \
+            np.array([s[0] - 0.5, s[0] + 0.5])  # fmt: skip
+        ax[j].pcolormesh(dg.LOG_GRAD_EDGES, edges, shown, cmap="viridis", vmin=0, vmax=1)
+        ax[j].grid(False)
+        ax[j].set_title(f"{LABELS[kind]}, layer {layer}", fontsize=9)
+        ax[j].set_xlabel(rf"$\log_{{10}}|\partial\mathcal{{L}}/\partial z^{{({layer})}}|$")
+    ax[0].set_ylabel("SGD step")
     return fig
