@@ -1077,6 +1077,23 @@ case(_P + "ch09.histograms", dict(runs=_res("ch09.feedforward_runs", **FF)), run
      kinds=NAMES)
 case(_P + "ch09.clip_choice", dict(result=_res("ch09.clip_choice", **CC)), result=RESULT)
 case(_P + "ch09.through_time", dict(result=_res("ch09.through_time", **TT)), result=RESULT)
+TR = dict(T=3, steps=4, n_h=2, probe_every=2)
+RC = dict(T=3, steps=4, early=2, seeds=(0,))
+case(E9 + "trained_recurrent", dict(model="rnn", **TR), model=NAME, T=COUNT + (0, 1),
+     steps=SIZE, seed=SEED, n_h=SIZE, probe_every=SIZE)
+case(E9 + "trained_recurrents", dict(TR), seed=SEED, T=COUNT + (0, 1), steps=SIZE, n_h=SIZE,
+     probe_every=SIZE)
+case(E9 + "trained_numbers", dict(runs=_res("ch09.trained_recurrents", **TR)), runs=_RUNS)
+case(E9 + "recurrent_clip", dict(RC), T=COUNT + (0, 1), lr=POS, steps=SIZE, early=SIZE,
+     seeds=SEEDS, clips=Kind("clips", (None, (), "ab", [("none",)], [("x", 1.0)],
+                                       [("fixed", 0.0)], [("percentile", 101.0)])))
+case(E9 + "recurrent_clip_numbers", dict(result=_res("ch09.recurrent_clip", **RC)), result=RESULT)
+case(E9 + "RecurrentClip.row", dict(kind="none", value=0.0),
+     obj=lazy(result, E9 + "recurrent_clip", **RC), kind=NAME, value=REAL)
+case(_P + "ch09.histograms_over_time", dict(runs=_res("ch09.feedforward_runs", **FF)),
+     runs=_RUNS, kinds=NAMES, layer=SIZE + (2,))
+case(_P + "ch09.trained_recurrent", dict(runs=_res("ch09.trained_recurrents", **TR)), runs=_RUNS)
+case(_P + "ch09.recurrent_clip", dict(result=_res("ch09.recurrent_clip", **RC)), result=RESULT)
 
 
 # experiments and plotting: chapter 7 -------------------------------------------------------------

@@ -1185,3 +1185,72 @@ def test_ch08_influence_draws_one_map_per_model_and_the_marks():
         same(offsets[:, 0], marks.ravel() + 1)  # steps are 1-based on the axis
         same(offsets[:, 1], [1, 1, 2, 2, 3, 3])
     assert "0.10 × baseline" in maps[0].title
+
+
+def test_trained_recurrent_draws_loss_far_gradient_profiles_and_norms():
+    from vanishing.diagnostics import Dashboard
+    from vanishing.experiments import ch09 as ex09
+    from vanishing.plotting import ch09
+
+    T, K, S = 6, 3, 20
+    runs = []
+    for i, model in enumerate(ex09.TRAINED):
+        probes = {"by_lag": _distinct(K, T + 1, seed=10 + i), "loss": _distinct(K, seed=20 + i)}
+        dash = Dashboard(("W",), _distinct(S, seed=30 + i), _distinct(S, seed=40 + i),
+                         np.ones((S, 1)), np.zeros((S, 1)), np.array([0, 10, 20]), probes)
+        runs.append(ex09.TrainedRecurrent(model, T, 4, 0, 0.1, dash))  # fmt: skip
+    loss, far, profile, norm = read(ch09.trained_recurrent(tuple(runs)))
+    for r in runs:
+        label = ex09.TRAINED[r.model]
+        same(loss.line(label).x, [0, 10, 20])
+        close(loss.line(label).y, r.dash.probes["loss"])
+        g = r.dash.probes["by_lag"]
+        close(far.line(label).y, g[:, -1] / g[:, 0])
+        close(profile.line(f"{label}, step 0").y, g[0] / g[0, 0])
+        close(profile.line(f"{label}, step 20").y, g[-1] / g[-1, 0])
+        same(profile.line(f"{label}, step 20").x, np.arange(T + 1))
+        close(norm.line(label).y, r.dash.grad_norm)
+    assert loss.hlines == [pytest.approx(1 / 12), pytest.approx(0.3 / 12)]
+    assert norm.hlines == [1.0]
+    for panel in (loss, far, profile, norm):
+        assert panel.yscale == "log"
+        panel.assert_shows_all_data()
+
+
+def test_recurrent_clip_draws_the_norms_thresholds_and_one_loss_per_seed():
+    from vanishing.experiments import ch09 as ex09
+    from vanishing.plotting import ch09
+
+    clips = (("none", 0.0), ("percentile", 90.0), ("fixed", 1.0))
+    theta = np.array([[np.inf, np.inf], [20.0, 30.0], [1.0, 1.0]])
+    result = ex09.RecurrentClip(
+        40, 0.01, 12, 5, (0, 1), clips, theta, _distinct(3, 2, seed=3), np.zeros((3, 2)),
+        np.ones((3, 2)), _distinct(3, 12, seed=4),
+    )  # fmt: skip
+    left, right = read(ch09.recurrent_clip(result))
+    close(left.line("unclipped run").y, result.grad_norm[0])
+    assert left.hlines == [20.0, 1.0]  # the first seed's thresholds
+    for c, name in enumerate(("no clipping", "90th pct, first 5", "fixed 1")):
+        line = right.line(f"loss: {name}")
+        close(line.y, result.valid_loss[c])
+        assert np.all(np.abs(line.x - c) <= 0.12)
+    assert right.hlines == [pytest.approx(1 / 12), pytest.approx(0.3 / 12)]
+    right.assert_shows_all_data()
+
+
+def test_histograms_over_time_draw_one_row_per_probe_scaled_to_its_peak():
+    from vanishing.experiments import ch09 as ex09
+    from vanishing.plotting import ch09
+
+    runs = []
+    for i, kind in enumerate(ex09.KINDS):
+        r = _ch09_run(kind, 10 * i)
+        probes = r.dash.probes | {"grad_hist": _distinct(3, 2, 48, seed=i + 70)}
+        runs.append(dataclasses.replace(r, dash=dataclasses.replace(r.dash, probes=probes)))
+    panels = read(ch09.histograms_over_time(tuple(runs), layer=2))
+    by = {r.kind: r for r in runs}
+    for j, kind in enumerate(ch09.OVER_TIME_KINDS):
+        counts = by[kind].dash.probes["grad_hist"][:, 1]
+        (image,) = panels[j].images
+        close(np.asarray(image).reshape(counts.shape), counts / counts.max(axis=1, keepdims=True))
+        assert panels[j].title == f"{ex09.LABELS[kind]}, layer 2"

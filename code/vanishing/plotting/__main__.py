@@ -213,6 +213,18 @@ FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
         "gradient against lag at initialisation on the adding problem: RNNs and LSTM (chapter 9)",
         lambda: ch09.through_time(ex09.through_time(T=80)),
     ),
+    "ch09-histograms-over-time": (
+        "first-layer gradient histograms at every probe, healthy and sigmoid runs (chapter 9)",
+        lambda: ch09.histograms_over_time(ex09.feedforward_runs()),
+    ),
+    "ch09-trained": (
+        "chapter 6's tanh RNN and LSTM trained on the adding problem, watched (chapter 9)",
+        lambda: ch09.trained_recurrent(ex09.trained_recurrents()),
+    ),
+    "ch09-recurrent-clip": (
+        "clipping thresholds for the IRNN on the adding problem: none, percentile, fixed (ch. 9)",
+        lambda: ch09.recurrent_clip(ex09.recurrent_clip()),
+    ),
 }
 
 
@@ -262,6 +274,9 @@ LABELS: dict[str, str] = {
     "fig-ch09-clip": "ch09-clip",
     "fig-ch09-hist": "ch09-histograms",
     "fig-ch09-time": "ch09-through-time",
+    "fig-ch09-hist-time": "ch09-histograms-over-time",
+    "fig-ch09-trained": "ch09-trained",
+    "fig-ch09-rclip": "ch09-recurrent-clip",
 }
 NOT_IN_BOOK = "not a figure of the book"
 # Figures of the book that are not drawn by matplotlib, so cannot be written: label -> why.
