@@ -104,3 +104,20 @@ def test_every_init_takes_sizes_by_position_and_options_by_keyword(name, sizes):
     params = inspect.signature(getattr(module, f"init_{name}")).parameters.values()
     assert [p.name for p in params if p.kind != p.KEYWORD_ONLY] == sizes
     assert "rng" in [p.name for p in params if p.kind == p.KEYWORD_ONLY]
+
+
+def test_loss_and_grads_of_an_overflowing_run_is_non_finite_not_an_error():
+    # a diverging run must reach optim.train as a non-finite loss (recorded as diverged), not as
+    # an exception from the backward pass; and without a RuntimeWarning
+    import warnings
+
+    from vanishing import rnn
+
+    model = rnn.init_rnn(1, 4, 1, activation="relu", rng=0)
+    model = model.with_params({k: v * 1e3 for k, v in model.params().items()})
+    x = np.abs(np.random.default_rng(0).normal(size=(3, 300, 1))) * 1e3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss, grads = recurrent.loss_and_grads(model, x, np.zeros((3, 300, 1)))
+    assert not np.isfinite(loss)
+    assert not all(np.all(np.isfinite(g)) for g in grads.params.values())

@@ -210,6 +210,26 @@ def forward(model: Recurrent, x: np.ndarray, *, h0=None, c0=None) -> Cache:
 # backward -------------------------------------------------------------------------------------
 
 
+def _backward(model: Recurrent, cache: Cache, dL_dh: np.ndarray):
+    """Ch. 2 the backward recursion shared by ``bptt`` and ``input_gradients``, unchecked:
+    dL_dh is time-major (T, B, n_h); returns (dL/d(state_0) per state, delta (T, B, n_a))
+    with delta[t-1] = dL/da_t. Non-finite values pass through (an exploding run gives inf)."""
+    B, T, n = cache.B, cache.T, model.n_h
+    F = model.back_factors(cache)
+    g = (np.zeros((B, n)),) * len(model.STATES)  # parts of dL/d(state_T) from step T+1: none
+    delta = np.empty((T, B, model.input_weights()[1].shape[0]))  # delta[t-1] = dL/da_t
+    for t in range(T, 0, -1):
+        g = model.step_back(F, t - 1, g[:-1] + (g[-1] + dL_dh[t - 1],), delta[t - 1])
+    return g, delta
+
+
+def _grads(model: Recurrent, cache: Cache, dL_dh: np.ndarray) -> Grads:
+    """Ch. 2 the cell's parameter gradients and dL/d(state_0) from time-major dL_dh (T, B, n_h)."""
+    g, delta = _backward(model, cache, dL_dh)
+    params = model.param_grads(cache, delta)
+    return Grads(params=params, inputs={f"{s}0": g[j] for j, s in enumerate(model.STATES)})
+
+
 @quiet_overflow
 def bptt(model: Recurrent, cache: Cache, dL_dh: np.ndarray) -> Grads:
     """Ch. 2, 6 BPTT: dL_dh[:, t-1] is the direct dL/dh_t (B, T, n_h), the part that reaches h_t
@@ -219,13 +239,7 @@ def bptt(model: Recurrent, cache: Cache, dL_dh: np.ndarray) -> Grads:
     cache = check_cache(model, cache)
     B, T, n = cache.B, cache.T, model.n_h
     dL_dh = np.swapaxes(check_shape(dL_dh, "dL_dh", (B, T, n)), 0, 1)  # time-major (T, B, n)
-    F = model.back_factors(cache)
-    g = (np.zeros((B, n)),) * len(model.STATES)  # parts of dL/d(state_T) from step T+1: none
-    delta = np.empty((T, B, model.input_weights()[1].shape[0]))  # delta[t-1] = dL/da_t
-    for t in range(T, 0, -1):
-        g = model.step_back(F, t - 1, g[:-1] + (g[-1] + dL_dh[t - 1],), delta[t - 1])
-    params = model.param_grads(cache, delta)
-    return Grads(params=params, inputs={f"{s}0": g[j] for j, s in enumerate(model.STATES)})
+    return _grads(model, cache, dL_dh)
 
 
 def _readout_backward(model: Recurrent, cache: Cache, y: np.ndarray, loss_at: str):
@@ -268,7 +282,7 @@ def loss_and_grads(
     loss_at = check_choice(loss_at, "loss_at", LOSS_AT, kind="loss position")
     cache = forward(model, x, h0=h0, c0=c0)
     loss, r, h, dL_dh = _readout_backward(model, cache, y, loss_at)
-    grads = bptt(model, cache, dL_dh)
+    grads = _grads(model, cache, np.swapaxes(dL_dh, 0, 1))  # an overflow gives inf, not an error
     return loss, Grads(params=_with_readout(model, grads.params, r, h), inputs=grads.inputs)
 
 
@@ -281,11 +295,7 @@ def input_gradients(model: Recurrent, cache: Cache, dL_dh: np.ndarray) -> np.nda
     B, T, n = cache.B, cache.T, model.n_h
     dL_dh = np.swapaxes(check_shape(dL_dh, "dL_dh", (B, T, n)), 0, 1)  # (T, B, n)
     W = model.input_weights()[0]
-    F = model.back_factors(cache)
-    g = (np.zeros((B, n)),) * len(model.STATES)
-    delta = np.empty((T, B, W.shape[0]))
-    for t in range(T, 0, -1):
-        g = model.step_back(F, t - 1, g[:-1] + (g[-1] + dL_dh[t - 1],), delta[t - 1])
+    _, delta = _backward(model, cache, dL_dh)
     return np.swapaxes(delta @ W, 0, 1)  # (B, T, n_x)
 
 
@@ -327,7 +337,7 @@ def truncated_loss_and_grads(
             values={v: a[:, start:stop] for v, a in cache.values.items()},
             y_hat=cache.y_hat[:, start:stop],
         )
-        part = bptt(model, chunk, dL_dh[:, start:stop]).params
+        part = _grads(model, chunk, np.swapaxes(dL_dh[:, start:stop], 0, 1)).params
         params = part if not params else {k: params[k] + part[k] for k in part}
     if not params:
         params = {k: np.zeros_like(v) for k, v in model.params().items()}

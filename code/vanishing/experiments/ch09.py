@@ -477,9 +477,11 @@ def _irnn_run(T: int, seed: int, lr: float, steps: int, clip: float | None):
     last = []  # the last finite gradient, reported with loss inf once the forward overflows
 
     def loss_and_grads(params, x, y):
-        try:
-            out = rnn.loss_and_grads(params, x, y, loss_at="last")
-        except ValueError:  # non-finite states: the run has diverged (train stops on inf)
+        out = rnn.loss_and_grads(params, x, y, loss_at="last")
+        finite = math.isfinite(out[0]) and all(
+            np.all(np.isfinite(g)) for g in out[1].params.values()
+        )
+        if not finite and last:  # the run has diverged: train stops on inf
             return math.inf, last[-1]
         last[:] = [out[1]]
         return out
