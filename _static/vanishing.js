@@ -14,8 +14,27 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 });
 
-// A figure opens full size: on a phone a figure is shrunk to the column and its text to a few
-// pixels. A visible "Enlarge" button (and a tap or click on a figure image) shows it in an overlay
+// A figure wider than its column (on a phone: each keeps the width at which its text is legible,
+// see vanishing.css) scrolls sideways; a shadow at each edge that still hides part of it says so.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const frame of document.querySelectorAll(".vg-figure-frame")) {
+    const box = frame.querySelector(".vg-figure-scroll");
+    if (!box) continue;
+    const update = () => {
+      const hidden = box.scrollWidth - box.clientWidth;
+      frame.classList.toggle("vg-more-left", hidden > 1 && box.scrollLeft > 1);
+      frame.classList.toggle("vg-more-right", hidden > 1 && box.scrollLeft < hidden - 1);
+    };
+    box.addEventListener("scroll", update, { passive: true });
+    const watcher = new ResizeObserver(update);
+    watcher.observe(box);
+    for (const child of box.children) watcher.observe(child);
+    update();
+  }
+});
+
+// A figure opens full size: on a phone a wide figure shows only part of itself at a time (it
+// scrolls), and the interactive one is shrunk to the column. A visible "Enlarge" button (and a tap or click on a figure image) shows it in an overlay
 // at its natural size or larger, scrollable and pinch-zoomable; Escape, the close button or a click
 // outside the figure closes it. An interactive figure (inline SVG and a slider) moves into the
 // overlay itself, so it keeps working there, and moves back when the overlay closes.
@@ -118,8 +137,9 @@ document.addEventListener("DOMContentLoaded", () => {
 
 // Hover previews: pointing at (or tabbing to) a reference to a figure, an equation, an exercise,
 // a theorem, an algorithm or a table shows that target in a small box, without leaving the
-// paragraph. Targets on this page are copied as they are (typeset); on another page they are
-// fetched (over http; a page opened from disk cannot read its neighbours, and shows none).
+// paragraph. Targets on this page are copied as they are (typeset); a target on another page comes
+// from the index the build writes (_static/vg-previews.js, a script: it loads from disk, where a
+// page cannot fetch its neighbours), else, over http, from the fetched page.
 document.addEventListener("DOMContentLoaded", () => {
   const KINDS = "figure, div.math, div.admonition, div.proof, table";
   const tip = document.createElement("div");
@@ -144,11 +164,33 @@ document.addEventListener("DOMContentLoaded", () => {
     }
     return pages.get(url);
   };
+  // the HTML root, which the index's keys ("book/ch02_unrolled_rnn.html#id") are relative to
+  const root = new URL(document.documentElement.dataset.content_root || "./", location.href).href;
+  const indexed = (url, id) => {
+    const page = url.href.split("#")[0];
+    const html = page.startsWith(root) && window.VG_PREVIEWS
+      ? window.VG_PREVIEWS[`${page.slice(root.length)}#${id}`]
+      : undefined;
+    if (!html) return null;
+    const template = document.createElement("template");
+    template.innerHTML = html;
+    const found = template.content.firstElementChild;
+    // its images and links are relative to its own page
+    for (const [attr, sel] of [["src", "[src]"], ["href", "[href]"]]) {
+      for (const e of [found, ...found.querySelectorAll(sel)]) {
+        const value = e.getAttribute(attr);
+        if (value !== null) e.setAttribute(attr, new URL(value, page).href);
+      }
+    }
+    return found;
+  };
   const target = async (link) => {
     const url = new URL(link.href, location.href);
     const id = decodeURIComponent(url.hash.slice(1));
     if (!id) return null;
     const here = url.pathname === location.pathname;
+    const known = here ? null : indexed(url, id);
+    if (known) return known.matches(KINDS) ? [known, false] : null;
     const doc = here ? document : await fetched(url.href.split("#")[0]);
     const found = doc && doc.getElementById(id);
     return found && found.matches(KINDS) ? [found, here] : null;
@@ -159,6 +201,8 @@ document.addEventListener("DOMContentLoaded", () => {
     copy.querySelectorAll("[id]").forEach((e) => e.removeAttribute("id"));
     copy.querySelectorAll(".vg-enlarge, a.headerlink, details.toggle-details, button.toggle-button")
       .forEach((e) => e.remove());
+    copy.querySelectorAll(".vg-figure-frame")
+      .forEach((e) => e.classList.remove("vg-more-left", "vg-more-right"));
     if (copy.matches("div.admonition")) {
       // an exercise or box: its title and the first two paragraphs
       const keep = Array.from(copy.children).filter((c) => !c.matches(".admonition-title"));

@@ -963,6 +963,10 @@ case(_L + "forward", dict(model=lazy(small7, "lru"), x=X3, h0=np.zeros((2, 3))),
      x=_X3, h0=_H0C, extra=_lru_edits)
 case(_L + "loss_and_grads", dict(model=lazy(small7, "lru"), x=X3, y=np.zeros((2, 4, 1))),
      model=MODEL, x=_X3, y=ARRAY, loss_at=NAME, h0=_H0C, extra=_lru_edits)
+case(_L + "discretise", dict(A_log=np.zeros(3), delta=0.1), A_log=array(free_axes=(0,)),
+     delta=POS, extra=[(dict(theta=np.zeros(2)), "theta"),
+                       (dict(theta=np.full(3, np.nan)), "theta"),
+                       (dict(A_log=np.array([800.0])), "A_log")])
 case(_L + "output_input_gradients", dict(model=lazy(small7, "lru"), x=X3, j=0), model=MODEL,
      x=_X3, j=index(0, 0), extra=_lru_edits)
 
@@ -1029,6 +1033,11 @@ case(_R + "input_gradients", dict(model=lazy(small, "rnn"), cache=lazy(cache, "r
 case(_R + "truncated_loss_and_grads", dict(model=lazy(small, "rnn"), x=X3,
      y=np.zeros((2, 4, 1)), tau=2, h0=np.zeros((2, 3))), model=MODEL, x=_X3, y=ARRAY,
      tau=SIZE, loss_at=NAME, h0=array().optional(), extra=_EDITS[:3])
+case(_R + "randomised_truncated_loss_and_grads", dict(model=lazy(small, "rnn"), x=X3,
+     y=np.zeros((2, 4, 1)), c=0.5, rng=0, h0=np.zeros((2, 3))), model=MODEL, x=_X3, y=ARRAY,
+     c=PROB, rng=SEED, loss_at=NAME, h0=array().optional(),
+     cuts=Kind("cuts", ("x", 3, [True], [1, 0, 1], [[True, False, True]])),
+     extra=_EDITS[:3] + [(dict(c=1.0, cuts=[False, True, True]), "cuts"), (dict(rng=None), "rng")])
 case("vanishing.tasks.delayed_recall", dict(n=2, T=4, delay=2, rng=0), n=SIZE,
      T=COUNT + (0, 1), delay=SIZE + (4,), rng=SEED)
 
@@ -1068,6 +1077,23 @@ case(_P + "ch09.histograms", dict(runs=_res("ch09.feedforward_runs", **FF)), run
      kinds=NAMES)
 case(_P + "ch09.clip_choice", dict(result=_res("ch09.clip_choice", **CC)), result=RESULT)
 case(_P + "ch09.through_time", dict(result=_res("ch09.through_time", **TT)), result=RESULT)
+TR = dict(T=3, steps=4, n_h=2, probe_every=2)
+RC = dict(T=3, steps=4, early=2, seeds=(0,))
+case(E9 + "trained_recurrent", dict(model="rnn", **TR), model=NAME, T=COUNT + (0, 1),
+     steps=SIZE, seed=SEED, n_h=SIZE, probe_every=SIZE)
+case(E9 + "trained_recurrents", dict(TR), seed=SEED, T=COUNT + (0, 1), steps=SIZE, n_h=SIZE,
+     probe_every=SIZE)
+case(E9 + "trained_numbers", dict(runs=_res("ch09.trained_recurrents", **TR)), runs=_RUNS)
+case(E9 + "recurrent_clip", dict(RC), T=COUNT + (0, 1), lr=POS, steps=SIZE, early=SIZE,
+     seeds=SEEDS, clips=Kind("clips", (None, (), "ab", [("none",)], [("x", 1.0)],
+                                       [("fixed", 0.0)], [("percentile", 101.0)])))
+case(E9 + "recurrent_clip_numbers", dict(result=_res("ch09.recurrent_clip", **RC)), result=RESULT)
+case(E9 + "RecurrentClip.row", dict(kind="none", value=0.0),
+     obj=lazy(result, E9 + "recurrent_clip", **RC), kind=NAME, value=REAL)
+case(_P + "ch09.histograms_over_time", dict(runs=_res("ch09.feedforward_runs", **FF)),
+     runs=_RUNS, kinds=NAMES, layer=SIZE + (2,))
+case(_P + "ch09.trained_recurrent", dict(runs=_res("ch09.trained_recurrents", **TR)), runs=_RUNS)
+case(_P + "ch09.recurrent_clip", dict(result=_res("ch09.recurrent_clip", **RC)), result=RESULT)
 
 
 # experiments and plotting: chapter 7 -------------------------------------------------------------
@@ -1115,6 +1141,19 @@ case(_P + "ch07.residual_norm", dict(result=_res("ch07.residual_norm", **RN)), r
      depth=Kind("depth", ("2", 2.0, 3, True)))
 case(_P + "ch07.ln_rnn_products", dict(result=_res("ch07.ln_rnn_products", **LR)),
      result=RESULT)
+TD = dict(sigma_w2=(1.0,), depths=(2,), seeds=(0,), width=3, d_in=2, examples=4, steps=3)
+RT = dict(variants=("pre-LN",), warmups=(0,), depth=2, width=3, examples=4, steps=3, seeds=(0,))
+case(E7 + "trainable_depth", dict(TD), sigma_w2=POS_REALS, depths=SIZES, sigma_b2=NONNEG,
+     seeds=SEEDS, width=SIZE, d_in=SIZE, examples=SIZE, steps=SIZE, lr=POS, threshold=POS)
+case(E7 + "residual_training", dict(RT), variants=NAMES, warmups=COUNTS, depth=SIZE,
+     width=SIZE, examples=SIZE + (1,), steps=SIZE, lr=POS, seeds=SEEDS)
+case(E7 + "training_numbers", dict(depth=_res("ch07.trainable_depth", **TD),
+     res=_res("ch07.residual_training", **dict(RT, variants=("post-LN", "pre-LN")))),
+     depth=RESULT, res=RESULT)
+case(_P + "ch07.trainable_depth", dict(result=_res("ch07.trainable_depth", **TD)),
+     result=RESULT, c=POS)
+case(_P + "ch07.residual_training", dict(result=_res("ch07.residual_training", **RT)),
+     result=RESULT)
 
 
 # experiments and plotting: chapter 8 -------------------------------------------------------------
@@ -1139,6 +1178,12 @@ case(E8 + "lru_adding", dict(LA), T=COUNT + (0, 1), seeds=SEEDS, cap=SIZE, n_h=S
      check_every=SIZE, r_min=REAL + (-0.1,), r_max=REAL + (1.0,), normalise=BOOL)
 case(E8 + "input_distance", dict(ID), T=SIZE, n_x=SIZE, n_h=SIZE, n_y=SIZE, batch=SIZE,
      seed=SEED)
+RT = dict(probabilities=(0.5,), T=4, delay=1, batches=2, draws=1)
+case(E8 + "randomised_truncation", dict(RT), model=MODEL.optional(),
+     probabilities=REALS + ([0.0], [1.0], [-0.5]), T=COUNT + (0, 1), delay=SIZE, batches=SIZE,
+     draws=SIZE, seed=SEED)
+SM = dict(deltas=(0.1,), n=2, lags=5)
+case(E8 + "ssm_memory", dict(SM), deltas=POS_REALS, n=SIZE, lags=SIZE)
 case(E8 + "influence_map", dict(IM), lru_result=RESULT, rnn_steps=SIZE, rnn_lr=POS, n=SIZE)
 @functools.cache
 def _influence_map():
@@ -1149,6 +1194,9 @@ _IMAP = lazy(_influence_map)
 case(E8 + "influence_numbers", dict(result=_IMAP), result=RESULT)
 case(_P + "ch08.truncation", dict(result=_res("ch08.truncation", **TR),
      bias=_res("ch08.truncation_bias", **TB)), result=RESULT, bias=RESULT)
+case(_P + "ch08.randomised", dict(result=_res("ch08.randomised_truncation", **RT),
+     fixed=_res("ch08.truncation_bias", **TB)), result=RESULT, fixed=RESULT)
+case(_P + "ch08.ssm_memory", dict(result=_res("ch08.ssm_memory", **SM)), result=RESULT)
 case(_P + "ch08.memory", dict(result=_res("ch08.memory_monte_carlo", **MC),
      curves=lazy(lambda: resolve(E8 + "memory_curves")())), result=RESULT,
      curves=Kind("curves", (None, {}, "c", {"a": 1.0})))

@@ -45,13 +45,20 @@ def require_chromium() -> str:
     return path
 
 
-def open_offline(browser, url: str, width: int = 1280):
+def open_offline(browser, url: str, width: int = 1280, mode: str | None = None):
     """Open ``url`` at ``width`` px (a touch screen below 992 px) with every non-file request
-    refused; return (page, failed, errors)."""
+    refused, in the theme's light or dark ``mode`` if given; return (page, failed, errors)."""
     touch = width < 992
     context = browser.new_context(
-        viewport={"width": width, "height": 900}, is_mobile=touch, has_touch=touch
+        viewport={"width": width, "height": 900},
+        is_mobile=touch,
+        has_touch=touch,
+        **({"color_scheme": mode} if mode else {}),
     )
+    if mode:
+        context.add_init_script(
+            f"localStorage.setItem('mode', '{mode}'); localStorage.setItem('theme', '{mode}');"
+        )
     failed: list[str] = []
     errors: list[str] = []
 
@@ -334,23 +341,29 @@ FIGURE_BOXES = """() => Array.from(document.querySelectorAll('main figure :is(im
         const r = el.getBoundingClientRect(), s = getComputedStyle(el);
         const inset = k => (parseFloat(s['padding' + k]) || 0)
             + (parseFloat(s['border' + k + 'Width']) || 0);
-        return [el.closest('figure').id || el.getAttribute('src'),
-                r.left + scrollX + inset('Left'), r.top + scrollY + inset('Top'),
-                r.right + scrollX - inset('Right'), r.bottom + scrollY - inset('Bottom')];
+        let left = r.left + inset('Left'), right = r.right - inset('Right');
+        // a figure wider than its scrolling box: the part in view; a side cut by the box is not
+        // the figure's edge (it crosses the drawing), so it is left out of the check
+        const box = el.closest('.vg-figure-scroll'), cut = [];
+        if (box) {
+            const b = box.getBoundingClientRect();
+            if (left < b.left - 1) { left = b.left; cut.push('left'); }
+            if (right > b.right + 1) { right = b.right; cut.push('right'); }
+        }
+        return [el.closest('figure').id || el.getAttribute('src'), cut,
+                left + scrollX, r.top + scrollY + inset('Top'),
+                right + scrollX, r.bottom + scrollY - inset('Bottom')];
     })"""
 
 
-def edge_pixels(pixels: np.ndarray, box: list, inset: int = 3) -> np.ndarray:
+def edge_pixels(pixels: np.ndarray, box: list, inset: int = 3, cut: tuple = ()) -> np.ndarray:
     """The RGB pixels of the one-pixel ring ``inset`` px inside ``box`` (left, top, right,
-    bottom), from an (height, width, 3) screenshot array."""
+    bottom), from an (height, width, 3) screenshot array, without the sides named in ``cut``."""
     left, top, right, bottom = (round(v) for v in box)
     left, top, right, bottom = left + inset, top + inset, right - 1 - inset, bottom - 1 - inset
-    ring = [
-        pixels[top, left : right + 1],
-        pixels[bottom, left : right + 1],
-        pixels[top : bottom + 1, left],
-        pixels[top : bottom + 1, right],
-    ]
+    ring = [pixels[top, left : right + 1], pixels[bottom, left : right + 1]]
+    ring += [] if "left" in cut else [pixels[top : bottom + 1, left]]
+    ring += [] if "right" in cut else [pixels[top : bottom + 1, right]]
     return np.concatenate(ring)
 
 
@@ -359,8 +372,8 @@ def figure_background_problems(page, screenshot: bytes) -> list[str]:
     is light in the full-page screenshot (taken at the top, so nothing sticky covers it)."""
     pixels = np.asarray(Image.open(io.BytesIO(screenshot)).convert("RGB"))
     problems = []
-    for name, *box in page.evaluate(FIGURE_BOXES):
-        edge = edge_pixels(pixels, box)
+    for name, cut, *box in page.evaluate(FIGURE_BOXES):
+        edge = edge_pixels(pixels, box, cut=tuple(cut))
         light = float((edge.min(axis=1) >= NEAR_WHITE).mean())
         if light < LIGHT_EDGE:
             darkest = tuple(int(c) for c in edge[edge.sum(axis=1).argmin()])

@@ -825,7 +825,7 @@ def test_jacobian_spectra_draws_sorted_singular_values_per_variant():
         singular_values=sv,
     )  # fmt: skip
     (ax,) = read(ch07.jacobian_spectra(result))
-    assert ax.legend_order == list(result.variants)
+    assert ax.legend_order == [*result.variants, "rounding"]  # the band below 1e-15 of the max
     for v, name in enumerate(result.variants):
         line = ax.legend_line(name)
         same(line.y, np.maximum(np.sort(sv[v].ravel())[::-1], 1e-20))
@@ -883,6 +883,43 @@ def test_ln_rnn_products_draws_the_median_per_scale_in_each_panel():
             same(line.x, result.rhos)
             same(line.y, np.median(result.norms[m, :, s], axis=-1))
     assert "T-20" in left.ylabel and "3 seeds" in suptitle(ch07.ln_rnn_products(result))
+
+
+def test_trainable_depth_draws_the_share_trained_per_cell_and_the_six_xi_c_line():
+    loss = np.array([[[0.1, 0.2, 0.3], [0.9, 0.2, 0.7]], [[0.1, 0.1, 0.1], [0.4, 0.1, 0.2]]])
+    curve = np.linspace(0.3, 4.0, 5)
+    result = ex07.TrainableDepth(
+        sigma_w2=np.array([0.5, 1.76]), depths=(3, 12), seeds=(0, 1, 2), sigma_b2=0.05,
+        width=16, examples=32, steps=100, lr=0.05, threshold=0.5, loss=loss,
+        start=np.ones_like(loss), xi_c=np.array([1.2, 5000.0]), curve_w2=curve,
+        curve_xi_c=_distinct(5, low=0, high=1, seed=56), critical_w2=1.76,
+    )  # fmt: skip
+    ax = read(ch07.trainable_depth(result))[0]  # then the colour bar
+    same(ax.scatter[0], [[0.5, 3], [0.5, 12], [1.76, 3], [1.76, 12]])
+    assert ax.text_strings() == ["3", "1", "3", "3"]  # seeds below half the constant's loss
+    line = ax.legend_line(r"$6\,\xi_c$ (theory)")
+    same(line.x, curve)
+    same(line.y, 6 * result.curve_xi_c)
+    assert ax.vlines == [1.76] and "of 3 seeds" in ax.title and "100 SGD steps" in ax.title
+
+
+def test_residual_training_draws_median_curves_and_every_final_loss():
+    loss = _distinct(2, 2, 3, 10, low=-3, high=0.5, seed=57)
+    result = ex07.ResidualTraining(
+        variants=("post-LN", "alpha = 0"), warmups=(0, 4), seeds=(0, 1, 2), depth=8, width=16,
+        examples=32, steps=10, lr=0.05, loss=loss, spread=np.ones((2, 2, 3)),
+    )  # fmt: skip
+    left, right = read(ch07.residual_training(result))
+    for v, name in enumerate(("post-LN", r"$\alpha = 0$")):
+        for u, tag in enumerate(("no warm-up", "warm-up 4")):
+            line = left.legend_line(f"{name}, {tag}")
+            same(line.y, np.median(loss[v, u], axis=0))
+            same(line.x, np.arange(10))
+    dots = [ln.y for ln in right.lines]
+    assert len(dots) == 4
+    same(np.concatenate(dots), loss[..., -1].reshape(-1))  # the last tenth of 10 steps: 1
+    assert left.yscale == right.yscale == "log" and right.hlines == [1.0]
+    assert "8 blocks of 16" in suptitle(ch07.residual_training(result))
 
 
 # diagrams -------------------------------------------------------------------------------------
@@ -1055,6 +1092,53 @@ def test_ch08_truncation_draws_each_tau_and_the_bias():
     right.assert_shows_all_data()
 
 
+def test_ch08_randomised_draws_both_biases_and_each_noise_distribution():
+    fixed = ex08.TruncationBias(
+        taus=(3, 6, 20), batches=64, bias=np.array([0.6, 0.4, 0.07]),
+        standard_error=np.array([0.01, 0.02, 0.003]),
+    )  # fmt: skip
+    deviation = _distinct(2, 6, low=-2, high=0.5, seed=88)
+    result = ex08.RandomisedTruncation(
+        probabilities=(1 / 3, 1 / 20), batches=3, draws=2, bias=np.array([0.03, 0.004]),
+        standard_error=np.array([0.04, 0.008]), deviation=deviation, minibatch_spread=0.1,
+    )  # fmt: skip
+    left, right = read(ch08.randomised(result, fixed))
+    assert left.legend_order == [r"fixed $\tau$", "randomised, mean $1/c$"]
+    same(left.lines[0].x, [3, 6, 20])
+    same(left.lines[0].y, fixed.bias)
+    squares = [ln for ln in left.lines if len(ln.x) == 2 and np.allclose(ln.y, result.bias)]
+    assert len(squares) == 1  # the randomised estimates, at the mean stretches 1/c
+    same(squares[0].x, [3.0, 20.0])
+    assert "64 batches" in left.title
+    assert right.legend_order == ["$c = 1/3$", "$c = 1/20$"] and right.xscale == "log"
+    for k, name in enumerate(right.legend_order):
+        line = right.legend_line(name)
+        same(line.x, np.sort(deviation[k]))
+        same(line.y, np.arange(1, 7) / 6)
+    assert right.vlines == [0.1] and "6 per" in right.title
+    left.assert_shows_all_data()
+    right.assert_shows_all_data()
+
+
+def test_ch08_ssm_memory_draws_each_step_and_its_eigenvalues():
+    result = ex08.ssm_memory(deltas=(0.01, 0.1, 1.0), n=4, lags=500)
+    left, right = read(ch08.ssm_memory(result))
+    assert left.legend_order == [r"$\Delta = 0.01$", r"$\Delta = 0.1$", r"$\Delta = 1$"]
+    for k, name in enumerate(left.legend_order):
+        line = left.legend_line(name)
+        same(line.y, result.gradient[k, np.asarray(line.x, dtype=int)])
+        assert line.x[0] == 1 and line.x[-1] == 499
+    dots = [ln for ln in left.lines if not ln.label and len(ln.x) == 1]
+    same([d.x[0] for d in dots], result.memory)
+    assert left.xscale == "log" and left.yscale == "log" and left.ylim[0] == 1e-8
+    ticks = [ln for ln in right.lines if len(ln.x) == 4]
+    for k in range(3):
+        same(ticks[k].x, result.eigenvalues[k])
+        same(ticks[k].y, np.full(4, result.deltas[k]))
+    assert right.xlim == (0.0, 1.0) and right.yscale == "log"
+    right.assert_shows_all_data()
+
+
 def test_ch08_memory_draws_points_and_curves_per_setting():
     lambdas = np.array([0.5, 0.9, 0.99])
     settings = ("plain", "normalised", "normalised_nu")
@@ -1101,3 +1185,72 @@ def test_ch08_influence_draws_one_map_per_model_and_the_marks():
         same(offsets[:, 0], marks.ravel() + 1)  # steps are 1-based on the axis
         same(offsets[:, 1], [1, 1, 2, 2, 3, 3])
     assert "0.10 × baseline" in maps[0].title
+
+
+def test_trained_recurrent_draws_loss_far_gradient_profiles_and_norms():
+    from vanishing.diagnostics import Dashboard
+    from vanishing.experiments import ch09 as ex09
+    from vanishing.plotting import ch09
+
+    T, K, S = 6, 3, 20
+    runs = []
+    for i, model in enumerate(ex09.TRAINED):
+        probes = {"by_lag": _distinct(K, T + 1, seed=10 + i), "loss": _distinct(K, seed=20 + i)}
+        dash = Dashboard(("W",), _distinct(S, seed=30 + i), _distinct(S, seed=40 + i),
+                         np.ones((S, 1)), np.zeros((S, 1)), np.array([0, 10, 20]), probes)
+        runs.append(ex09.TrainedRecurrent(model, T, 4, 0, 0.1, dash))  # fmt: skip
+    loss, far, profile, norm = read(ch09.trained_recurrent(tuple(runs)))
+    for r in runs:
+        label = ex09.TRAINED[r.model]
+        same(loss.line(label).x, [0, 10, 20])
+        close(loss.line(label).y, r.dash.probes["loss"])
+        g = r.dash.probes["by_lag"]
+        close(far.line(label).y, g[:, -1] / g[:, 0])
+        close(profile.line(f"{label}, step 0").y, g[0] / g[0, 0])
+        close(profile.line(f"{label}, step 20").y, g[-1] / g[-1, 0])
+        same(profile.line(f"{label}, step 20").x, np.arange(T + 1))
+        close(norm.line(label).y, r.dash.grad_norm)
+    assert loss.hlines == [pytest.approx(1 / 12), pytest.approx(0.3 / 12)]
+    assert norm.hlines == [1.0]
+    for panel in (loss, far, profile, norm):
+        assert panel.yscale == "log"
+        panel.assert_shows_all_data()
+
+
+def test_recurrent_clip_draws_the_norms_thresholds_and_one_loss_per_seed():
+    from vanishing.experiments import ch09 as ex09
+    from vanishing.plotting import ch09
+
+    clips = (("none", 0.0), ("percentile", 90.0), ("fixed", 1.0))
+    theta = np.array([[np.inf, np.inf], [20.0, 30.0], [1.0, 1.0]])
+    result = ex09.RecurrentClip(
+        40, 0.01, 12, 5, (0, 1), clips, theta, _distinct(3, 2, seed=3), np.zeros((3, 2)),
+        np.ones((3, 2)), _distinct(3, 12, seed=4),
+    )  # fmt: skip
+    left, right = read(ch09.recurrent_clip(result))
+    close(left.line("unclipped run").y, result.grad_norm[0])
+    assert left.hlines == [20.0, 1.0]  # the first seed's thresholds
+    for c, name in enumerate(("no clipping", "90th pct, first 5", "fixed 1")):
+        line = right.line(f"loss: {name}")
+        close(line.y, result.valid_loss[c])
+        assert np.all(np.abs(line.x - c) <= 0.12)
+    assert right.hlines == [pytest.approx(1 / 12), pytest.approx(0.3 / 12)]
+    right.assert_shows_all_data()
+
+
+def test_histograms_over_time_draw_one_row_per_probe_scaled_to_its_peak():
+    from vanishing.experiments import ch09 as ex09
+    from vanishing.plotting import ch09
+
+    runs = []
+    for i, kind in enumerate(ex09.KINDS):
+        r = _ch09_run(kind, 10 * i)
+        probes = r.dash.probes | {"grad_hist": _distinct(3, 2, 48, seed=i + 70)}
+        runs.append(dataclasses.replace(r, dash=dataclasses.replace(r.dash, probes=probes)))
+    panels = read(ch09.histograms_over_time(tuple(runs), layer=2))
+    by = {r.kind: r for r in runs}
+    for j, kind in enumerate(ch09.OVER_TIME_KINDS):
+        counts = by[kind].dash.probes["grad_hist"][:, 1]
+        (image,) = panels[j].images
+        close(np.asarray(image).reshape(counts.shape), counts / counts.max(axis=1, keepdims=True))
+        assert panels[j].title == f"{ex09.LABELS[kind]}, layer 2"

@@ -168,3 +168,66 @@ def test_bad_input():
     with pytest.raises(TypeError, match="normalise"):
         L.LRU(model.W_e, model.b_e, model.nu, model.theta, model.B_re, model.B_im,
               model.C_re, model.C_im, model.b_y, normalise=1)  # fmt: skip
+
+
+# the zero-order hold of S4/Mamba ---------------------------------------------------------------
+
+
+def _ode_step(a, b, h0, x, delta, n=2000):
+    """h(Delta) for h' = a h + b x (x held constant) from h(0) = h0, by n RK4 steps."""
+    f = lambda h: a * h + b * x  # noqa: E731
+    h, dt = h0 + 0j, delta / n
+    for _ in range(n):
+        k1 = f(h)
+        k2 = f(h + dt / 2 * k1)
+        k3 = f(h + dt / 2 * k2)
+        k4 = f(h + dt * k3)
+        h = h + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+    return h
+
+
+@pytest.mark.parametrize("A_log,theta,delta", [(0.0, 0.0, 0.1), (1.5, 2.0, 0.3), (-2.0, -1.0, 2.0)])
+def test_discretise_is_the_exact_solution_over_one_held_step(A_log, theta, delta):
+    """Lambda h_0 + B_bar x is the solution of the ODE after one step with the input held."""
+    lam, b = L.discretise(np.array([A_log]), delta, theta=np.array([theta]))
+    a = -np.exp(A_log) + 1j * theta
+    h0, x, B = 0.7 - 0.2j, 1.3, 0.4
+    assert abs(lam[0] * h0 + b[0] * B * x - _ode_step(a, B, h0, x, delta)) < 1e-10
+
+
+def test_discretise_stays_inside_the_unit_disc_and_tends_to_euler():
+    """|Lambda| = exp(-Delta exp(A_log)) < 1 over A_log in [-5, 5], theta in [-10, 10], Delta in
+    [1e-4, 10]; b -> Delta (Euler, what Mamba's code uses for B) as Delta a -> 0; the steady
+    state b/(1 - Lambda) = -1/a whatever Delta."""
+    rng = np.random.default_rng(0)
+    A_log, theta = rng.uniform(-5, 5, 200), rng.uniform(-10, 10, 200)
+    for delta in (1e-4, 1e-2, 1.0, 10.0):
+        lam, b = L.discretise(A_log, delta, theta=theta)
+        np.testing.assert_allclose(np.abs(lam), np.exp(-delta * np.exp(A_log)), rtol=1e-12)
+        assert np.all(np.abs(lam) < 1)
+        a = -np.exp(A_log) + 1j * theta
+        np.testing.assert_allclose(b / (1 - lam), -1 / a, rtol=1e-8)
+    lam, b = L.discretise(np.zeros(1), 1e-6)
+    assert b[0].real == pytest.approx(1e-6, rel=1e-6)
+
+
+def test_discretise_at_mambas_initialisation():
+    """A_log = log(1..16), Delta in [0.001, 0.1]: eigenvalues from exp(-1.6) to exp(-0.001)."""
+    A_log = np.log(np.arange(1.0, 17))
+    low = L.discretise(A_log, 0.1)[0].real.min()
+    high = L.discretise(A_log, 0.001)[0].real.max()
+    assert low == pytest.approx(np.exp(-1.6)) and round(low, 1) == 0.2
+    assert high == pytest.approx(np.exp(-0.001)) and round(high, 3) == 0.999
+
+
+def test_discretise_bad_input():
+    with pytest.raises(ValueError, match="delta"):
+        L.discretise(np.zeros(2), 0.0)
+    with pytest.raises(TypeError, match="delta"):
+        L.discretise(np.zeros(2), "1")
+    with pytest.raises(ValueError, match="A_log"):
+        L.discretise(np.array([800.0]), 0.1)
+    with pytest.raises(ValueError, match="A_log"):
+        L.discretise(np.array([np.nan]), 0.1)
+    with pytest.raises(ValueError, match="theta"):
+        L.discretise(np.zeros(2), 0.1, theta=np.zeros(3))

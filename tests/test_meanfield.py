@@ -100,3 +100,12 @@ def test_bad_arguments_are_named():
         mf.critical_line(0.0)
     with pytest.raises(ValueError, match="activation"):
         smf.derive("tanh")
+
+
+def test_displayed_fixed_point_has_a_positive_denominator_and_its_condition():
+    # referee minor 4: q* = 2 sigma_b^2 / (2 - sigma_w^2) for sigma_w^2 < 2, not -2 sigma_b^2 / ...
+    from vanishing.symbolic import meanfield as sym
+
+    relu, linear = sym.derive("relu").latex_display(), sym.derive("linear").latex_display()
+    assert r"\frac{2 \sigma^{2}_{b}}{2 - \sigma^{2}_{w}}\quad(\sigma_w^2 < 2)" in relu
+    assert r"\frac{\sigma^{2}_{b}}{1 - \sigma^{2}_{w}}\quad(\sigma_w^2 < 1)" in linear

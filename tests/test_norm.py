@@ -153,6 +153,34 @@ def test_norm_residual_gradients_match_autograd_and_differences(placement, kind)
     assert relative_error(grads.x[0], fd_x) < 1e-6
 
 
+@pytest.mark.parametrize(
+    "placement,kind,alpha,zero_last",
+    [("post", "layer", 1.0, False), ("pre", "layer", 1.0, False), ("none", "none", 0.0, False),
+     ("none", "none", 1.0, True), ("pre", "layer", 0.0, False)],
+)  # fmt: skip
+def test_relu_residual_gradients_match_autograd_with_the_trained_starting_points(
+    placement, kind, alpha, zero_last
+):
+    # the stacks chapter 7 trains: ReLU branches, alpha = 0 (ReZero/SkipInit) and W2 = 0 (Fixup)
+    # exactly as initialised, where many gradients are exactly zero
+    model = norm.init_norm_residual(
+        5, 3, 2, placement=placement, norm=kind, alpha=alpha, zero_last=zero_last, rng=11
+    )
+    rng = np.random.default_rng(12)
+    x, y = rng.standard_normal((6, 5)), rng.standard_normal((6, 2))
+    loss, grads = norm.loss_and_grads(model, x, y)
+    P = model.params()
+    assert loss == pytest.approx(float(ag_res_loss(P, model, x, y)), rel=1e-13)
+    ref = autograd.grad(ag_res_loss)(P, model, x, y)
+    for k in P:
+        np.testing.assert_allclose(grads.params[k], ref[k], rtol=1e-10, atol=1e-13, err_msg=k)
+        fd = central_difference(lambda: norm.loss_and_grads(model, x, y)[0], P[k])
+        np.testing.assert_allclose(grads.params[k], fd, rtol=1e-5, atol=1e-8, err_msg=k)
+    if alpha == 0.0:
+        assert all(np.all(grads.params[f"W{i}_{l}"] == 0) for i in (1, 2) for l in (1, 2, 3))
+        assert np.all(grads.params["alpha"] != 0)
+
+
 def test_zero_branches_make_the_stack_the_identity():
     model = norm.init_norm_residual(8, 5, 3, placement="none", norm="none", alpha=0.0, rng=0)
     rng = np.random.default_rng(1)

@@ -10,19 +10,23 @@ from vanishing import diagnostics as dg
 
 
 def attach(model, store: dict) -> list:
-    """Keep each nn.Linear's output z and dL/dz in store["z"], store["dz"]."""
+    """Keep each nn.Linear's output z and dL/dz in store["z"], ["dz"]."""
     import torch
 
     def keep(kind, name, value):
-        store.setdefault(kind, {})[name] = value.detach().cpu().numpy()
+        array = value.detach().cpu().numpy()
+        store.setdefault(kind, {})[name] = array.copy()
+
+    def on_forward(z, name):
+        keep("z", name, z)
+        if z.requires_grad:  # dL/dz, when backward reaches z
+            z.register_hook(lambda dz: keep("dz", name, dz))
 
     handles = []
     for name, module in model.named_modules():
         if isinstance(module, torch.nn.Linear):
             handles.append(module.register_forward_hook(
-                lambda mod, inp, out, name=name: keep("z", name, out)))
-            handles.append(module.register_full_backward_hook(
-                lambda mod, g_in, g_out, name=name: keep("dz", name, g_out[0])))
+                lambda mod, inp, z, name=name: on_forward(z, name)))
     return handles
 
 
@@ -66,4 +70,5 @@ def step(net, loss_fn, opt, x, y, activation: str, output: str) -> dict:
         h.remove()
     z = {k: v for k, v in store["z"].items() if k != output}
     report = signals(before, parameters(net), grads, z, activation)
-    return report | {"loss": float(loss), "z": store["z"], "dz": store["dz"]}
+    extra = {"loss": loss.item(), "z": store["z"], "dz": store["dz"]}
+    return report | extra

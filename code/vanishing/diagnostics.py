@@ -224,8 +224,10 @@ def watch(
 ):
     """Ch. 9 ``steps`` updates of ``optimizer`` (SGD, Adam) on ``loss_and_grads(model, x, y)``
     with fresh ``batches(step)``, recording a Dashboard; ``probe(model)`` -> {key: array} runs
-    before steps 0, probe_every, ... and after the last. Stops at a non-finite loss or norm.
-    Returns (model, Dashboard)."""
+    before steps 0, probe_every, ... and after the last. Stops at a non-finite loss or norm
+    (``diverged``); the package's models raise ValueError on a non-finite forward pass instead,
+    so wrap ``loss_and_grads`` to return inf there to record it (as ch. 9's recurrent_clip
+    does). Returns (model, Dashboard)."""
     if not callable(loss_and_grads):
         raise TypeError(f"loss_and_grads must be callable, got {type(loss_and_grads).__name__}")
     if not callable(batches):

@@ -47,6 +47,7 @@ from vanishing.validate import (
 __all__ = [
     "LRU",
     "LRUCache",
+    "discretise",
     "eigenvalues",
     "forward",
     "init_lru",
@@ -248,6 +249,25 @@ def output_input_gradients(model: LRU, x: np.ndarray, j: int = 0) -> np.ndarray:
     G = gamma * G_T * powers  # at B e_t, (T, n_h)
     d_e = G.real @ model.B_re + G.imag @ model.B_im  # (T, n_e)
     return (d_e[None] * (cache.a > 0)) @ model.W_e  # (B, T, n_x)
+
+
+def discretise(A_log, delta, *, theta=None) -> tuple[np.ndarray, np.ndarray]:
+    """Ch. 8 zero-order hold of the diagonal continuous-time h'(t) = a h(t) + B x(t), with
+    a = -exp(A_log) + i theta (S4D, Mamba) and step delta > 0: returns (Lambda, b), complex (n,),
+    with Lambda = exp(delta a) and B_bar = b B, b = (exp(delta a) - 1)/a, so that
+    h_t = Lambda h_{t-1} + B_bar x_t. |Lambda| = exp(-delta exp(A_log)) < 1."""
+    A_log = check_array(A_log, "A_log", 1, nonempty=True)
+    delta = check_real(delta, "delta", positive=True)
+    theta = np.zeros_like(A_log) if theta is None else check_shape(theta, "theta", A_log.shape)
+    with np.errstate(over="ignore"):
+        rate = np.exp(A_log)
+    if not np.all(np.isfinite(rate)):
+        raise ValueError(f"A_log must be below log(max float) = 709.78, got {A_log.max()}")
+    a = -rate + 1j * theta
+    with np.errstate(under="ignore", over="ignore"):
+        lam = np.exp(delta * a)
+        b = np.expm1(delta * a) / a  # accurate for small delta |a| too
+    return lam, b
 
 
 def init_lru(

@@ -42,6 +42,7 @@ from vanishing.validate import (
     check_array,
     check_cache_shapes,
     check_choice,
+    check_real,
     check_shape,
     check_size,
     quiet_overflow,
@@ -55,6 +56,7 @@ __all__ = [  # the verbs every recurrent model module re-exports
     "input_gradients",
     "jacobian_products",
     "loss_and_grads",
+    "randomised_truncated_loss_and_grads",
     "state_gradient_norms",
     "state_gradients",
     "state_jacobians",
@@ -326,6 +328,79 @@ def truncated_loss_and_grads(
     dW_hy = r.reshape(B * K, -1).T @ h.reshape(B * K, -1)
     params = params | {"W_hy": dW_hy, "b_y": r.sum(axis=(0, 1))}
     inputs = {f"{s}0": np.zeros((B, model.n_h)) for s in model.STATES}
+    return loss, Grads(params={k: params[k] for k in model.params()}, inputs=inputs)
+
+
+def _check_cuts(cuts, c: float, n: int) -> np.ndarray:
+    """The cut boundaries: a sequence of n bools, none False where c = 1 (always cut)."""
+    if isinstance(cuts, str | bytes) or not isinstance(cuts, list | tuple | np.ndarray):
+        raise TypeError(f"cuts must be a sequence of {n} bools, got {type(cuts).__name__}")
+    arr = np.asarray(cuts)
+    if arr.shape != (n,) or (n and arr.dtype != np.bool_):
+        raise ValueError(f"cuts must be {n} bools (one per boundary t = 1..T-1), got {cuts!r}")
+    if c == 1.0 and not np.all(arr):
+        raise ValueError("cuts: with c = 1 every boundary is cut; an uncut one has probability 0")
+    return arr.astype(bool)
+
+
+@quiet_overflow
+def randomised_truncated_loss_and_grads(
+    model: Recurrent,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    c: float,
+    rng=None,
+    cuts=None,
+    h0=None,
+    c0=None,
+    loss_at: str = "all",
+) -> tuple[float, Grads]:
+    """Ch. 8 randomised truncated BPTT with compensation factors (Tallec & Ollivier 2017): the
+    loss of ``loss_and_grads`` and an unbiased estimate of its gradient.
+
+    Each boundary between steps t and t+1 (t = 1..T-1) is cut with probability c, independently
+    (drawn from `rng`, or given as `cuts`, T-1 bools); the backward pass stops at a cut and
+    multiplies what crosses an uncut boundary by 1/(1 - c). A term of the BPTT sum that crosses
+    k boundaries survives with probability (1 - c)^k and is then weighted (1 - c)^(-k): its
+    expectation is the term itself, so E[grads] is the full gradient (grads.inputs included).
+    The stretches between cuts have mean length about 1/c; c = 0 is full BPTT.
+    """
+    c = check_real(c, "c")
+    if not 0.0 <= c <= 1.0:
+        raise ValueError(f"c must be a probability in [0, 1], got {c}")
+    loss_at = check_choice(loss_at, "loss_at", LOSS_AT, kind="loss position")
+    cache = forward(model, x, h0=h0, c0=c0)
+    B, T, n = cache.B, cache.T, model.n_h
+    if cuts is None:
+        if rng is None:
+            raise TypeError("rng must be an int seed or a np.random.Generator when cuts is None")
+        cuts = as_generator(rng, name="rng").random(T - 1) < c
+    else:
+        cuts = _check_cuts(cuts, c, T - 1)
+    if loss_at == "all":
+        e = cache.y_hat - check_shape(y, "y", (B, T, model.n_y))  # (B, T, n_y)
+    else:
+        e = cache.y_hat[:, -1:] - check_shape(y, "y", (B, model.n_y))[:, None]  # (B, 1, n_y)
+    K = e.shape[1]
+    h = cache.h[:, T + 1 - K :]  # the h_t that feed the loss, (B, K, n_h)
+    loss = 0.5 * float(np.sum(e * e)) / B
+    r = e / B  # dL/dy_hat_t, (B, K, n_y)
+    dL_dh = np.zeros((T, B, n))  # time-major direct dL/dh_t
+    dL_dh[T - K :] = np.swapaxes(r @ model.W_hy, 0, 1)
+    # w[t] multiplies what crosses the boundary after step t (t = 1..T-1); w[0] = 1 (to h0)
+    w = np.ones(T)
+    w[1:] = np.where(cuts, 0.0, 1.0 / (1.0 - c) if c < 1.0 else 0.0)
+    F = model.back_factors(cache)
+    g = (np.zeros((B, n)),) * len(model.STATES)
+    delta = np.empty((T, B, model.input_weights()[1].shape[0]))  # dL/da_t, estimated
+    for t in range(T, 0, -1):
+        g = model.step_back(F, t - 1, g[:-1] + (g[-1] + dL_dh[t - 1],), delta[t - 1])
+        g = tuple(w[t - 1] * part for part in g)  # across the boundary after step t - 1
+    params = model.param_grads(cache, delta)
+    dW_hy = r.reshape(B * K, -1).T @ h.reshape(B * K, -1)
+    params = params | {"W_hy": dW_hy, "b_y": r.sum(axis=(0, 1))}
+    inputs = {f"{s}0": g[j] for j, s in enumerate(model.STATES)}
     return loss, Grads(params={k: params[k] for k in model.params()}, inputs=inputs)
 
 

@@ -1,6 +1,8 @@
 """Sphinx glue for the book's build (not used by the maths): fixes to third-party extensions,
 re-execution of the chapters whose package code changed, parallel notebook execution, and the
-layout of the PDF (title page, parts, preface, solutions appendix; the HTML is unaffected)."""
+layout of the PDF (title page, parts, preface, solutions appendix; the HTML is unaffected), and
+two reading aids of the HTML: figures legible on a phone, and previews of references that work
+offline."""
 
 from __future__ import annotations
 
@@ -8,7 +10,10 @@ import fnmatch
 import json
 import multiprocessing
 import os
+import posixpath
+import re
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from math import ceil
 from pathlib import Path
 
 from docutils import nodes
@@ -331,6 +336,117 @@ def _downloadable_notebooks(app, exception) -> None:
         for k, cell in enumerate(notebook.cells):
             cell["id"] = f"cell-{k}"
         nbformat.write(notebook, path)
+
+
+# ------------------------------------------------------------------ figures legible on a phone
+
+LEGIBLE_PX = 8.0  # the smallest figure text (CSS px) a reader can read without zooming
+_GLYPH_SCALE = re.compile(r"scale\(([\d.]+) -[\d.]+\)")  # matplotlib text drawn as glyph paths
+_VIEWBOX_WIDTH = re.compile(r'viewBox="[\d.eE+-]+ [\d.eE+-]+ ([\d.eE+]+) ')
+_FIGURE_IMAGE = re.compile(r'(<figure\b[^>]*>\s*)(<img\b[^>]*?\bsrc="([^"]+\.svg)"[^>]*>)')
+
+
+def _legible_width(svg: str) -> int | None:
+    """The narrowest width (CSS px) at which every label of a matplotlib SVG is LEGIBLE_PX tall, or
+    None if it has no labels drawn as glyphs. Each label is a group ``text_N`` of glyphs scaled by
+    font size / 100 in the SVG's units (its sub- and superscripts are smaller; a label counts at
+    its main size)."""
+    width = _VIEWBOX_WIDTH.search(svg)
+    sizes = [
+        100 * max(float(v) for v in _GLYPH_SCALE.findall(group))
+        for group in svg.split('<g id="text_')[1:]
+        if _GLYPH_SCALE.search(group)
+    ]
+    if width is None or not sizes:
+        return None
+    return ceil(LEGIBLE_PX * float(width[1]) / min(sizes))
+
+
+def _legible_figures(app, pagename, templatename, context, doctree) -> None:
+    """Put each figure's SVG image in a box that scrolls sideways, and give the image the minimum
+    width at which its smallest label is LEGIBLE_PX (``--vg-legible-width``, used by
+    vanishing.css). On a wide screen the image is narrower than its column anyway; on a phone it
+    keeps that width and scrolls, with a cue at the edges (vanishing.js), instead of shrinking its
+    text to 4-7 px. The figure is drawn once: the same SVG, only laid out differently."""
+    body = context.get("body")
+    if not body or app.builder.format != "html" or "<figure" not in body:
+        return
+    sources = {Path(dest).name: src for src, dest in getattr(app.builder, "images", {}).items()}
+
+    def wrap(match: re.Match) -> str:
+        source = sources.get(match[3].rsplit("/", 1)[-1])
+        path = Path(app.srcdir, source) if source else None
+        width = _legible_width(path.read_text()) if path is not None and path.is_file() else None
+        style = f' style="--vg-legible-width: {width}px"' if width else ""
+        return (
+            f'{match[1]}<div class="vg-figure-frame"><div class="vg-figure-scroll"{style}>'
+            f"{match[2]}</div></div>"
+        )
+
+    context["body"] = _FIGURE_IMAGE.sub(wrap, body)
+
+
+# ------------------------------------------------------------------ previews that work offline
+
+_PREVIEW_FILE = "vg-previews.js"  # in the HTML's _static folder
+
+
+def _is_preview_target(tag) -> bool:
+    """What vanishing.js previews: a figure, a display equation, an exercise or other box, a
+    theorem or algorithm, a table (its KINDS)."""
+    classes = set(tag.get("class") or ())
+    return tag.name in ("figure", "table") or (
+        tag.name == "div" and bool(classes & {"math", "admonition", "proof"})
+    )
+
+
+def _empty_preview_index(app) -> None:
+    """Start each HTML build with an empty index: Sphinx gives a script tag a ``?v=`` checksum of
+    the file found when the page is written, and an empty file has none, so the pages do not
+    depend on what a previous build left there. The index is written when the build finishes."""
+    if app.builder.format != "html":
+        return
+    static = Path(app.outdir, "_static")
+    static.mkdir(parents=True, exist_ok=True)
+    (static / _PREVIEW_FILE).write_text("")
+
+
+def _preview_index(app, exception) -> None:
+    """Write ``_static/vg-previews.js``: a global map ``window.VG_PREVIEWS`` from "page#id" (page
+    relative to the HTML root) to the HTML of each figure, equation, exercise, theorem or table
+    that a link on ANOTHER page points to. vanishing.js shows a hover preview from it; a page
+    opened from disk (file://) cannot fetch its neighbours, but it can load a script. Keys sorted,
+    no dates: two builds of the same source write the same file."""
+    if exception is not None or app.builder.format != "html":
+        return
+    from bs4 import BeautifulSoup
+
+    out = Path(app.outdir)
+    pages = {}
+    for docname in sorted(app.env.found_docs):
+        uri = app.builder.get_target_uri(docname)
+        if (out / uri).is_file():
+            page = BeautifulSoup((out / uri).read_text(encoding="utf-8"), "html.parser")
+            pages[uri] = page.select_one("article") or page
+    wanted = set()
+    for uri, article in pages.items():
+        for link in article.select('a.reference.internal[href*="#"]'):
+            path, _, anchor = link["href"].partition("#")
+            if path and anchor and "://" not in path:
+                target = posixpath.normpath(posixpath.join(posixpath.dirname(uri), path))
+                if target != uri and target in pages:
+                    wanted.add((target, anchor))
+    index = {}
+    for target, anchor in sorted(wanted):
+        found = pages[target].find(id=anchor)
+        if found is not None and _is_preview_target(found):
+            index[f"{target}#{anchor}"] = str(found)
+    text = (
+        "// Generated by vanishing.sphinxext: the targets of references between pages, for the\n"
+        "// hover previews of vanishing.js (a script loads from disk, where fetch cannot).\n"
+        f"window.VG_PREVIEWS = {json.dumps(index, sort_keys=True, indent=0, ensure_ascii=True)};\n"
+    )
+    (out / "_static" / _PREVIEW_FILE).write_text(text, encoding="utf-8")
 
 
 # ------------------------------------------------------------------ line breaks around inline maths
@@ -688,6 +804,11 @@ def setup(app):
     app.connect("build-finished", _record_hashes)
     app.connect("html-page-context", _note_written_page)
     app.connect("build-finished", _downloadable_notebooks)
+    # Reading aids of the HTML (see _legible_figures and _preview_index).
+    app.connect("html-page-context", _legible_figures)
+    app.connect("builder-inited", _empty_preview_index)
+    app.connect("build-finished", _preview_index)
+    app.add_js_file(_PREVIEW_FILE)
     # The PDF: see LatexBookLayout. The HTML builder never sees these.
     app.add_config_value("vanishing_latex_exclude", [], "", types=[list])
     app.connect("config-inited", _set_latex_title_page)

@@ -221,7 +221,7 @@ def check_finite(arr: np.ndarray, name: str) -> np.ndarray:
     otherwise."""
     if not isinstance(arr, np.ndarray) or arr.dtype != np.float64:
         arr = as_real_array(arr, name)
-    if not np.all(np.isfinite(arr)):
+    if not np.isfinite(arr).all():  # the method, not np.all: this runs for every array checked
         raise ValueError(f"{name} contains non-finite values (NaN or inf)")
     return arr
 

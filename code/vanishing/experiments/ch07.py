@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import meanfield, norm, recurrent, rnn
+from .. import meanfield, mlp, norm, optim, recurrent, rnn
 from ..activations import get_activation
 from ..fmt import sci
 from ..init import init_weight
@@ -228,6 +228,145 @@ def depth_scale(
     return DepthScale(sigma_b2, w, d.xi_c, d.xi_grad, w_crit, points, th, measured)
 
 
+# 2b. trainable depth: training deep tanh networks on and off the edge of chaos ---------------
+
+
+def _teacher_task(seed: int, examples: int, d_in: int) -> tuple[np.ndarray, np.ndarray]:
+    """N(0, 1) inputs (examples, d_in) and a standardised target (examples, 1) from a random
+    two-layer tanh teacher with 16 hidden units: a smooth function of the whole input."""
+    rng = as_generator(seed + 1000, name="seeds")
+    x = rng.standard_normal((examples, d_in))
+    U = rng.standard_normal((d_in, 16)) / np.sqrt(d_in)
+    y = np.tanh(x @ U) @ rng.standard_normal((16, 1))
+    y -= y.mean()
+    return x, y / y.std()
+
+
+def _tanh_net(sigma_w2, sigma_b2, d_in, width, depth, seed):
+    """Weights and biases of a depth-layer tanh network (as Poole et al.: W ~ N(0, sigma_w2 /
+    fan-in), b ~ N(0, sigma_b2)) and a linear read-out N(0, 1/width) with zero bias."""
+    rng = as_generator(seed, name="seeds")
+    sizes = (d_in,) + (width,) * depth
+    Ws = [rng.standard_normal((o, i)) * np.sqrt(sigma_w2 / i)
+          for i, o in zip(sizes, sizes[1:], strict=False)]  # fmt: skip
+    bs = [rng.standard_normal(width) * np.sqrt(sigma_b2) for _ in range(depth)]
+    return Ws + [rng.standard_normal((1, width)) / np.sqrt(width)], bs + [np.zeros(1)]
+
+
+def _block_diagonal(blocks) -> np.ndarray:
+    out = np.zeros((sum(b.shape[0] for b in blocks), sum(b.shape[1] for b in blocks)))
+    i = j = 0
+    for b in blocks:
+        out[i : i + b.shape[0], j : j + b.shape[1]] = b
+        i, j = i + b.shape[0], j + b.shape[1]
+    return out
+
+
+ENSEMBLE_WIDTH = 80  # at most this many units side by side in one trained MLP
+
+
+@quiet_overflow
+def _train_seeds(sigma_w2, sigma_b2, depth, *, width, d_in, examples, steps, lr, seeds):
+    """Full-batch SGD on the teacher task for one tanh network per seed, all seeds at once: the
+    networks sit side by side as the diagonal blocks of one wide ``mlp.MLP`` (each block reads
+    its own inputs and writes its own output column), and the gradient of every off-diagonal
+    weight is set to zero, so the blocks start, stay and train exactly as separate networks
+    (the loss is the sum of theirs). Returns the per-seed loss before each step, (steps, S),
+    divided by the loss of the best constant prediction (the target's variance / 2)."""
+    nets = [_tanh_net(sigma_w2, sigma_b2, d_in, width, depth, s) for s in seeds]
+    data = [_teacher_task(s, examples, d_in) for s in seeds]
+    x, y = np.hstack([d[0] for d in data]), np.hstack([d[1] for d in data])
+    Ws = [_block_diagonal([n[0][l] for n in nets]) for l in range(depth + 1)]
+    bs = [np.concatenate([n[1][l] for n in nets]) for l in range(depth + 1)]
+    masks = [_block_diagonal([np.ones_like(n[0][l]) for n in nets]) for l in range(depth + 1)]
+    per_seed = []
+
+    def loss_and_grads(model, x, y):
+        cache = mlp.forward(model, x)
+        loss, r = mlp.mse_loss(cache.a[-1], y)
+        per_seed.append(0.5 * np.mean((cache.a[-1] - y) ** 2, axis=0))
+        grads = mlp.backward(model, cache, r)
+        return loss, mlp.Grads([g * m for g, m in zip(grads.W, masks, strict=True)], grads.b,
+                               grads.a)  # fmt: skip
+
+    model = mlp.MLP(Ws, bs, "tanh")
+    _, history = optim.train(model, loss_and_grads, lambda step: (x, y), optim.SGD(lr),
+                             steps=steps)  # fmt: skip
+    if history.diverged:
+        raise ValueError(f"lr = {lr} is too large: training diverged at sigma_w2 = {sigma_w2}, "
+                         f"depth {depth}")  # fmt: skip
+    return np.array(per_seed) / (0.5 * np.mean(y**2, axis=0))
+
+
+@dataclass(frozen=True)
+class TrainableDepth:
+    """Ch. 7 deep tanh networks trained on and off the edge of chaos: loss[w, d, s] is the
+    training loss of seed s at sigma_w2[w] and depth depths[d], averaged over the last tenth of
+    the steps, relative to the loss of the best constant prediction; xi_c from the theory."""
+
+    sigma_w2: np.ndarray  # (W,)
+    depths: tuple[int, ...]
+    seeds: tuple[int, ...]
+    sigma_b2: float
+    width: int
+    examples: int
+    steps: int
+    lr: float
+    threshold: float
+    loss: np.ndarray  # (W, D, S)
+    start: np.ndarray  # (W, D, S) the loss before training, on the same scale
+    xi_c: np.ndarray  # (W,) the correlation depth scale at each sigma_w2
+    curve_w2: np.ndarray  # (C,) a fine grid of sigma_w2 for the c xi_c line
+    curve_xi_c: np.ndarray  # (C,)
+    critical_w2: float  # the edge of chaos at sigma_b2
+
+    def trained(self) -> np.ndarray:
+        """(W, D, S) True where the loss fell below threshold x the constant prediction's."""
+        return self.loss < self.threshold
+
+    def fraction(self) -> np.ndarray:
+        """(W, D) the share of seeds that trained."""
+        return self.trained().mean(axis=-1)
+
+
+def trainable_depth(
+    *, sigma_w2=(0.5, 0.8, 1.2, 1.76), depths=(3, 6, 12, 24), sigma_b2: float = SIGMA_B2,
+    seeds=(0, 1, 2, 3, 4), width: int = 16, d_in: int = 8, examples: int = 32, steps: int = 100,
+    lr: float = 0.05, threshold: float = 0.5,
+) -> TrainableDepth:  # fmt: skip
+    """Ch. 7 Schoenholz et al.'s trainability experiment in miniature: tanh MLPs (width x depth,
+    W ~ N(0, sigma_w2 / fan-in), b ~ N(0, sigma_b2)) trained by full-batch SGD for `steps` steps
+    on `examples` inputs of a random teacher, for every sigma_w2, depth and seed."""
+    sigma_w2 = np.asarray(check_reals(sigma_w2, "sigma_w2", positive=True))
+    depths = check_ints(depths, "depths", minimum=1)
+    sigma_b2 = check_nonnegative(sigma_b2, "sigma_b2")
+    seeds = check_ints(seeds, "seeds")
+    width, d_in = check_size(width, "width"), check_size(d_in, "d_in")
+    examples, steps = check_size(examples, "examples"), check_size(steps, "steps")
+    lr = check_real(lr, "lr", positive=True)
+    threshold = check_real(threshold, "threshold", positive=True)
+    tail = max(1, steps // 10)
+    loss = np.empty((len(sigma_w2), len(depths), len(seeds)))
+    start = np.empty_like(loss)
+    chunk = max(1, ENSEMBLE_WIDTH // width)  # seeds per ensemble: small matrices stay fast
+    for w, s2 in enumerate(sigma_w2):
+        for d, L in enumerate(depths):
+            per = np.hstack([
+                _train_seeds(s2, sigma_b2, L, width=width, d_in=d_in, examples=examples,
+                             steps=steps, lr=lr, seeds=seeds[i : i + chunk])
+                for i in range(0, len(seeds), chunk)
+            ])  # fmt: skip
+            loss[w, d], start[w, d] = per[-tail:].mean(axis=0), per[0]
+    xi = meanfield.depth_scales(sigma_w2, sigma_b2, iters=120).xi_c
+    curve = np.unique(np.concatenate([np.linspace(0.3, 4.0, 60), sigma_w2]))
+    crit = meanfield.critical_line(np.geomspace(1e-3, 3.0, 400))
+    return TrainableDepth(
+        sigma_w2, depths, seeds, sigma_b2, width, examples, steps, lr, threshold, loss, start,
+        xi, curve, meanfield.depth_scales(curve, sigma_b2, iters=120).xi_c,
+        float(np.interp(sigma_b2, crit[1], crit[0])),
+    )  # fmt: skip
+
+
 # 3. dynamical isometry ------------------------------------------------------------------------
 
 
@@ -251,6 +390,7 @@ class JacobianSpectra:
         return np.quantile(flat, p, axis=1)
 
 
+ROUNDING = 1e-15  # below this times the largest, double precision cannot resolve a singular value
 TANH_Q_STAR = 0.01  # the fixed point of the critical tanh networks of Fig. 7.3: nearly linear
 
 
@@ -276,6 +416,15 @@ def jacobian_spectra(*, depth: int = 32, width: int = 128, seeds=(0,)) -> Jacobi
                 z = Ws[l] @ act.phi(z) + bs[l]
             out[v, k] = np.linalg.svd(J, compute_uv=False)
     return JacobianSpectra(variants, depth, width, (w_t, w_t, 2.0, 2.0), (b_t, b_t, 0.0, 0.0), out)
+
+
+def _regression_batch(seed: int, batch: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """N(0, 1) inputs (batch, width) and a random linear target (batch, 10), drawn from a stream
+    of their own, np.random.default_rng([seed, 1]): independent of the weights that the models
+    draw from default_rng(seed) (sharing that stream made W^(1) a copy of the inputs)."""
+    rng = np.random.default_rng([seed, 1])
+    x = rng.standard_normal((batch, width))
+    return x, x @ rng.standard_normal((width, 10)) / np.sqrt(width)
 
 
 # 4. normalisation in a plain MLP --------------------------------------------------------------
@@ -314,9 +463,7 @@ def norm_scales(
     std = np.empty((len(norms), len(seeds), depth + 1))
     grad = np.empty_like(std)
     for k, s in enumerate(seeds):
-        rng = as_generator(s, name="seeds")
-        x = rng.standard_normal((batch, width))
-        y = x @ rng.standard_normal((width, 10)) / np.sqrt(width)
+        x, y = _regression_batch(s, batch, width)
         for i, kind in enumerate(norms):
             model = norm.init_norm_mlp(width, width, depth, 10, norm=kind, rng=s)
             _, g = norm.loss_and_grads(model, x, y)
@@ -366,9 +513,7 @@ def residual_norm(*, depths=(6, 12, 24, 48, 96), width: int = 64, batch: int = 3
     for di, L in enumerate(depths):
         per = {v: np.empty((len(seeds), L)) for v in RESIDUAL_VARIANTS}
         for k, s in enumerate(seeds):
-            rng = as_generator(s, name="seeds")
-            x = rng.standard_normal((batch, width))
-            y = x @ rng.standard_normal((width, 10)) / np.sqrt(width)
+            x, y = _regression_batch(s, batch, width)
             for vi, (name, (pl, kind, alpha, zl)) in enumerate(RESIDUAL_VARIANTS.items()):
                 model = norm.init_norm_residual(
                     width, L, 10, placement=pl, norm=kind, alpha=alpha, zero_last=zl, rng=s
@@ -384,6 +529,84 @@ def residual_norm(*, depths=(6, 12, 24, 48, 96), width: int = 64, batch: int = 3
             grad[v].append(per[v])
     return ResidualNorm(
         tuple(RESIDUAL_VARIANTS), depths, width, {v: tuple(g) for v, g in grad.items()}, trunk
+    )
+
+
+RESIDUAL_TRAIN_VARIANTS = {  # name: (placement, norm, alpha)
+    "post-LN": ("post", "layer", 1.0),
+    "pre-LN": ("pre", "layer", 1.0),
+    "alpha = 0": ("none", "none", 0.0),  # ReZero/SkipInit: no normalisation, branches start off
+}
+
+
+class _WarmUp:
+    """Adam whose learning rate rises linearly from lr / warmup to lr over the first `warmup`
+    steps (constant if warmup = 0), as in the Transformer's schedule without its decay."""
+
+    def __init__(self, lr: float, warmup: int):
+        self.adam, self.lr, self.warmup, self.t = optim.Adam(lr), lr, warmup, 0
+
+    def step(self, model, grads):
+        self.adam.lr = self.lr * min(1.0, (self.t + 1) / self.warmup) if self.warmup else self.lr
+        self.t += 1
+        return self.adam.step(model, grads)
+
+
+@dataclass(frozen=True)
+class ResidualTraining:
+    """Ch. 7 residual stacks trained by Adam with and without learning-rate warm-up:
+    loss[v, u, s, t] is the training loss of variant v with warm-up warmups[u] (0: none), seed
+    s, before step t, relative to the loss of the best constant prediction; spread[v, u, s] the
+    read-out input's standard deviation over the examples after training (mean over units)."""
+
+    variants: tuple[str, ...]
+    warmups: tuple[int, ...]
+    seeds: tuple[int, ...]
+    depth: int
+    width: int
+    examples: int
+    steps: int
+    lr: float
+    loss: np.ndarray  # (V, U, S, steps)
+    spread: np.ndarray  # (V, U, S)
+
+    def final(self) -> np.ndarray:
+        """(V, U, S) the loss averaged over the last tenth of the steps."""
+        return self.loss[..., -max(1, self.steps // 10) :].mean(axis=-1)
+
+
+@quiet_overflow
+def residual_training(
+    *, variants=tuple(RESIDUAL_TRAIN_VARIANTS), warmups=(0, 20), depth: int = 8, width: int = 16,
+    examples: int = 32, steps: int = 60, lr: float = 0.05, seeds=(0, 1, 2, 3, 4),
+) -> ResidualTraining:  # fmt: skip
+    """Ch. 7 post-LN, pre-LN and alpha = 0 ReLU residual stacks (depth blocks of width, read-out
+    to one output) trained by full-batch Adam (lr, linear warm-up over each of `warmups` steps)
+    on `examples` inputs of a random teacher, per seed."""
+    variants = check_choices(variants, "variants", tuple(RESIDUAL_TRAIN_VARIANTS), kind="variant")
+    warmups = check_ints(warmups, "warmups")
+    seeds = check_ints(seeds, "seeds")
+    depth, width = check_size(depth, "depth"), check_size(width, "width")
+    examples, steps = check_size(examples, "examples"), check_size(steps, "steps")
+    if examples < 2:
+        raise ValueError(f"examples must be at least 2 (a normalisation needs 2), got {examples}")
+    lr = check_real(lr, "lr", positive=True)
+    loss = np.full((len(variants), len(warmups), len(seeds), steps), np.nan)
+    spread = np.empty(loss.shape[:3])
+    for k, seed in enumerate(seeds):
+        x, y = _teacher_task(seed, examples, width)
+        for v, name in enumerate(variants):
+            placement, kind, alpha = RESIDUAL_TRAIN_VARIANTS[name]
+            model = norm.init_norm_residual(
+                width, depth, 1, placement=placement, norm=kind, alpha=alpha, rng=seed
+            )
+            for u, warm in enumerate(warmups):
+                trained, h = optim.train(model, norm.loss_and_grads, lambda step, x=x, y=y: (x, y),
+                                         _WarmUp(lr, warm), steps=steps)  # fmt: skip
+                loss[v, u, k, : h.steps] = h.loss / (0.5 * np.mean(y**2))
+                spread[v, u, k] = norm.forward(trained, x).r_in.std(axis=0).mean()
+    return ResidualTraining(
+        variants, warmups, seeds, depth, width, examples, steps, lr, loss, spread
     )
 
 
@@ -430,7 +653,8 @@ def chapter_numbers(
     out["ch07_iso_orth_range"] = _range(sv[i_to])
     out["ch07_iso_gauss_max"] = f"{sv[i_go].max():.1f}"
     out["ch07_iso_gauss_median"] = sci(float(np.median(sv[i_go])))
-    out["ch07_iso_gauss_min"] = sci(float(sv[i_go].min()))
+    unresolved = sv[i_go] < ROUNDING * sv[i_go].max(axis=-1, keepdims=True)
+    out["ch07_iso_gauss_unresolved"] = f"{np.median(unresolved.mean(axis=-1)):.0%}"
     out["ch07_iso_sigma_w2"] = f"{spectra.sigma_w2[0]:.3f}"
     out["ch07_iso_sigma_b2"] = sci(spectra.sigma_b2[0])
     relu = [v for v, name in enumerate(spectra.variants) if name.startswith("ReLU")]
@@ -441,7 +665,7 @@ def chapter_numbers(
     for kind in scales.norms:
         i = scales.norms.index(kind)
         out[f"ch07_ns_growth_{kind}"] = f"{growth[i]:.2f}"
-        out[f"ch07_ns_std_{kind}"] = _range(np.median(scales.act_std[i], axis=0)[5:])
+        out[f"ch07_ns_std_{kind}"] = _range(np.median(scales.act_std[i], axis=0)[1:])
     ib = scales.norms.index("batch")
     out["ch07_ns_batch_total"] = sci(
         float(np.median(scales.grad[ib, :, 1] / scales.grad[ib, :, -1]))
@@ -456,7 +680,7 @@ def chapter_numbers(
     out["ch07_res_pre_last"] = ", ".join(f"{v:.1f}" for v in last[ipre])
     out["ch07_res_pre_first"] = _range(first[ipre], lambda v: f"{v:.1f}")
     trunk = np.median(res.trunk, axis=-1)
-    out["ch07_res_trunk_post"] = _range(trunk[ipost])
+    out["ch07_res_trunk_post"] = _range(res.trunk[ipost, -1])  # every seed, deepest stack
     out["ch07_res_trunk_pre"] = ", ".join(f"{v:.1f}" for v in trunk[ipre])
     out["ch07_res_width"] = str(res.width)
     out["ch07_res_seeds"] = str(res.trunk.shape[-1])
@@ -483,9 +707,8 @@ def zero_branches(
     """Ch. 7 the gradients at initialisation of residual stacks with zero-initialised branches."""
     depth, width = check_size(depth, "depth"), check_size(width, "width")
     batch = check_size(batch, "batch")
-    rng = as_generator(seed, name="seed")
-    x = rng.standard_normal((batch, width))
-    y = x @ rng.standard_normal((width, 10)) / np.sqrt(width)
+    as_generator(seed, name="seed")  # checks the seed
+    x, y = _regression_batch(seed, batch, width)
     variants = ("alpha = 0 (ReZero, SkipInit)", "W2 = 0 (Fixup)")
     rows = []
     for alpha, zl in ((0.0, False), (1.0, True)):
@@ -577,4 +800,51 @@ def ln_rnn_numbers(result: LNRNNProducts) -> dict[str, str]:
     out["ch07_lnrnn_rhos"] = f"{result.rhos.min():g} to {result.rhos.max():g}"
     out["ch07_lnrnn_n"], out["ch07_lnrnn_T"] = str(result.n_h), str(result.T)
     out["ch07_lnrnn_lag"] = str(result.lag)
+    return out
+
+
+# the numbers the prose quotes about training ---------------------------------------------------
+
+TRAINABLE_C = 6.0  # Schoenholz et al.'s rule of thumb: trainable up to about 6 xi_c
+
+
+def _count(mask) -> str:
+    mask = np.asarray(mask, dtype=bool)
+    return f"{int(mask.sum())} of {mask.size}"
+
+
+def training_numbers(depth: TrainableDepth, res: ResidualTraining) -> dict[str, str]:
+    """Ch. 7 the numbers the prose quotes about the two training experiments, by glue name."""
+    check_instance(depth, "depth", TrainableDepth)
+    check_instance(res, "res", ResidualTraining)
+    out = {}
+    ratio = np.array(depth.depths)[None, :] / (TRAINABLE_C * depth.xi_c[:, None])  # (W, D)
+    ok = depth.trained()
+    out["ch07_td_inside"] = _count(ok[ratio < 1])
+    out["ch07_td_beyond"] = _count(ok[ratio > 1.5])
+    out["ch07_td_beyond_cells"] = str(int(np.sum(ratio > 1.5)))
+    crit = int(np.argmin(np.abs(depth.sigma_w2 - depth.critical_w2)))
+    out["ch07_td_crit"] = _count(ok[crit])
+    out["ch07_td_crit_w2"] = f"{depth.sigma_w2[crit]:g}"
+    out["ch07_td_w2"] = ", ".join(f"{v:g}" for v in depth.sigma_w2)
+    out["ch07_td_depths"] = ", ".join(str(d) for d in depth.depths)
+    out["ch07_td_six_xi"] = ", ".join(f"{TRAINABLE_C * v:.0f}" for v in depth.xi_c if v < 1e3)
+    out["ch07_td_start"] = _range(depth.start, lambda v: f"{v:.1f}")
+    for key, value in (("width", depth.width), ("steps", depth.steps), ("lr", depth.lr),
+                       ("examples", depth.examples), ("seeds", len(depth.seeds)),
+                       ("threshold", depth.threshold)):  # fmt: skip
+        out[f"ch07_td_{key}"] = f"{value:g}"
+    final = res.final()
+    post, none = res.variants.index("post-LN"), res.warmups.index(0)
+    stalled = final[post, none]
+    others = np.delete(final.reshape(-1, final.shape[-1]), post * len(res.warmups) + none, axis=0)
+    out["ch07_rt_post_none"] = _range(stalled)
+    out["ch07_rt_others"] = f"{others.max():.2f}"
+    out["ch07_rt_collapsed"] = _count(res.spread[post, none] < 1e-3)
+    warm = [w for w in res.warmups if w]
+    out["ch07_rt_warmup"] = ", ".join(str(w) for w in warm)
+    for key, value in (("depth", res.depth), ("width", res.width), ("steps", res.steps),
+                       ("lr", res.lr), ("examples", res.examples),
+                       ("seeds", len(res.seeds))):  # fmt: skip
+        out[f"ch07_rt_{key}"] = f"{value:g}"
     return out

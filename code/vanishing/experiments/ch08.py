@@ -1,6 +1,8 @@
-"""Chapter 8 measurements: truncated BPTT on a recall task of known delay, the curse of memory
-by Monte Carlo, an LRU-style model on the adding problem, the gradient against distance for
-attention, a vanilla RNN and an LSTM, and input-influence maps of trained models."""
+"""Chapter 8 measurements: truncated BPTT on a recall task of known delay and its randomised,
+unbiased variant, the curse of memory by Monte Carlo, what the step Delta of a zero-order-hold
+state-space model does to its memory, an LRU-style model on the adding problem, the gradient
+against distance for attention, a vanilla RNN and an LSTM, and input-influence maps of trained
+models."""
 
 from __future__ import annotations
 
@@ -11,13 +13,18 @@ import numpy as np
 
 from .. import attention, linear_rnn, lstm, rnn
 from ..optim import Adam, train
-from ..recurrent import input_gradients, truncated_loss_and_grads
+from ..recurrent import (
+    input_gradients,
+    randomised_truncated_loss_and_grads,
+    truncated_loss_and_grads,
+)
 from ..symbolic.memory import SETTINGS, memory_sensitivity
 from ..tasks import ADDING_BASELINE_LOSS, adding_problem, delayed_recall
 from ..validate import as_generator, check_int, check_real, check_size, quiet_overflow
 
 SOLVED_FRACTION = 0.3  # as chapter 6: validation loss below 0.3 x the adding baseline
 _TAG_TRUNC, _TAG_VALID, _TAG_LRU, _TAG_DIST, _TAG_MAP = 8001, 8002, 8003, 8004, 8005
+_TAG_RAND, _TAG_SSM = 8006, 8007
 
 
 def _check_tuple(value, name: str, check) -> tuple:
@@ -148,6 +155,76 @@ def truncation_bias(
     return TruncationBias(taus, batches, bias, se)
 
 
+@dataclass(frozen=True)
+class RandomisedTruncation:
+    """Ch. 8 randomised truncation (cut probability c per boundary, stretches of mean length
+    about 1/c) at the model and on the batches of ``truncation_bias``: per c, the relative bias
+    ||E[g] - E[g_hat]|| / ||E[g]|| and its standard error; each draw's distance from its own
+    batch's full gradient, ||g_hat - g_b|| / ||E[g]||; and, on the same scale, the spread of the
+    full gradient from batch to batch, sqrt(mean_b ||g_b - E[g]||^2) / ||E[g]||."""
+
+    probabilities: tuple[float, ...]
+    batches: int
+    draws: int  # per batch and c
+    bias: np.ndarray  # (K,)
+    standard_error: np.ndarray  # (K,)
+    deviation: np.ndarray  # (K, batches * draws)
+    minibatch_spread: float
+
+    @property
+    def spread(self) -> np.ndarray:
+        """(K,) ch. 8 root mean square of ``deviation``: the truncation's own noise, per c."""
+        return np.sqrt(np.mean(self.deviation**2, axis=1))
+
+
+def randomised_truncation(
+    model=None,
+    probabilities: tuple[float, ...] = (1 / 3, 1 / 20),
+    T: int = 40,
+    delay: int = 6,
+    batches: int = 64,
+    draws: int = 2,
+    seed: int = 0,
+) -> RandomisedTruncation:
+    """Ch. 8 full gradients and `draws` randomised truncated estimates per batch and cut
+    probability c, on the batches of ``truncation_bias(seed=seed)`` (the same 16-unit tanh RNN
+    at initialisation by default); bias, standard error and spread as in the record."""
+    probabilities = _check_tuple(
+        probabilities, "probabilities", lambda v: check_real(v, "probabilities")
+    )
+    if not all(0.0 < c < 1.0 for c in probabilities):
+        raise ValueError(f"probabilities must lie in (0, 1), got {probabilities}")
+    T = check_int(T, "T", minimum=2)
+    delay, batches = check_size(delay, "delay"), check_size(batches, "batches")
+    draws = check_size(draws, "draws")
+    rng = as_generator(check_int(seed, "seed"), name="seed")  # the batches of truncation_bias
+    cuts = np.random.default_rng([_TAG_RAND, seed])
+    if model is None:
+        model = rnn.init_rnn(1, 16, 1, rng=np.random.default_rng([_TAG_TRUNC, seed, 16]))
+
+    def flat(grads) -> np.ndarray:
+        return np.concatenate([np.ravel(v) for v in grads.params.values()])
+
+    full, diffs = [], [[] for _ in probabilities]
+    for _ in range(batches):
+        x, y = delayed_recall(32, T, delay, rng=rng)
+        g = flat(rnn.loss_and_grads(model, x, y)[1])
+        full.append(g)
+        for k, c in enumerate(probabilities):
+            for _ in range(draws):
+                est = randomised_truncated_loss_and_grads(model, x, y, c=c, rng=cuts)[1]
+                diffs[k].append(g - flat(est))
+    full = np.array(full)
+    mean = full.mean(axis=0)
+    size = np.linalg.norm(mean)
+    d = np.array(diffs)  # (K, batches * draws, P)
+    bias = np.linalg.norm(d.mean(axis=1), axis=1) / size
+    se = np.sqrt(np.sum(d.var(axis=1, ddof=1), axis=1) / d.shape[1]) / size
+    deviation = np.linalg.norm(d, axis=2) / size
+    spread = float(np.sqrt(np.mean(np.sum((full - mean) ** 2, axis=1)))) / size
+    return RandomisedTruncation(probabilities, batches, draws, bias, se, deviation, spread)
+
+
 # 2. the curse of memory, by Monte Carlo ----------------------------------------------------------
 
 MEMORY_LAMBDAS: tuple[float, ...] = (0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999)
@@ -204,6 +281,47 @@ def memory_monte_carlo(
 def memory_curves() -> dict:
     """Ch. 8 the derived closed forms E[(dh/dp)^2] as numpy functions of lambda, by setting."""
     return {s: memory_sensitivity(s).numeric() for s in SETTINGS}
+
+
+# 2b. a state-space model's step Delta and its memory --------------------------------------------
+
+
+@dataclass(frozen=True)
+class SSMMemory:
+    """Ch. 8 a diagonal state-space layer discretised by the zero-order hold (Mamba's default
+    A_log = log(1..n), theta = 0, B = C = 1), per step Delta: its eigenvalues exp(Delta a_j),
+    the gradient of the output at T with respect to the input at T - m, the lag where it first
+    falls below 1% of its value at lag 0, and its sum over all lags."""
+
+    deltas: tuple[float, ...]
+    lags: np.ndarray  # (M,) m = 0..M-1
+    eigenvalues: np.ndarray  # (D, n) real, in (0, 1)
+    gradient: np.ndarray  # (D, M) dy_T / dx_{T-m}
+    memory: np.ndarray  # (D,) first m with gradient < 1% of gradient[0] (M if none)
+    total: np.ndarray  # (D,) sum over m of the gradient
+
+
+def ssm_memory(
+    deltas: tuple[float, ...] = (1e-3, 1e-2, 1e-1, 1.0), n: int = 16, lags: int = 20000
+) -> SSMMemory:
+    """Ch. 8 for h_t = Lambda h_{t-1} + B_bar x_t, y_t = C h_t (``linear_rnn.discretise``, A_log =
+    log(1..n) as Mamba initialises it, B = C = 1), per Delta, dy_T/dx_{T-m} = C Lambda^m B_bar
+    for m = 0..lags-1 (the impulse response: the tests check it against the recurrence)."""
+    deltas = _check_tuple(deltas, "deltas", lambda v: check_real(v, "deltas", positive=True))
+    n, lags = check_size(n, "n"), check_size(lags, "lags")
+    A_log = np.log(np.arange(1.0, n + 1))
+    eig, grad = [], []
+    for delta in deltas:
+        lam, b = linear_rnn.discretise(A_log, delta)
+        lam, b = lam.real, b.real  # theta = 0: real
+        with np.errstate(under="ignore"):
+            y = (b * lam ** np.arange(lags)[:, None]).sum(axis=1)  # C Lambda^m B_bar, B = C = 1
+        eig.append(lam)
+        grad.append(y)
+    grad = np.array(grad)
+    below = grad < 0.01 * grad[:, :1]
+    memory = np.where(below.any(axis=1), below.argmax(axis=1), lags)
+    return SSMMemory(deltas, np.arange(lags), np.array(eig), grad, memory, grad.sum(axis=1))
 
 
 # 3. an LRU on the adding problem ------------------------------------------------------------------

@@ -165,9 +165,25 @@ FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
         "60-step Jacobian products of tanh RNNs with and without LayerNorm (chapter 7)",
         lambda: ch07.ln_rnn_products(ex07.ln_rnn_products()),
     ),
+    "ch07-trainable-depth": (
+        "which deep tanh networks train, over (sigma_w^2, depth), with 6 xi_c (chapter 7)",
+        lambda: ch07.trainable_depth(ex07.trainable_depth()),
+    ),
+    "ch07-residual-training": (
+        "post-LN, pre-LN and alpha = 0 stacks trained with and without warm-up (chapter 7)",
+        lambda: ch07.residual_training(ex07.residual_training()),
+    ),
     "ch08-truncation": (
         "truncated BPTT on delayed recall: learning per tau, and the gradient's bias (chapter 8)",
         lambda: ch08.truncation(ex08.truncation(), ex08.truncation_bias()),
+    ),
+    "ch08-randomised": (
+        "randomised truncation: bias against fixed tau, and the noise of one draw (chapter 8)",
+        lambda: ch08.randomised(ex08.randomised_truncation(), ex08.truncation_bias()),
+    ),
+    "ch08-ssm-memory": (
+        "a zero-order-hold SSM: gradient against lag and eigenvalues per step Delta (chapter 8)",
+        lambda: ch08.ssm_memory(ex08.ssm_memory()),
     ),
     "ch08-memory": (
         "the curse of memory: sensitivity to lambda, plain, normalised, per nu (chapter 8)",
@@ -196,6 +212,18 @@ FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
     "ch09-through-time": (
         "gradient against lag at initialisation on the adding problem: RNNs and LSTM (chapter 9)",
         lambda: ch09.through_time(ex09.through_time(T=80)),
+    ),
+    "ch09-histograms-over-time": (
+        "first-layer gradient histograms at every probe, healthy and sigmoid runs (chapter 9)",
+        lambda: ch09.histograms_over_time(ex09.feedforward_runs()),
+    ),
+    "ch09-trained": (
+        "chapter 6's tanh RNN and LSTM trained on the adding problem, watched (chapter 9)",
+        lambda: ch09.trained_recurrent(ex09.trained_recurrents()),
+    ),
+    "ch09-recurrent-clip": (
+        "clipping thresholds for the IRNN on the adding problem: none, percentile, fixed (ch. 9)",
+        lambda: ch09.recurrent_clip(ex09.recurrent_clip()),
     ),
 }
 
@@ -234,14 +262,21 @@ LABELS: dict[str, str] = {
     "fig-ch07-norm": "ch07-norm-scales",
     "fig-ch07-residual": "ch07-residual-norm",
     "fig-ch07-ln-rnn": "ch07-ln-rnn",
+    "fig-ch07-trainable": "ch07-trainable-depth",
+    "fig-ch07-residual-training": "ch07-residual-training",
     "fig-ch08-truncation": "ch08-truncation",
     "fig-ch08-memory": "ch08-memory",
     "fig-ch08-distance": "ch08-input-distance",
     "fig-ch08-influence": "ch08-influence",
+    "fig-ch08-randomised": "ch08-randomised",
+    "fig-ch08-ssm": "ch08-ssm-memory",
     "fig-ch09-dashboard": "ch09-dashboard",
     "fig-ch09-clip": "ch09-clip",
     "fig-ch09-hist": "ch09-histograms",
     "fig-ch09-time": "ch09-through-time",
+    "fig-ch09-hist-time": "ch09-histograms-over-time",
+    "fig-ch09-trained": "ch09-trained",
+    "fig-ch09-rclip": "ch09-recurrent-clip",
 }
 NOT_IN_BOOK = "not a figure of the book"
 # Figures of the book that are not drawn by matplotlib, so cannot be written: label -> why.

@@ -1,5 +1,6 @@
-"""Chapter 7 figures: the phase diagram of criticality, depth scales, Jacobian spectra, and the
-gradient scales of normalised MLPs and residual stacks."""
+"""Chapter 7 figures: the phase diagram of criticality, depth scales and trainable depth, Jacobian
+spectra, the gradient scales of normalised MLPs and residual stacks, and residual stacks trained
+with and without warm-up."""
 
 from __future__ import annotations
 
@@ -8,14 +9,17 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
 from ..experiments.ch07 import (
+    ROUNDING,
     Criticality,
     DepthScale,
     JacobianSpectra,
     LNRNNProducts,
     NormScales,
     ResidualNorm,
+    ResidualTraining,
+    TrainableDepth,
 )
-from ..validate import check_instance, check_real, is_int
+from ..validate import check_instance, check_real, is_int, quiet_overflow
 from .style import GREY, PALETTE, new_figure
 
 NORM_STYLES = {  # norm -> (label, colour)
@@ -108,6 +112,8 @@ def jacobian_spectra(result: JacobianSpectra, floor: float = 1e-20) -> Figure:
         colour, ls = SPECTRUM_STYLES[name]
         ax.plot(np.linspace(0, 1, sv.size), np.maximum(sv, floor), color=colour, ls=ls, label=name)
     ax.axhline(1.0, color=GREY, lw=0.9, ls=":")
+    ax.axhspan(floor, ROUNDING * result.singular_values.max(), color=GREY, alpha=0.15, lw=0,
+               label="rounding")  # fmt: skip
     ax.set_yscale("log")
     ax.set(xlabel="rank / width (largest first)", ylabel="singular value",
            title=f"input-output Jacobian, {result.depth} layers of {result.width}")  # fmt: skip
@@ -193,4 +199,78 @@ def ln_rnn_products(result: LNRNNProducts) -> Figure:
     fig.suptitle(
         f"{result.n_h} tanh units, median and range of {len(result.seeds)} seeds", fontsize=10
     )
+    return fig
+
+
+@quiet_overflow
+def trainable_depth(result: TrainableDepth, c: float = 6.0) -> Figure:
+    """The share of seeds whose tanh network trained, over (sigma_w2, depth), with the theory's
+    c xi_c line (Schoenholz et al.'s Fig. 6 in miniature)."""
+    check_instance(result, "result", TrainableDepth)
+    c = check_real(c, "c", positive=True)
+    fig = new_figure(6.4, 3.9)
+    ax = fig.subplots()
+    frac = result.fraction()
+    n = len(result.seeds)
+    W, D = np.meshgrid(result.sigma_w2, result.depths, indexing="ij")
+    dots = ax.scatter(W.ravel(), D.ravel(), c=frac.ravel(), cmap="Blues", vmin=0, vmax=1, s=260,
+                      edgecolors="black", linewidths=0.8, zorder=3)  # fmt: skip
+    for w, d, f in zip(W.ravel(), D.ravel(), frac.ravel(), strict=True):
+        ax.text(w, d, f"{round(f * n)}", ha="center", va="center", fontsize=8.5, zorder=4,
+                color="white" if f > 0.6 else "black")  # fmt: skip
+    fig.colorbar(dots, ax=ax, label="share of seeds trained")
+    ax.plot(result.curve_w2, c * result.curve_xi_c, color=PALETTE["vermillion"], lw=1.6,
+            label=rf"${c:g}\,\xi_c$ (theory)")  # fmt: skip
+    ax.axvline(result.critical_w2, color=GREY, ls=":", lw=1.0,
+               label="edge of chaos")  # fmt: skip
+    ax.set_yscale("log", base=2)
+    ax.set_yticks(result.depths, [str(d) for d in result.depths])
+    ax.set_ylim(min(result.depths) / 1.6, max(result.depths) * 2.2)
+    ax.set_xlim(result.curve_w2[0], result.curve_w2[-1])
+    ax.set(xlabel=r"$\sigma_w^2$", ylabel=r"depth $L$",
+           title=rf"tanh, width {result.width}, $\sigma_b^2 = {result.sigma_b2:g}$: "
+                 f"trained (of {n} seeds) in {result.steps} SGD steps")  # fmt: skip
+    ax.grid(False)
+    ax.legend(loc="upper left", fontsize=9)
+    return fig
+
+
+TRAIN_STYLES = {"post-LN": PALETTE["vermillion"], "pre-LN": PALETTE["blue"],
+                "alpha = 0": PALETTE["green"]}  # fmt: skip
+TRAIN_LABELS = {"alpha = 0": r"$\alpha = 0$"}
+
+
+def residual_training(result: ResidualTraining) -> Figure:
+    """Training loss against step (median over seeds, range shaded) for each residual variant,
+    without (solid) and with (dashed) warm-up (left); every seed's final loss (right)."""
+    check_instance(result, "result", ResidualTraining)
+    fig = new_figure(8.4, 3.6)
+    left, right = fig.subplots(1, 2, width_ratios=[1.5, 1])
+    steps = np.arange(result.steps)
+    final = result.final()
+    n_u = len(result.warmups)
+    for v, name in enumerate(result.variants):
+        colour, shown = TRAIN_STYLES[name], TRAIN_LABELS.get(name, name)
+        for u, warm in enumerate(result.warmups):
+            curves = result.loss[v, u]
+            label = f"{shown}, " + (f"warm-up {warm}" if warm else "no warm-up")
+            left.plot(steps, np.median(curves, axis=0), color=colour, ls="--" if warm else "-",
+                      label=label)  # fmt: skip
+            left.fill_between(steps, curves.min(axis=0), curves.max(axis=0), color=colour,
+                              alpha=0.12)  # fmt: skip
+            x = v + (u - (n_u - 1) / 2) * 0.36 + np.linspace(-0.08, 0.08, curves.shape[0])
+            right.plot(x, final[v, u], "s" if warm else "o", color=colour, ms=5,
+                       mfc="white" if warm else colour)  # fmt: skip
+    for ax in (left, right):
+        ax.set_yscale("log")
+        ax.axhline(1.0, color=GREY, lw=0.9, ls=":")
+    left.set(xlabel="step", ylabel="training loss / constant's",
+             title=f"median and range of {len(result.seeds)} seeds")  # fmt: skip
+    right.set_xticks(range(len(result.variants)),
+                     [TRAIN_LABELS.get(v, v) for v in result.variants])  # fmt: skip
+    right.set_xlim(-0.6, len(result.variants) - 0.4)
+    right.set(ylabel="final loss / constant's", title="every seed (squares: warm-up)")
+    left.legend(fontsize=8, loc="lower left")
+    fig.suptitle(f"ReLU residual stacks, {result.depth} blocks of {result.width}, Adam, lr "
+                 f"{result.lr:g}", fontsize=10)  # fmt: skip
     return fig

@@ -6,8 +6,19 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .. import diagnostics as dg
-from ..experiments.ch09 import LABELS, RECURRENT, ClipChoice, FeedForwardRun, ThroughTime
-from ..validate import check_choices, check_instance
+from ..experiments.ch06 import SOLVED_FRACTION
+from ..experiments.ch09 import (
+    LABELS,
+    RECURRENT,
+    TRAINED,
+    ClipChoice,
+    FeedForwardRun,
+    RecurrentClip,
+    ThroughTime,
+    TrainedRecurrent,
+)
+from ..tasks import ADDING_BASELINE_LOSS
+from ..validate import check_choices, check_instance, check_int
 from .style import GREY, PALETTE, new_figure
 
 COLOURS = {
@@ -42,11 +53,12 @@ def dashboard(runs: tuple[FeedForwardRun, ...]) -> Figure:
     kernel = np.ones(SMOOTH) / SMOOTH
     for r in runs:
         c, lab = COLOURS[r.kind], LABELS[r.kind]
+        ls = ":" if r.kind == "small_lr" else "-"  # its colour is close to the sigmoid run's
         layers = np.arange(1, len(r.layer_grad) + 1)
         g = np.where(r.layer_grad > 0, r.layer_grad, np.nan)
-        ax[0, 0].plot(layers, g, "o-", color=c, label=lab)
+        ax[0, 0].plot(layers, g, "o", ls=ls, color=c, label=lab)
         u = np.where(np.isfinite(r.update), r.update, np.nan)
-        ax[0, 1].plot(layers, u, "o-", color=c, label=lab)
+        ax[0, 1].plot(layers, u, "o", ls=ls, color=c, label=lab)
         dead = r.dash.probes["dead"][-1]
         hidden = np.arange(1, len(dead) + 1)
         ax[1, 0].plot(hidden, dead, "o-", color=c, label=lab)
@@ -54,7 +66,7 @@ def dashboard(runs: tuple[FeedForwardRun, ...]) -> Figure:
             sat = r.dash.probes["saturated"][-1]
             ax[1, 0].plot(hidden, sat, "s--", color=c, ms=4, lw=1.2, label=f"{lab}, saturated")
         loss = np.convolve(r.dash.loss, kernel, mode="valid")
-        ax[1, 1].plot(np.arange(SMOOTH, r.dash.steps + 1), loss, color=c, label=lab)
+        ax[1, 1].plot(np.arange(SMOOTH, r.dash.steps + 1), loss, color=c, ls=ls, label=lab)
     ax[0, 0].set(
         yscale="log",
         xlabel=r"layer $\ell$",
@@ -196,4 +208,158 @@ def histograms(runs: tuple[FeedForwardRun, ...], kinds: tuple[str, ...] = HIST_K
         ax[1, j].set_xlabel(r"$\log_{10}|\partial\mathcal{L}/\partial z^{(\ell)}|$")
     for i in range(2):
         ax[i, 0].set_ylabel(r"hidden layer $\ell$")
+    return fig
+
+
+TRAINED_COLOURS = {"rnn": PALETTE["vermillion"], "lstm": PALETTE["green"]}
+
+
+def trained_recurrent(runs: tuple[TrainedRecurrent, ...]) -> Figure:
+    """Chapter 6's tanh RNN and LSTM trained on the adding problem, watched: validation loss,
+    the gradient T steps back over training, the profile against the lag at the first and the
+    last probe, and the unclipped global gradient norm per step."""
+    if not isinstance(runs, tuple | list) or not runs:
+        raise TypeError(f"runs must be a non-empty tuple of TrainedRecurrent, got {runs!r:.40}")
+    for i, r in enumerate(runs):
+        check_instance(r, f"runs[{i}]", TrainedRecurrent)
+    fig = new_figure(8.4, 6.2)
+    ax = fig.subplots(2, 2)
+    for r in runs:
+        c, lab = TRAINED_COLOURS[r.model], TRAINED[r.model]
+        ax[0, 0].plot(r.steps, r.valid_loss, "o-", color=c, ms=4, label=lab)
+        ax[0, 1].plot(r.steps, r.far, "o-", color=c, ms=4, label=lab)
+        k = np.arange(r.T + 1)
+        ax[1, 0].plot(k, r.by_lag[0], "--", color=c, lw=1.2, label=f"{lab}, step 0")
+        ax[1, 0].plot(k, r.by_lag[-1], "-", color=c, label=f"{lab}, step {r.steps[-1]}")
+        ax[1, 1].plot(np.arange(r.dash.steps), r.dash.grad_norm, color=c, lw=0.8, label=lab)
+    first = runs[0]
+    ax[0, 0].axhline(ADDING_BASELINE_LOSS, color=GREY, ls=":", lw=1)
+    ax[0, 0].axhline(SOLVED_FRACTION * ADDING_BASELINE_LOSS, color=GREY, ls="--", lw=1)
+    ax[0, 0].set(
+        yscale="log",
+        xlabel="Adam step",
+        ylabel="validation loss",
+        title="loss (dotted: baseline, dashed: solved)",
+    )
+    ax[0, 1].set(
+        yscale="log",
+        xlabel="Adam step",
+        ylabel=f"gradient {first.T} steps back / last",
+        title=rf"$\|\partial\mathcal{{L}}/\partial\mathbf{{s}}_0\|$ over training, T = {first.T}",
+    )
+    ax[1, 0].set(
+        yscale="log",
+        xlabel=r"steps back $k$",
+        ylabel=BY_LAG,
+        title="profile: first (dashed) and last probe",
+    )
+    ax[1, 1].axhline(1.0, color=GREY, ls="--", lw=1)
+    ax[1, 1].set(
+        yscale="log",
+        xlabel="Adam step",
+        ylabel=r"$\|\nabla\mathcal{L}\|$ (before clipping)",
+        title="global gradient norm (dashed: clip 1)",
+    )
+    handles, labels = ax[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=9)
+    return fig
+
+
+def _clip_name(kind: str, value: float, early: int) -> str:
+    if kind == "none":
+        return "no clipping"
+    if kind == "fixed":
+        return f"fixed {value:g}"
+    return f"{value:g}th pct,\nfirst {early}"
+
+
+def recurrent_clip(result: RecurrentClip) -> Figure:
+    """The IRNN's unclipped gradient norms (first seed) with the thresholds of that seed, and
+    the validation loss after training for each clipping choice, one point per seed."""
+    check_instance(result, "result", RecurrentClip)
+    fig = new_figure(8.4, 3.6)
+    ax = fig.subplots(1, 2, width_ratios=[1.5, 1])
+    none = result.row("none", 0.0) if ("none", 0.0) in result.clips else None
+    if none is not None:
+        g = result.grad_norm[none]
+        ax[0].plot(np.arange(g.size), g, color=GREY, lw=0.8, label="unclipped run")
+    ax[0].axvspan(0, result.early, color=PALETTE["sky"], alpha=0.15, lw=0)
+    colours = (PALETTE["blue"], PALETTE["orange"], PALETTE["purple"], PALETTE["green"])
+    shown = [c for c, (kind, _) in enumerate(result.clips) if kind != "none"]
+    for c, colour in zip(shown, colours, strict=False):
+        kind, value = result.clips[c]
+        ls = "-" if kind == "percentile" else "--"
+        ax[0].axhline(
+            result.threshold[c, 0],
+            color=colour,
+            ls=ls,
+            lw=1.3,
+            label=_clip_name(kind, value, result.early).replace("\n", " "),
+        )
+    ax[0].set(
+        yscale="log",
+        xlabel="Adam step",
+        ylabel=r"$\|\nabla\mathcal{L}\|$",
+        title=f"IRNN, adding problem T = {result.T} (seed {result.seeds[0]})",
+    )
+    ax[0].legend(loc="upper right", fontsize=8)
+    x = np.arange(len(result.clips))
+    rng = np.random.default_rng(0)  # a fixed horizontal jitter, so seeds do not overlap
+    for c in x:
+        jitter = rng.uniform(-0.12, 0.12, len(result.seeds))
+        kind, value = result.clips[c]
+        name = _clip_name(kind, value, result.early).replace("\n", " ")
+        ax[1].plot(
+            c + jitter,
+            result.valid_loss[c],
+            "o",
+            color=PALETTE["blue"],
+            ms=5,
+            alpha=0.8,
+            label=f"loss: {name}",
+        )
+    ax[1].axhline(ADDING_BASELINE_LOSS, color=GREY, ls=":", lw=1)
+    ax[1].axhline(SOLVED_FRACTION * ADDING_BASELINE_LOSS, color=GREY, ls="--", lw=1)
+    ax[1].set(
+        yscale="log",
+        xticks=x,
+        xticklabels=[_clip_name(k, v, result.early) for k, v in result.clips],
+        ylabel=f"validation loss after {result.steps} steps",
+        title="one point per seed",
+    )
+    ax[1].tick_params(axis="x", labelsize=8)
+    return fig
+
+
+OVER_TIME_KINDS: tuple[str, ...] = ("healthy", "vanishing")
+
+
+def histograms_over_time(
+    runs: tuple[FeedForwardRun, ...], kinds: tuple[str, ...] = OVER_TIME_KINDS, layer: int = 1
+) -> Figure:
+    """The histogram of log10 |dL/dz^(layer)| at every probe (rows: training step) for each run
+    of `kinds`, each row scaled to its largest bin: fast.ai's 'colour dimension' view."""
+    _check_runs(runs)
+    kinds = check_choices(kinds, "kinds", tuple(r.kind for r in runs), kind="run")
+    by = {r.kind: r for r in runs}
+    hidden = by[kinds[0]].dash.probes["grad_hist"].shape[1]
+    layer = check_int(layer, "layer", minimum=1)
+    if layer > hidden:
+        raise ValueError(f"layer must be a hidden layer 1..{hidden}, got {layer}")
+    fig = new_figure(8.4, 2.8)
+    ax = fig.subplots(1, len(kinds), sharey=True, squeeze=False)[0]
+    for j, kind in enumerate(kinds):
+        r = by[kind]
+        counts = r.dash.probes["grad_hist"][:, layer - 1]  # (K, bins)
+        peak = counts.max(axis=1, keepdims=True)
+        shown = np.divide(counts, peak, out=np.zeros_like(counts), where=peak > 0)
+        s = r.dash.probe_steps
+        edges = np.concatenate([[s[0] - 0.5 * (s[1] - s[0])], (s[:-1] + s[1:]) / 2,
+                                [s[-1] + 0.5 * (s[-1] - s[-2])]]) if s.size > 1 else \
+            np.array([s[0] - 0.5, s[0] + 0.5])  # fmt: skip
+        ax[j].pcolormesh(dg.LOG_GRAD_EDGES, edges, shown, cmap="viridis", vmin=0, vmax=1)
+        ax[j].grid(False)
+        ax[j].set_title(f"{LABELS[kind]}, layer {layer}", fontsize=9)
+        ax[j].set_xlabel(rf"$\log_{{10}}|\partial\mathcal{{L}}/\partial z^{{({layer})}}|$")
+    ax[0].set_ylabel("SGD step")
     return fig

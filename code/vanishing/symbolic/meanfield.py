@@ -37,12 +37,17 @@ class MeanFieldDerivation:
         """Chapter 7, LaTeX (aligned) of E[phi^2], E[phi'^2], chi_1 and q*."""
         name = r"\operatorname{relu}" if self.activation == "relu" else r"\operatorname{id}"
         u = r"\sqrt{q}\,u"
+        num, den = sp.fraction(self.q_star)  # shown with a positive denominator below criticality
+        if num.could_extract_minus_sign():
+            num, den = -num, -den
+        crit = sp.latex(1 / self.slope_moment)  # sigma_w^2 at chi_1 = 1
+        q_star = rf"\frac{{{sp.latex(num)}}}{{{sp.latex(den)}}}\quad(\sigma_w^2 < {crit})"
         return (
             r"\begin{aligned}"
             rf"\mathbb E\bigl[{name}({u})^2\bigr] &= {sp.latex(self.second_moment)}, &"
             rf"\mathbb E\bigl[{name}'({u})^2\bigr] &= {sp.latex(self.slope_moment)},\\"
             rf"\chi_1 &= {sp.latex(self.chi_1)}, &"
-            rf"q^* &= {sp.latex(self.q_star)}"
+            rf"q^* &= {q_star}"
             r"\end{aligned}"
         )
 

@@ -46,13 +46,17 @@ class MemorySensitivity:
         return sp.cancel(sp.together(self.derived - self.typed)) == 0
 
     def latex(self) -> str:
-        """Chapter 8: the typed closed form as LaTeX, named as in the book."""
+        """Chapter 8: the typed closed form as LaTeX, named as in the book (the setting on a
+        line of its own)."""
         p = r"\nu" if self.setting == "normalised_nu" else r"\lambda"
         name = rf"\mathbb E\Bigl[\Bigl(\frac{{\partial h_t}}{{\partial{p}}}\Bigr)^2\Bigr]"
         where = {"plain": r"\gamma = 1", "normalised": r"\gamma = \sqrt{1-\lambda^2}"}.get(
             self.setting, r"\gamma = \sqrt{1-\lambda^2},\ \lambda = e^{-e^{\nu}}"
         )
-        return rf"{where}:\quad " + name + " = " + sp.latex(self.typed)
+        # two lines, so that the display fits a phone's column
+        return rf"\begin{{gathered}}{where}:\\ " + name + " = " + sp.latex(self.typed) + (
+            r"\end{gathered}"
+        )
 
     def numeric(self):
         """Chapter 8: the typed form as a numpy function of lambda."""
