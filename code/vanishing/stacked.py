@@ -22,7 +22,15 @@ import numpy as np
 from vanishing import lstm, rnn
 from vanishing.activations import get_activation
 from vanishing.clip import global_norm
-from vanishing.validate import check_array, check_real, check_shape
+from vanishing.validate import (
+    as_real_array,
+    check_array,
+    check_finite,
+    check_index,
+    check_ints,
+    check_real,
+    check_shape,
+)
 
 __all__ = ["Adam", "Stack", "loss_and_grads", "stack"]
 
@@ -44,10 +52,7 @@ class Stack:
 
     def model(self, s: int):
         """Ch. 6 model s of the stack as an ``rnn.RNN`` or ``lstm.LSTM``."""
-        if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
-            raise TypeError(f"s must be an int, got {type(s).__name__}")
-        if not 0 <= s < self.S:
-            raise ValueError(f"s must be in [0, {self.S}), got {s}")
+        s = check_index(s, "s", 0, self.S - 1)
         arrays = {k: v[s].copy() for k, v in self.params.items()}
         if self.kind == "RNN":
             return rnn.RNN(**arrays, activation=self.activation)
@@ -55,11 +60,7 @@ class Stack:
 
     def select(self, keep) -> Stack:
         """Ch. 6 the stack of the models whose indices are in `keep` (a sequence of ints)."""
-        keep = np.asarray(keep)
-        if keep.ndim != 1 or keep.dtype.kind not in "iu" or not keep.size:
-            raise TypeError(f"keep must be a non-empty sequence of ints, got {keep!r}")
-        if keep.min() < 0 or keep.max() >= self.S:
-            raise ValueError(f"keep must index the stack's {self.S} models, got {keep.tolist()}")
+        keep = _check_keep(keep, self.S)
         return Stack(self.kind, self.activation, {k: v[keep] for k, v in self.params.items()})
 
 
@@ -83,6 +84,32 @@ def stack(models) -> Stack:
             raise ValueError("models must all have the same shape")
     params = {k: np.stack([m.params()[k] for m in models]) for k in shapes}
     return Stack(type(first).__name__, activation, params)
+
+
+def _check_keep(keep, S: int | None) -> np.ndarray:
+    """keep as a 1-D int array of distinct indices in [0, S) (any ints >= 0 if S is None)."""
+    keep = np.array(check_ints(keep, "keep"), dtype=np.intp)
+    if len(np.unique(keep)) != keep.size:
+        raise ValueError(f"keep must not repeat an index, got {keep.tolist()}")
+    if S is not None and keep.max() >= S:
+        raise ValueError(
+            f"keep must index the stack's {S} models (0 to {S - 1}), got {keep.tolist()}"
+        )
+    return keep
+
+
+def _check_grads(grads) -> dict[str, np.ndarray]:
+    """grads as {name: float64 array (S, ...)}, one S for all; errors name ``grads``."""
+    if not isinstance(grads, dict) or not grads:
+        raise TypeError(f"grads must be a non-empty dict name -> (S, ...) array, got {grads!r}")
+    out = {k: as_real_array(g, f"grads[{k!r}]") for k, g in grads.items()}
+    leading = {g.shape[:1] for g in out.values()}
+    if len(leading) != 1 or () in leading or (0,) in leading:
+        raise ValueError(
+            f"grads must hold arrays (S, ...) with one S >= 1, got shapes "
+            f"{ {k: g.shape for k, g in out.items()} }"
+        )
+    return out
 
 
 def _check_stack(st) -> Stack:
@@ -133,6 +160,13 @@ def _readout(P, H_T, y, B):
     return losses, r, grads
 
 
+def _dL_dh_T(r: np.ndarray, W_hy: np.ndarray) -> np.ndarray:
+    """dL/dh_T = W_hy^T r for each model and sequence, (S, B, n): one (1, n_y) @ (n_y, n)
+    product per sequence, as ``recurrent.loss_and_grads`` forms it (a (B, n_y) @ (n_y, n) product
+    may round differently when n_y > 1)."""
+    return (r[:, :, None, :] @ W_hy[:, None])[:, :, 0]
+
+
 def _input_part(x, W, b) -> np.ndarray:
     """W x_t + b for every model and step, (S, T, B, rows of W)."""
     S, B, T, _ = x.shape
@@ -170,7 +204,7 @@ def _rnn(st: Stack, x, y, B, T):
     else:
         phi_prime = get_activation("relu").phi_prime(Z)  # (S, T, B, n)
     delta = np.empty((S, T, B, n))  # delta[:, t-1] = dL/dz_t
-    g = r @ P["W_hy"]  # dL/dh_T, (S, B, n)
+    g = _dL_dh_T(r, P["W_hy"])  # (S, B, n)
     for t in range(T, 0, -1):
         np.multiply(phi_prime[:, t - 1], g, out=delta[:, t - 1])
         g = delta[:, t - 1] @ P["W_hh"]
@@ -214,7 +248,7 @@ def _lstm(st: Stack, x, y, B, T):
         axis=-1,
     )  # (S, T, B, 4n)
     delta = np.empty((S, T, B, 4 * n))
-    g_c, g_h = np.zeros((S, B, n)), r @ P["W_hy"]
+    g_c, g_h = np.zeros((S, B, n)), _dL_dh_T(r, P["W_hy"])
     for t in range(T, 0, -1):
         k = t - 1
         g_c = g_c + g_h * Dh[:, k]
@@ -240,9 +274,9 @@ class Adam:
         self.t, self.m, self.v = 0, {}, {}
 
     def norms(self, grads: dict) -> np.ndarray:
-        """Ch. 6 each model's global gradient norm, (S,) (as ``clip.global_norm`` of its arrays)."""
-        if not isinstance(grads, dict) or not grads:
-            raise TypeError(f"grads must be a non-empty dict name -> (S, ...), got {grads!r}")
+        """Ch. 6 each model's global gradient norm, (S,) (as ``clip.global_norm`` of its arrays;
+        inf or NaN for a model whose gradient overflowed)."""
+        grads = _check_grads(grads)
         S = next(iter(grads.values())).shape[0]
         with np.errstate(over="ignore", invalid="ignore"):
             return np.array([global_norm([g[s] for g in grads.values()]) for s in range(S)])
@@ -251,13 +285,31 @@ class Adam:
         """Ch. 6 the stack after one Adam update of every model (norms: `self.norms(grads)`,
         all finite)."""
         st = _check_stack(st)
-        if not isinstance(grads, dict) or set(grads) != set(st.params):
-            raise TypeError("grads must be a dict with a gradient for every parameter of st")
-        norms = np.asarray(norms, dtype=float)
-        if norms.shape != (st.S,) or not np.isfinite(norms).all():
-            raise ValueError(f"norms must be {st.S} finite numbers, got {norms!r}")
+        grads = _check_grads(grads)
+        if set(grads) != set(st.params):
+            raise ValueError(
+                f"grads must hold a gradient for every parameter of st and nothing else: "
+                f"got {sorted(grads)}, st has {sorted(st.params)}"
+            )
+        for k, g in grads.items():
+            if g.shape != st.params[k].shape:
+                raise ValueError(
+                    f"grads[{k!r}] must have the shape of st's {k} {st.params[k].shape}, "
+                    f"got {g.shape}"
+                )
+            check_finite(g, f"grads[{k!r}]")
+        norms = check_shape(norms, "norms", (st.S,))
+        if self.t and (
+            set(self.m) != set(grads) or any(self.m[k].shape != g.shape for k, g in grads.items())
+        ):
+            raise ValueError(
+                "st does not match the optimiser state: its parameters "
+                f"{ {k: g.shape for k, g in grads.items()} } differ from the moments' "
+                f"{ {k: m.shape for k, m in self.m.items()} } (select both alike)"
+            )
         if self.clip is not None:
-            scale = np.where(norms >= self.clip, self.clip / norms, 1.0)  # (S,)
+            # clip / norm where norm >= clip, else 1 (no division by a zero norm)
+            scale = np.divide(self.clip, norms, out=np.ones(st.S), where=norms >= self.clip)
             grads = {k: g * scale.reshape((-1,) + (1,) * (g.ndim - 1)) for k, g in grads.items()}
         if self.t == 0:
             self.m = {k: np.zeros_like(g) for k, g in grads.items()}
@@ -277,8 +329,7 @@ class Adam:
 
     def select(self, keep) -> None:
         """Ch. 6 keep only the moments of the models at indices `keep` (as ``Stack.select``)."""
-        keep = np.asarray(keep)
-        if keep.ndim != 1 or keep.dtype.kind not in "iu":
-            raise TypeError(f"keep must be a sequence of ints, got {keep!r}")
+        S = next(iter(self.m.values())).shape[0] if self.m else None
+        keep = _check_keep(keep, S)
         self.m = {k: v[keep] for k, v in self.m.items()}
         self.v = {k: v[keep] for k, v in self.v.items()}

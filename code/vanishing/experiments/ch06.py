@@ -374,7 +374,13 @@ def _solve_group(task: tuple) -> list[tuple]:
             params = st.model(int(row))
             valid_loss = math.inf if diverged else _loss_on(model, params, valid)
             test_loss = _loss_on(model, params, _fixed_set(_TAG_TEST, T, N_TEST))
-            done[active[row]] = (steps, bool(valid_loss < threshold), valid_loss, test_loss, diverged)
+            done[active[row]] = (
+                steps,
+                bool(valid_loss < threshold),
+                valid_loss,
+                test_loss,
+                diverged,
+            )
 
     def keep_rows(keep):
         nonlocal st, active
