@@ -294,3 +294,21 @@ def test_solve_adding_goes_through_the_stack():
 def dataclass_tuple(run) -> tuple:
     return (run.steps, run.solved, run.valid_loss, run.test_loss, run.diverged)
 
+
+
+def test_stacked_adam_refuses_a_stack_its_moments_do_not_match():
+    """After a step, the moments belong to the stack's models: a stack of other models (a select
+    of the stack without one of the optimiser, or another kind) is an error, not a broadcast."""
+    st = stacked.stack(_models("tanh", 3, 2, 3, 1))
+    x, y = _batch(3, 2, 4, 2, 1)
+    opt = stacked.Adam(0.1)
+    _, grads = stacked.loss_and_grads(st, x, y)
+    st = opt.step(st, grads, opt.norms(grads))
+    two = st.select([0, 2])
+    _, grads2 = stacked.loss_and_grads(two, x[[0, 2]], y[[0, 2]])
+    with pytest.raises(ValueError, match="optimiser state"):
+        opt.step(two, grads2, opt.norms(grads2))
+    with pytest.raises(ValueError, match="keep"):
+        opt.select([3])
+    opt.select([0, 2])
+    assert opt.step(two, grads2, opt.norms(grads2)).S == 2 and opt.t == 2
