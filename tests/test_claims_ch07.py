@@ -236,3 +236,20 @@ def test_layernorm_rnn_at_radius_rho_and_input_s_is_the_one_at_radius_1_and_inpu
         a = ex.ln_rnn_products(rhos=(rho,), scales=(s,), seeds=(0, 1), T=100, lag=60).norms[1]
         b = ex.ln_rnn_products(rhos=(1.0,), scales=(s / rho,), seeds=(0, 1), T=100, lag=60)
         np.testing.assert_allclose(a, b.norms[1], rtol=1e-3)
+
+
+@pytest.mark.slow
+def test_the_w2_zero_start_needs_the_warm_up_as_the_stack_widens():
+    # prose: W2 = 0 without warm-up: the median jumps to about ten times the constant's loss
+    # early on; at width 32 it ends at 0.02 to 0.13 of it, at width 32 with 12 blocks two of
+    # five seeds end above it; with warm-up below 0.001 in both; alpha = 0 below 0.002 without
+    base = ex.residual_training(seeds=SEEDS, variants=("W2 = 0",), warmups=(0,))
+    assert 8 < np.median(base.loss[0, 0], axis=0)[:5].max() < 16
+    assert np.all(base.final() < 0.01)  # and at 8 blocks of 16 it trains (the figure)
+    variants = ("W2 = 0", "alpha = 0")
+    wide = ex.residual_training(seeds=SEEDS, variants=variants, width=32).final()
+    assert np.all((wide[0, 0] > 0.02) & (wide[0, 0] < 0.14))
+    deep = ex.residual_training(seeds=SEEDS, variants=variants, width=32, depth=12).final()
+    assert np.sum(deep[0, 0] > 1.0) == 2
+    assert max(wide[0, 1].max(), deep[0, 1].max()) < 0.001
+    assert max(wide[1, 0].max(), deep[1, 0].max()) < 0.002

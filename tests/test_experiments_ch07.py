@@ -112,7 +112,7 @@ def test_warm_up_raises_the_learning_rate_linearly():
 
 def test_residual_training_shapes_and_the_final_loss():
     r = ex.residual_training(depth=2, width=4, steps=10, seeds=(0, 1))
-    assert r.loss.shape == (3, 2, 2, 10) and r.spread.shape == (3, 2, 2)
+    assert r.loss.shape == (4, 2, 2, 10) and r.spread.shape == (4, 2, 2)
     np.testing.assert_allclose(r.final(), r.loss[..., -1])
     assert np.all(np.isfinite(r.loss)) and np.all(r.loss[..., -1] < r.loss[..., 0])
 

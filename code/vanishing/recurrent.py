@@ -228,16 +228,10 @@ def bptt(model: Recurrent, cache: Cache, dL_dh: np.ndarray) -> Grads:
     return Grads(params=params, inputs={f"{s}0": g[j] for j, s in enumerate(model.STATES)})
 
 
-@quiet_overflow
-def loss_and_grads(
-    model: Recurrent, x: np.ndarray, y: np.ndarray, *, h0=None, c0=None, loss_at: str = "all"
-) -> tuple[float, Grads]:
-    """Ch. 2, 6 loss (1/B) sum_b sum_t 1/2 ||y_hat_t - y_t||^2 and all gradients via BPTT.
-
-    loss_at="all": every t, y is (B, T, n_y); loss_at="last": only t = T, y is (B, n_y).
-    """
-    loss_at = check_choice(loss_at, "loss_at", LOSS_AT, kind="loss position")
-    cache = forward(model, x, h0=h0, c0=c0)
+def _readout_backward(model: Recurrent, cache: Cache, y: np.ndarray, loss_at: str):
+    """Ch. 2, 8 the loss and the read-out's part of the backward pass, shared by every BPTT
+    variant: (loss, r = dL/dy_hat_t (B, K, n_y), h_t feeding the loss (B, K, n_h),
+    direct dL/dh_t (B, T, n_h)); K = T (loss_at="all") or 1 ("last")."""
     B, T = cache.B, cache.T
     if loss_at == "all":
         y = check_shape(y, "y", (B, T, model.n_y))  # (B, T, n_y)
@@ -251,10 +245,31 @@ def loss_and_grads(
     r = e / B  # dL/dy_hat_t, (B, K, n_y)
     dL_dh = np.zeros((B, T, model.n_h))  # (B, T, n_h)
     dL_dh[:, T - K :] = r @ model.W_hy  # W_hy^T dL/dy_hat_t
+    return loss, r, h, dL_dh
+
+
+def _with_readout(model: Recurrent, params: dict, r: np.ndarray, h: np.ndarray) -> dict:
+    """Ch. 2 the recurrent parameters' gradients plus the read-out's, in ``model.params()`` order:
+    dW_hy = sum_b sum_t dL/dy_hat_t h_t^T, db_y = sum_b sum_t dL/dy_hat_t."""
+    B, K = r.shape[:2]
+    dW_hy = r.reshape(B * K, -1).T @ h.reshape(B * K, -1)  # (n_y, n_h)
+    params = params | {"W_hy": dW_hy, "b_y": r.sum(axis=(0, 1))}
+    return {k: params[k] for k in model.params()}
+
+
+@quiet_overflow
+def loss_and_grads(
+    model: Recurrent, x: np.ndarray, y: np.ndarray, *, h0=None, c0=None, loss_at: str = "all"
+) -> tuple[float, Grads]:
+    """Ch. 2, 6 loss (1/B) sum_b sum_t 1/2 ||y_hat_t - y_t||^2 and all gradients via BPTT.
+
+    loss_at="all": every t, y is (B, T, n_y); loss_at="last": only t = T, y is (B, n_y).
+    """
+    loss_at = check_choice(loss_at, "loss_at", LOSS_AT, kind="loss position")
+    cache = forward(model, x, h0=h0, c0=c0)
+    loss, r, h, dL_dh = _readout_backward(model, cache, y, loss_at)
     grads = bptt(model, cache, dL_dh)
-    dW_hy = r.reshape(B * K, -1).T @ h.reshape(B * K, -1)  # sum_b sum_t dL/dy_hat_t h_t^T
-    params = grads.params | {"W_hy": dW_hy, "b_y": r.sum(axis=(0, 1))}
-    return loss, Grads(params={k: params[k] for k in model.params()}, inputs=grads.inputs)
+    return loss, Grads(params=_with_readout(model, grads.params, r, h), inputs=grads.inputs)
 
 
 def input_gradients(model: Recurrent, cache: Cache, dL_dh: np.ndarray) -> np.ndarray:
@@ -299,16 +314,7 @@ def truncated_loss_and_grads(
     B, T = cache.B, cache.T
     if tau >= T:
         return loss_and_grads(model, x, y, h0=h0, c0=c0, loss_at=loss_at)
-    if loss_at == "all":
-        e = cache.y_hat - check_shape(y, "y", (B, T, model.n_y))  # (B, T, n_y)
-    else:
-        e = cache.y_hat[:, -1:] - check_shape(y, "y", (B, model.n_y))[:, None]  # (B, 1, n_y)
-    K = e.shape[1]
-    h = cache.h[:, T + 1 - K :]  # the h_t that feed the loss, (B, K, n_h)
-    loss = 0.5 * float(np.sum(e * e)) / B
-    r = e / B  # dL/dy_hat_t, (B, K, n_y)
-    dL_dh = np.zeros((B, T, model.n_h))
-    dL_dh[:, T - K :] = r @ model.W_hy
+    loss, r, h, dL_dh = _readout_backward(model, cache, y, loss_at)
     params: dict[str, np.ndarray] = {}
     for start in range(0, T, tau):  # chunk of steps start+1 .. stop
         stop = min(start + tau, T)
@@ -325,10 +331,8 @@ def truncated_loss_and_grads(
         params = part if not params else {k: params[k] + part[k] for k in part}
     if not params:
         params = {k: np.zeros_like(v) for k, v in model.params().items()}
-    dW_hy = r.reshape(B * K, -1).T @ h.reshape(B * K, -1)
-    params = params | {"W_hy": dW_hy, "b_y": r.sum(axis=(0, 1))}
     inputs = {f"{s}0": np.zeros((B, model.n_h)) for s in model.STATES}
-    return loss, Grads(params={k: params[k] for k in model.params()}, inputs=inputs)
+    return loss, Grads(params=_with_readout(model, params, r, h), inputs=inputs)
 
 
 def _check_cuts(cuts, c: float, n: int) -> np.ndarray:
@@ -378,16 +382,8 @@ def randomised_truncated_loss_and_grads(
         cuts = as_generator(rng, name="rng").random(T - 1) < c
     else:
         cuts = _check_cuts(cuts, c, T - 1)
-    if loss_at == "all":
-        e = cache.y_hat - check_shape(y, "y", (B, T, model.n_y))  # (B, T, n_y)
-    else:
-        e = cache.y_hat[:, -1:] - check_shape(y, "y", (B, model.n_y))[:, None]  # (B, 1, n_y)
-    K = e.shape[1]
-    h = cache.h[:, T + 1 - K :]  # the h_t that feed the loss, (B, K, n_h)
-    loss = 0.5 * float(np.sum(e * e)) / B
-    r = e / B  # dL/dy_hat_t, (B, K, n_y)
-    dL_dh = np.zeros((T, B, n))  # time-major direct dL/dh_t
-    dL_dh[T - K :] = np.swapaxes(r @ model.W_hy, 0, 1)
+    loss, r, h, dL_dh = _readout_backward(model, cache, y, loss_at)
+    dL_dh = np.swapaxes(dL_dh, 0, 1)  # time-major direct dL/dh_t, (T, B, n_h)
     # w[t] multiplies what crosses the boundary after step t (t = 1..T-1); w[0] = 1 (to h0)
     w = np.ones(T)
     w[1:] = np.where(cuts, 0.0, 1.0 / (1.0 - c) if c < 1.0 else 0.0)
@@ -398,10 +394,8 @@ def randomised_truncated_loss_and_grads(
         g = model.step_back(F, t - 1, g[:-1] + (g[-1] + dL_dh[t - 1],), delta[t - 1])
         g = tuple(w[t - 1] * part for part in g)  # across the boundary after step t - 1
     params = model.param_grads(cache, delta)
-    dW_hy = r.reshape(B * K, -1).T @ h.reshape(B * K, -1)
-    params = params | {"W_hy": dW_hy, "b_y": r.sum(axis=(0, 1))}
     inputs = {f"{s}0": g[j] for j, s in enumerate(model.STATES)}
-    return loss, Grads(params={k: params[k] for k in model.params()}, inputs=inputs)
+    return loss, Grads(params=_with_readout(model, params, r, h), inputs=inputs)
 
 
 # state Jacobians and the backward signal ------------------------------------------------------

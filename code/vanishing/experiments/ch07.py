@@ -532,10 +532,11 @@ def residual_norm(*, depths=(6, 12, 24, 48, 96), width: int = 64, batch: int = 3
     )
 
 
-RESIDUAL_TRAIN_VARIANTS = {  # name: (placement, norm, alpha)
-    "post-LN": ("post", "layer", 1.0),
-    "pre-LN": ("pre", "layer", 1.0),
-    "alpha = 0": ("none", "none", 0.0),  # ReZero/SkipInit: no normalisation, branches start off
+RESIDUAL_TRAIN_VARIANTS = {  # name: (placement, norm, alpha, zero_last)
+    "post-LN": ("post", "layer", 1.0, False),
+    "pre-LN": ("pre", "layer", 1.0, False),
+    "alpha = 0": ("none", "none", 0.0, False),  # ReZero/SkipInit: no normalisation, branches off
+    "W2 = 0": ("none", "none", 1.0, True),  # Fixup's zero last layer, without its rescaling
 }
 
 
@@ -580,9 +581,9 @@ def residual_training(
     *, variants=tuple(RESIDUAL_TRAIN_VARIANTS), warmups=(0, 20), depth: int = 8, width: int = 16,
     examples: int = 32, steps: int = 60, lr: float = 0.05, seeds=(0, 1, 2, 3, 4),
 ) -> ResidualTraining:  # fmt: skip
-    """Ch. 7 post-LN, pre-LN and alpha = 0 ReLU residual stacks (depth blocks of width, read-out
-    to one output) trained by full-batch Adam (lr, linear warm-up over each of `warmups` steps)
-    on `examples` inputs of a random teacher, per seed."""
+    """Ch. 7 post-LN, pre-LN, alpha = 0 and W2 = 0 ReLU residual stacks (depth blocks of width,
+    read-out to one output) trained by full-batch Adam (lr, linear warm-up over each of
+    `warmups` steps) on `examples` inputs of a random teacher, per seed."""
     variants = check_choices(variants, "variants", tuple(RESIDUAL_TRAIN_VARIANTS), kind="variant")
     warmups = check_ints(warmups, "warmups")
     seeds = check_ints(seeds, "seeds")
@@ -596,10 +597,11 @@ def residual_training(
     for k, seed in enumerate(seeds):
         x, y = _teacher_task(seed, examples, width)
         for v, name in enumerate(variants):
-            placement, kind, alpha = RESIDUAL_TRAIN_VARIANTS[name]
+            placement, kind, alpha, zero_last = RESIDUAL_TRAIN_VARIANTS[name]
             model = norm.init_norm_residual(
-                width, depth, 1, placement=placement, norm=kind, alpha=alpha, rng=seed
-            )
+                width, depth, 1, placement=placement, norm=kind, alpha=alpha,
+                zero_last=zero_last, rng=seed,
+            )  # fmt: skip
             for u, warm in enumerate(warmups):
                 trained, h = optim.train(model, norm.loss_and_grads, lambda step, x=x, y=y: (x, y),
                                          _WarmUp(lr, warm), steps=steps)  # fmt: skip

@@ -236,15 +236,15 @@ def trainable_depth(result: TrainableDepth, c: float = 6.0) -> Figure:
 
 
 TRAIN_STYLES = {"post-LN": PALETTE["vermillion"], "pre-LN": PALETTE["blue"],
-                "alpha = 0": PALETTE["green"]}  # fmt: skip
-TRAIN_LABELS = {"alpha = 0": r"$\alpha = 0$"}
+                "alpha = 0": PALETTE["green"], "W2 = 0": PALETTE["purple"]}  # fmt: skip
+TRAIN_LABELS = {"alpha = 0": r"$\alpha = 0$", "W2 = 0": r"$\mathbf{W}_2 = 0$"}
 
 
 def residual_training(result: ResidualTraining) -> Figure:
     """Training loss against step (median over seeds, range shaded) for each residual variant,
     without (solid) and with (dashed) warm-up (left); every seed's final loss (right)."""
     check_instance(result, "result", ResidualTraining)
-    fig = new_figure(8.4, 3.6)
+    fig = new_figure(8.4, 3.9)
     left, right = fig.subplots(1, 2, width_ratios=[1.5, 1])
     steps = np.arange(result.steps)
     final = result.final()
@@ -270,7 +270,9 @@ def residual_training(result: ResidualTraining) -> Figure:
                      [TRAIN_LABELS.get(v, v) for v in result.variants])  # fmt: skip
     right.set_xlim(-0.6, len(result.variants) - 0.4)
     right.set(ylabel="final loss / constant's", title="every seed (squares: warm-up)")
-    left.legend(fontsize=8, loc="lower left")
+    bottom, top = left.get_ylim()
+    left.set_ylim(bottom, top * 1e3)  # head room above the curves for the legend
+    left.legend(fontsize=7.5, loc="upper right", ncol=2)
     fig.suptitle(f"ReLU residual stacks, {result.depth} blocks of {result.width}, Adam, lr "
                  f"{result.lr:g}", fontsize=10)  # fmt: skip
     return fig

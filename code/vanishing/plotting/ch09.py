@@ -201,7 +201,8 @@ def histograms(runs: tuple[FeedForwardRun, ...], kinds: tuple[str, ...] = HIST_K
             peak = counts.max(axis=1, keepdims=True)
             shown = np.divide(counts, peak, out=np.zeros_like(counts), where=peak > 0)
             layers = np.arange(0.5, counts.shape[0] + 1)
-            ax[i, j].pcolormesh(edges, layers, shown, cmap="viridis", vmin=0, vmax=1)
+            ax[i, j].pcolormesh(edges, layers, shown, cmap="viridis", vmin=0, vmax=1,
+                                rasterized=True)  # fmt: skip
             ax[i, j].grid(False)
         ax[0, j].set_title(LABELS[kind], fontsize=9)
         ax[0, j].set_xlabel(r"$a^{(\ell)}$")
@@ -357,7 +358,9 @@ def histograms_over_time(
         edges = np.concatenate([[s[0] - 0.5 * (s[1] - s[0])], (s[:-1] + s[1:]) / 2,
                                 [s[-1] + 0.5 * (s[-1] - s[-2])]]) if s.size > 1 else \
             np.array([s[0] - 0.5, s[0] + 0.5])  # fmt: skip
-        ax[j].pcolormesh(dg.LOG_GRAD_EDGES, edges, shown, cmap="viridis", vmin=0, vmax=1)
+        ax[j].pcolormesh(
+            dg.LOG_GRAD_EDGES, edges, shown, cmap="viridis", vmin=0, vmax=1, rasterized=True
+        )
         ax[j].grid(False)
         ax[j].set_title(f"{LABELS[kind]}, layer {layer}", fontsize=9)
         ax[j].set_xlabel(rf"$\log_{{10}}|\partial\mathcal{{L}}/\partial z^{{({layer})}}|$")
