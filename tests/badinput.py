@@ -740,6 +740,14 @@ case(E6 + "GradientVsDistance.at_lag", dict(m=1), obj=lazy(result, E6 + "gradien
 case(E6 + "gradient_vs_distance", dict(GVD), T=SIZE, n_h=SIZE, n_x=SIZE, batch=SIZE, seed=SEED)
 case(E6 + "distance_spread", dict(widths=(3,), seeds=(0,), lag=2, reference_width=3),
      widths=SIZES, seeds=SEEDS, lag=SIZE, reference_width=SIZE + (4,))
+case(E6 + "DistanceSpread.count_above", dict(key="orth_vs_lstm1", value=1.0),
+     obj=lazy(result, E6 + "distance_spread", widths=(3,), seeds=(0,), lag=2, reference_width=3),
+     key=NAME, value=REAL)
+case(E6 + "adding_start_gradient", dict(T=3, seeds=(0,), models=("rnn", "lstm0"), n_h=3, batch=2),
+     T=SIZE + (1,), seeds=SEEDS, models=NAMES, n_h=SIZE, batch=SIZE)
+case(E6 + "AddingStartGradient.at_lag", dict(model="rnn", m=1),
+     obj=lazy(result, E6 + "adding_start_gradient", T=3, seeds=(0,), models=("rnn",), n_h=3,
+              batch=2), model=NAME, m=index(0, 3))
 case(E6 + "lstm_explosion", dict(T=3, n_h=3, n_x=2, seeds=(0,), settings=((1.0, 1.0),)),
      T=SIZE, n_h=SIZE, n_x=SIZE, seeds=SEEDS, input_scale=POS,
      settings=Kind("settings", (None, "s", (), ((1.0,),), ((np.nan, 1.0),), ((1.0, 0.0),))))

@@ -26,8 +26,15 @@ from ..optim import Adam, train
 from ..tasks import ADDING_BASELINE_LOSS, adding_problem
 from ..validate import as_generator, check_choice, check_int, check_real, check_size
 
-MODELS: tuple[str, ...] = ("rnn", "irnn", "lstm", "gru")  # tanh RNN, IRNN, LSTM, GRU
-MODEL_NAMES = {"rnn": "tanh RNN", "irnn": "IRNN", "lstm": "LSTM", "gru": "GRU"}  # for legends
+# tanh RNN, IRNN, LSTM (forget bias 1), GRU; "lstm0" is the LSTM with forget bias 0 (same draws)
+MODELS: tuple[str, ...] = ("rnn", "irnn", "lstm", "gru", "lstm0")
+MODEL_NAMES = {  # for legends
+    "rnn": "tanh RNN",
+    "irnn": "IRNN",
+    "lstm": "LSTM",
+    "gru": "GRU",
+    "lstm0": "LSTM, forget bias 0",
+}
 SOLVED_FRACTION = 0.3  # solved: validation loss < 0.3 x baseline, i.e. MSE < 0.05 (1/6 at baseline)
 N_VALID = 256  # validation sequences per length (early stopping, learning-rate selection)
 N_TEST = 512  # test sequences per length (the losses reported)
@@ -65,7 +72,7 @@ def _check_tuple(value, name: str, check) -> tuple:
 # 1. gradient against distance at initialisation ------------------------------------------------
 
 VARIANTS: tuple[str, ...] = (
-    "tanh RNN, uniform W_hh",  # PyTorch's default U(+-1/sqrt(n_h)), spectral radius ~0.58
+    "tanh RNN, uniform W_hh",  # PyTorch's default: every weight U(+-1/sqrt(n_h))
     "tanh RNN, orthogonal W_hh",  # ch. 5's advice: orthogonal W_hh, Xavier W_xh
     "LSTM, forget bias 0",
     "LSTM, forget bias 1",
@@ -107,10 +114,11 @@ def gradient_vs_distance(
     input_scale: float = 1.0,
 ) -> GradientVsDistance:
     """Ch. 6 backward signal ||dL/ds_{T-m}|| against lag m at initialisation: a tanh RNN twice
-    (W_hh uniform U(+-1/sqrt(n_h)) with W_xh U(+-1/sqrt(n_x)), PyTorch's default; and orthogonal
-    W_hh with Xavier W_xh, ch. 5's advice), an LSTM with forget bias 0 and 1, a GRU; the gated
-    networks' weights U(+-1/sqrt(n_h)), biases zero, x ~ N(0, input_scale^2) (B, T, n_x), a
-    random dL/dh_T ~ N(0, I), the same for every network."""
+    (W_hh and W_xh uniform U(+-1/sqrt(n_h)), PyTorch's default for nn.RNN's weights; and
+    orthogonal W_hh with Xavier W_xh, ch. 5's advice), an LSTM with forget bias 0 and 1, a GRU;
+    the gated networks' weights U(+-1/sqrt(n_h)) too; every other bias zero (PyTorch draws its
+    biases from the same uniform); x ~ N(0, input_scale^2) (B, T, n_x), a random
+    dL/dh_T ~ N(0, I), the same for every network."""
     T, n_h, n_x, batch = (
         check_size(v, k) for v, k in ((T, "T"), (n_h, "n_h"), (n_x, "n_x"), (batch, "batch"))
     )
@@ -124,6 +132,8 @@ def gradient_vs_distance(
         tanh_rnn = rnn.init_rnn(
             n_x, n_h, 1, activation="tanh", scheme=scheme, scheme_hh=scheme_hh, rng=init
         )
+        if scheme == "standard":  # W_xh ~ U(+-1/sqrt(n_x)) rescaled to PyTorch's U(+-1/sqrt(n_h))
+            tanh_rnn = dataclasses.replace(tanh_rnn, W_xh=tanh_rnn.W_xh * np.sqrt(n_x / n_h))
         norms.append(rnn.state_gradient_norms(tanh_rnn, rnn.forward(tanh_rnn, x), g_T)[::-1])
     forget_means = {}
     for name, forget_bias in zip(VARIANTS[2:4], (0.0, 1.0), strict=True):
@@ -154,6 +164,14 @@ class DistanceSpread:
     ranges: dict[str, tuple[float, float]]  # quoted ratio -> (min, max)
     input_scales: tuple[float, ...] = ()  # larger inputs, at the reference width
     scaled: np.ndarray | None = None  # (I, S, V) relative gradient at the lag per input scale
+    ratios: dict[str, np.ndarray] = field(default_factory=dict)  # quoted ratio -> its values
+
+    def count_above(self, key: str, value: float = 1.0) -> tuple[int, int]:
+        """Ch. 6 (how many of the ratio `key`'s values exceed `value`, how many there are)."""
+        key = check_choice(key, "key", tuple(self.ratios), kind="ratio")
+        value = check_real(value, "value")
+        r = self.ratios[key]
+        return int((r > value).sum()), int(r.size)
 
 
 def distance_spread(
@@ -164,10 +182,11 @@ def distance_spread(
     input_scales: tuple[float, ...] = (3.0, 5.0),
 ) -> DistanceSpread:
     """Ch. 6 the gradient `lag` steps back, over `seeds` and `widths`; ranges of the ratios
-    "orth_vs_lstm1" (orthogonal RNN / LSTM forget bias 1, at `reference_width`) and
-    "orth_vs_default" (orthogonal RNN / the larger of LSTM forget bias 0 and GRU, every width);
-    and, at `reference_width` with inputs x ~ N(0, a^2) for each a in `input_scales`, the same
-    two ratios under the names "orth_vs_lstm1@a" and "orth_vs_default@a"."""
+    "orth_vs_lstm1" (orthogonal RNN / LSTM forget bias 1; every width, and per width n as
+    "orth_vs_lstm1/n"), "orth_vs_default" (orthogonal RNN / the larger of LSTM forget bias 0
+    and GRU, every width) and "gating_vs_default_rnn" (that larger one / the tanh RNN with
+    PyTorch's default weights, every width); and, at `reference_width` with inputs
+    x ~ N(0, a^2) for each a in `input_scales`, "orth_vs_lstm1@a" and "orth_vs_default@a"."""
     widths = _check_tuple(widths, "widths", lambda v: check_size(v, "widths"))
     seeds = _check_tuple(seeds, "seeds", lambda v: check_int(v, "seeds"))
     lag = check_size(lag, "lag")
@@ -185,12 +204,14 @@ def distance_spread(
     )  # (W, S, V)
     v = {name: k for k, name in enumerate(VARIANTS)}
     orth = at[..., v["tanh RNN, orthogonal W_hh"]]  # (W, S)
-    lstm1 = at[widths.index(reference_width), :, v["LSTM, forget bias 1"]]  # (S,)
+    lstm1 = at[..., v["LSTM, forget bias 1"]]  # (W, S)
     default = np.maximum(at[..., v["LSTM, forget bias 0"]], at[..., v["GRU"]])  # (W, S)
     ratios = {
-        "orth_vs_lstm1": orth[widths.index(reference_width)] / lstm1,
+        "orth_vs_lstm1": orth / lstm1,
         "orth_vs_default": orth / default,
+        "gating_vs_default_rnn": default / at[..., v["tanh RNN, uniform W_hh"]],
     }
+    ratios |= {f"orth_vs_lstm1/{n}": orth[w] / lstm1[w] for w, n in enumerate(widths)}
     T, n = max(60, lag), reference_width
     scaled = np.array(
         [
@@ -204,7 +225,56 @@ def distance_spread(
         default_a = np.maximum(at_a[:, v["LSTM, forget bias 0"]], at_a[:, v["GRU"]])
         ratios[f"orth_vs_default@{a:g}"] = orth_a / default_a
     ranges = {k: (float(r.min()), float(r.max())) for k, r in ratios.items()}
-    return DistanceSpread(widths, seeds, lag, VARIANTS, at, ranges, input_scales, scaled)
+    return DistanceSpread(widths, seeds, lag, VARIANTS, at, ranges, input_scales, scaled, ratios)
+
+
+@dataclass(frozen=True)
+class AddingStartGradient:
+    """Ch. 6 the gradient reaching the state m steps back at initialisation, on the sweep's own
+    task: its models' initial weights and first training batch of the adding problem."""
+
+    models: tuple[str, ...]  # names as in MODELS ("lstm0": the LSTM with forget bias 0)
+    seeds: tuple[int, ...]
+    T: int
+    n_h: int
+    norms: np.ndarray  # (M, S, T+1) batch-mean ||dL/ds_{T-m}|| / its value at m = 0, index = m
+
+    def at_lag(self, model: str, m: int) -> np.ndarray:
+        """(S,) ch. 6 `model`'s relative gradient m steps back, per seed."""
+        model = check_choice(model, "model", self.models, kind="model")
+        m = check_int(m, "m")
+        if m > self.T:
+            raise ValueError(f"m must be at most T = {self.T}, got {m}")
+        return self.norms[self.models.index(model), :, m]
+
+
+def adding_start_gradient(
+    T: int = 80,
+    seeds: tuple[int, ...] = (0, 1, 2, 3, 4),
+    models: tuple[str, ...] = ("rnn", "irnn", "lstm", "lstm0"),
+    n_h: int = 16,
+    batch: int = 32,
+) -> AddingStartGradient:
+    """Ch. 6 ||dL/ds_{T-m}|| against lag m for the sweep's models as `solve_adding` starts them
+    (same weights per seed; "lstm0" the LSTM's draws with forget bias 0), on the first batch a
+    run of length T trains on, with dL/dh_T from the loss at the last step; relative to m = 0."""
+    T = check_int(T, "T", minimum=2)
+    seeds = _check_tuple(seeds, "seeds", lambda v: check_int(v, "seeds"))
+    models = _check_tuple(
+        models, "models", lambda m: check_choice(m, "models", MODELS, kind="model")
+    )
+    n_h, batch = check_size(n_h, "n_h"), check_size(batch, "batch")
+    norms = np.empty((len(models), len(seeds), T + 1))  # (M, S, T+1)
+    for s, seed in enumerate(seeds):
+        x, y = adding_problem(batch, T, rng=np.random.default_rng([_TAG_DATA, seed, T]))
+        for k, model in enumerate(models):
+            params = _init_model(model, n_h, _init_rng(model, seed))
+            module = _module(model)
+            cache = module.forward(params, x)
+            g_T = (cache.y_hat[:, -1] - y) @ params.W_hy / batch  # dL/dh_T, (B, n_h)
+            profile = module.state_gradient_norms(params, cache, g_T)[::-1]  # index = lag
+            norms[k, s] = profile / profile[0]
+    return AddingStartGradient(models, seeds, T, n_h, norms)
 
 
 # 2. LSTM indirect paths can explode -------------------------------------------------------------
@@ -279,19 +349,25 @@ def lstm_explosion(
 def _init_model(model: str, n_h: int, rng: np.random.Generator):
     """Ch. 6 initial weights: the tanh RNN with init_rnn's defaults (Xavier W_xh, W_hy,
     orthogonal W_hh: ch. 5's advice); the IRNN the same but ReLU and W_hh = I (Le et al. 2015);
-    the LSTM with forget bias 1; the GRU with init_gru's."""
+    the LSTM with forget bias 1 ("lstm0": 0); the GRU with init_gru's."""
     if model == "rnn":
         return rnn.init_rnn(2, n_h, 1, activation="tanh", rng=rng)
     if model == "irnn":
         return rnn.init_rnn(2, n_h, 1, activation="relu", W_hh=np.eye(n_h), rng=rng)
-    if model == "lstm":
-        return lstm.init_lstm(2, n_h, 1, forget_bias=1.0, rng=rng)
+    if model in ("lstm", "lstm0"):
+        return lstm.init_lstm(2, n_h, 1, forget_bias=1.0 if model == "lstm" else 0.0, rng=rng)
     return gru.init_gru(2, n_h, 1, rng=rng)
+
+
+def _init_rng(model: str, seed: int) -> np.random.Generator:
+    """Ch. 6 the stream of `model`'s initial weights for `seed` (both LSTMs share one: they
+    differ only in the forget bias)."""
+    return np.random.default_rng([_TAG_INIT, seed, MODELS.index(model.rstrip("0"))])
 
 
 def _module(model: str):
     """The module (rnn, lstm, gru) holding `model`'s forward and loss_and_grads."""
-    return {"rnn": rnn, "irnn": rnn, "lstm": lstm, "gru": gru}[model]
+    return {"rnn": rnn, "irnn": rnn, "lstm": lstm, "lstm0": lstm, "gru": gru}[model]
 
 
 def _fixed_set(tag: int, T: int, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -361,7 +437,7 @@ def _solve_group(task: tuple) -> list[tuple]:
     if model == "gru":  # no stacked GRU: seed by seed
         return [_solve_one((model, T, s, *task[3:])) for s in seeds]
     data = [np.random.default_rng([_TAG_DATA, s, T]) for s in seeds]
-    init = [np.random.default_rng([_TAG_INIT, s, MODELS.index(model)]) for s in seeds]
+    init = [_init_rng(model, s) for s in seeds]
     st = stacked.stack([_init_model(model, n_h, rng) for rng in init])
     optimizer = stacked.Adam(lr, clip=clip)
     valid = _fixed_set(_TAG_VALID, T, N_VALID)
@@ -436,7 +512,7 @@ def _solve_one(task: tuple) -> tuple:
     the fields of a SolveRun, seeded by the task alone."""
     model, T, seed, lr, cap, n_h, batch, clip, check_every = task
     data = np.random.default_rng([_TAG_DATA, seed, T])
-    params = _init_model(model, n_h, np.random.default_rng([_TAG_INIT, seed, MODELS.index(model)]))
+    params = _init_model(model, n_h, _init_rng(model, seed))
     module, optimizer = _module(model), Adam(lr, clip=clip)
     valid = _fixed_set(_TAG_VALID, T, N_VALID)
     threshold = SOLVED_FRACTION * ADDING_BASELINE_LOSS
@@ -519,7 +595,7 @@ def _context():
 def _cost(group: tuple) -> float:
     """Rough relative cost of a group task (model, T, seeds, lr, cap, ...): the time of a step
     grows with T and the number of seeds, and the tanh RNN tends to run to its cap."""
-    per_step = {"rnn": 1.0, "irnn": 1.0, "lstm": 5.0, "gru": 5.0}[group[0]] * group[1]
+    per_step = {"rnn": 1.0, "irnn": 1.0, "lstm": 5.0, "lstm0": 5.0, "gru": 5.0}[group[0]] * group[1]
     return per_step * len(group[2]) * (group[4] if group[0] == "rnn" else min(group[4], 1000))
 
 
