@@ -767,6 +767,9 @@ case(E6 + "rerun_sweep", dict(SWEEP6),
      plan=Kind("plan", ("p", {}, {"zz": (3,)}, {"rnn": ()})), seeds=SEEDS, cap=SIZE,
      extra=[(dict(bogus=1), "bogus")])
 case(E6 + "prose_numbers", dict(sweep=lazy(small_sweep)), sweep=RESULT, run_valid=False)
+case(E6 + "prose_claims", dict(sweep=lazy(small_sweep)), sweep=RESULT, run_valid=False)
+case(E6 + "distance_numbers", dict(spread=lazy(result, E6 + "distance_spread", widths=(3,),
+     seeds=(0,), lag=2, reference_width=3)), spread=RESULT, run_valid=False)
 
 # plotting: each figure function takes a result of its own kind --------------------------------
 
@@ -866,6 +869,7 @@ _LSTM = lazy(lambda: resolve(_S + "gates.scalar_lstm")())
 case(_S + "gates.ScalarLSTM.latex_display", dict(expanded=False), obj=_LSTM, expanded=BOOL)
 case(_S + "gates.ScalarLSTM.latex_jacobian", dict(compact=False), obj=_LSTM, compact=BOOL)
 case(_S + "gates.ScalarLSTM.latex_gate_partials", dict(per_line=4), obj=_LSTM, per_line=SIZE)
+case(_S + "gates.ScalarLSTM.latex_jacobian_named", dict(), obj=_LSTM)
 case(_S + "gates.scalar_lstm", dict(), forget_gate=BOOL, recurrent=BOOL)
 case(_S + "gates.ScalarGRU.latex_display", dict(expanded=False),
      obj=lazy(lambda: resolve(_S + "gates.scalar_gru")()), expanded=BOOL)

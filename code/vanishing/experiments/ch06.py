@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import gru, lstm, rnn, stacked
+from ..fmt import sci
 from ..optim import Adam, train
 from ..tasks import ADDING_BASELINE_LOSS, adding_problem
 from ..validate import as_generator, check_choice, check_int, check_real, check_size
@@ -226,6 +227,37 @@ def distance_spread(
         ratios[f"orth_vs_default@{a:g}"] = orth_a / default_a
     ranges = {k: (float(r.min()), float(r.max())) for k, r in ratios.items()}
     return DistanceSpread(widths, seeds, lag, VARIANTS, at, ranges, input_scales, scaled, ratios)
+
+
+def distance_numbers(spread: DistanceSpread) -> dict[str, object]:
+    """Ch. 6 the numbers the chapter quotes from `distance_spread` (its default widths and input
+    scales), by glue name, formatted as printed."""
+    if not isinstance(spread, DistanceSpread):
+        raise TypeError(f"spread must be a DistanceSpread, got {type(spread).__name__}")
+    out: dict[str, object] = {"ch06_spread_seeds": len(spread.seeds)}
+    for n in spread.widths:
+        lo, hi = spread.ranges[f"orth_vs_lstm1/{n}"]
+        out[f"ch06_spread_orth_vs_lstm1_{n}"] = f"{sci(lo)} to {sci(hi)}"
+    lo, hi = spread.ranges["orth_vs_lstm1"]
+    out["ch06_spread_orth_vs_lstm1"] = f"{sci(lo)} to {sci(hi)}"
+    lo, hi = spread.ranges["orth_vs_default"]
+    out["ch06_spread_orth_vs_default"] = f"{lo:.0f} to {sci(hi)}"
+    r = spread.ratios["gating_vs_default_rnn"]  # (W, S)
+    ahead, behind = r[r > 1], r[r <= 1]
+    out |= {
+        "ch06_gating_ahead": int(ahead.size),
+        "ch06_gating_pairs": int(r.size),
+        "ch06_gating_ahead_by": f"{sci(ahead.min())} to {sci(ahead.max())}" if ahead.size else "",
+        "ch06_gating_behind": int(behind.size),
+        "ch06_gating_behind_by": (
+            f"{sci(1 / behind.max())} to {sci(1 / behind.min())}" if behind.size else ""
+        ),
+    }
+    for a in spread.input_scales:
+        for key in ("orth_vs_lstm1", "orth_vs_default"):
+            lo, hi = spread.ranges[f"{key}@{a:g}"]
+            out[f"ch06_spread_{key}_at{a:g}"] = f"{sci(lo)} to {sci(hi)}"
+    return out
 
 
 @dataclass(frozen=True)
@@ -929,3 +961,57 @@ def prose_numbers(sweep: StepsToSolve) -> dict[str, object]:
     solved_test = sweep.test_loss[sweep.solved] / sweep.baseline
     out["ch06_test_range"] = f"{solved_test.min():.2f} to {solved_test.max():.2f}"
     return out
+
+
+def prose_claims(sweep: StepsToSolve) -> dict[str, bool]:
+    """Ch. 6 the qualitative sentences the chapter states about its own sweep, each True or False
+    for this result (the chapter asserts all of them, so a change that breaks one fails the
+    build): every name says what must hold. Needs the book's plan (tanh RNN to 80; IRNN and
+    LSTM at 10 and 120 and every length in between that the tanh RNN ran)."""
+    if not isinstance(sweep, StepsToSolve):
+        raise TypeError(f"sweep must be a StepsToSolve, got {type(sweep).__name__}")
+    need = {"rnn": (10, 20, 40, 80), "irnn": (10, 80, 120), "lstm": (10, 80, 120)}
+    for model, lengths in need.items():
+        if model not in sweep.models or not set(lengths) <= set(sweep.lengths):
+            raise ValueError(f"sweep must run {model} at T = {lengths}, as the book's plan does")
+    m = {model: sweep.models.index(model) for model in need}
+    L = {T: l for l, T in enumerate(sweep.lengths)}
+    med, S = sweep.median_steps, len(sweep.seeds)
+    gated = [
+        l for l in range(len(sweep.lengths)) if sweep.ran[m["irnn"], l] and sweep.ran[m["lstm"], l]
+    ]
+    rnn80 = sweep.test_loss[m["rnn"], L[80]] / sweep.baseline
+    return {
+        "lstm solves every length in every seed": bool(
+            np.all(sweep.n_solved[m["lstm"], sweep.ran[m["lstm"]]] == S)
+        ),
+        "irnn solves every length in every seed": bool(
+            np.all(sweep.n_solved[m["irnn"], sweep.ran[m["irnn"]]] == S)
+        ),
+        "irnn needs fewer median steps than the lstm at every length": bool(
+            all(med[m["irnn"], l] < med[m["lstm"], l] for l in gated)
+        ),
+        "lstm cost grows more slowly than the length (from T = 10)": bool(
+            all(med[m["lstm"], L[T]] / med[m["lstm"], L[10]] < T / 10 for T in sweep.lengths[1:])
+        ),
+        "rnn cost at least in proportion to the length up to 40": bool(
+            all(med[m["rnn"], L[T]] / med[m["rnn"], L[10]] >= T / 10 for T in (20, 40))
+        ),
+        "rnn solves most seeds up to 40, few at 80": bool(
+            all(sweep.n_solved[m["rnn"], L[T]] >= (S + 1) // 2 for T in (10, 20, 40))
+            and np.isinf(med[m["rnn"], L[80]])
+        ),
+        "rnn capped runs at 80 end near the baseline (> 0.9 x)": bool(
+            np.all(rnn80[~sweep.solved[m["rnn"], L[80]]] > 0.9)
+        ),
+        "irnn and lstm solve T = 80 in a median of a few hundred steps": bool(
+            med[m["irnn"], L[80]] < 1000 and med[m["lstm"], L[80]] < 1000
+        ),
+        "irnn and lstm solve up to 120 in a median under 1,000 steps": bool(
+            np.all(med[m["irnn"], sweep.ran[m["irnn"]]] < 1000)
+            and np.all(med[m["lstm"], sweep.ran[m["lstm"]]] < 1000)
+        ),
+        "the cap is more than five times the lstm's median at the longest length": bool(
+            sweep.cap > 5 * med[m["lstm"], L[max(sweep.lengths)]]
+        ),
+    }
