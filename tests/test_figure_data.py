@@ -698,7 +698,7 @@ def test_gradient_vs_distance_draws_each_variant_with_its_forget_mean():
     )  # fmt: skip
     (ax,) = read(ch06.gradient_vs_distance(result))
     labels = [  # the means in the glued format of ch06_fmean_*
-        r"tanh RNN, uniform $W_{hh}$ (PyTorch default)",
+        r"tanh RNN, PyTorch default (all weights uniform)",
         r"tanh RNN, orthogonal $W_{hh}$ (ch. 5)",
         r"LSTM, forget bias 0 (mean $f_t$ = 0.50)",
         r"LSTM, forget bias 1 (mean $f_t$ = 0.73)",

@@ -29,7 +29,7 @@ VARIANT_MARKERS = {  # variant -> (marker, markevery): the two curves that coinc
     "GRU": ("v", (5, 10)),
 }
 VARIANT_LABELS = {  # variant -> legend text (mathtext)
-    "tanh RNN, uniform W_hh": r"tanh RNN, uniform $W_{hh}$ (PyTorch default)",
+    "tanh RNN, uniform W_hh": r"tanh RNN, PyTorch default (all weights uniform)",
     "tanh RNN, orthogonal W_hh": r"tanh RNN, orthogonal $W_{hh}$ (ch. 5)",
 }
 
