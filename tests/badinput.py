@@ -532,6 +532,78 @@ case(_O + "train", dict(model=lazy(small, "rnn"), loss_and_grads=resolve(_R + "l
      steps=SIZE, ema=PROB, record=CALLABLE.optional(),
      extra=[(dict(model=lazy(edited, "rnn", "W_hh", "nan")), "W_hh")])
 
+# core: chapter 6's seed-stacked models (vanishing.stacked) -------------------------------------
+
+_ST = "vanishing.stacked."
+X4 = rng(3).standard_normal((2, 2, 4, 2))  # (S, B, T, n_x) for the small stacks
+Y4 = np.zeros((2, 2, 1))  # (S, B, n_y)
+
+
+@functools.cache
+def small_stack(name: str):
+    """Two small models of one kind ("rnn" or "lstm"), from seeds 0 and 1, as a Stack."""
+    from vanishing import lstm, rnn, stacked
+
+    module = {"rnn": rnn, "lstm": lstm}[name]
+    return stacked.stack([getattr(module, f"init_{name}")(2, 3, 1, rng=s) for s in (0, 1)])
+
+
+def stack_grads(name: str, how: str = ""):
+    """The stacked gradient of small_stack(name) on X4, Y4 (one array wrong if `how`)."""
+    from vanishing import stacked
+
+    g = dict(stacked.loss_and_grads(small_stack(name), X4, Y4)[1])
+    if how == "shape":
+        g["b_y"] = np.zeros((2, 2))
+    elif how == "nan":
+        g["b_y"] = np.full((2, 1), np.nan)
+    return g
+
+
+def stepped_adam():
+    """A stacked Adam after one step on small_stack("rnn") (moments of 2 models)."""
+    from vanishing import stacked
+
+    opt = stacked.Adam(0.1)
+    g = stack_grads("rnn")
+    opt.step(small_stack("rnn"), g, opt.norms(g))
+    return opt
+
+
+def rnn_model(activation: str = "tanh", n_h: int = 3):
+    """A small RNN with another activation or width than small("rnn")."""
+    from vanishing import rnn
+
+    return rnn.init_rnn(2, n_h, 1, activation=activation, rng=0)
+
+
+STACK = Kind("stack", (None, "st", 1.0, {}, OTHER, lazy(small, "rnn")))
+KEEP = SEEDS + ([2], [0, 0], np.array([[0]]))  # out of range (S = 2), repeated, 2-D
+case(_ST + "Stack.model", dict(s=1), obj=lazy(small_stack, "lstm"), s=index(0, 1))
+case(_ST + "Stack.select", dict(keep=[1, 0]), obj=lazy(small_stack, "rnn"), keep=KEEP)
+case(_ST + "stack", dict(models=lazy(lambda: [small("rnn"), small("rnn")])),
+     models=Kind("models", (None, "rnn", 1.0, (), [], {}, [OTHER], [None],
+                            lazy(small, "rnn"), lazy(lambda: [small("gru")]))),
+     extra=[(dict(models=lazy(lambda: [small("rnn"), small("lstm")])), "models"),
+            (dict(models=lazy(lambda: [small("rnn"), rnn_model(n_h=4)])), "models"),
+            (dict(models=lazy(lambda: [small("rnn"), rnn_model("relu")])), "models"),
+            (dict(models=lazy(lambda: [rnn_model("sigmoid")])), "models")])
+case(_ST + "loss_and_grads", dict(st=lazy(small_stack, "rnn"), x=X4, y=Y4), st=STACK,
+     x=array(free_axes=(1, 2)), y=ARRAY,
+     extra=[(dict(st=lazy(small_stack, "lstm"), x=X4[..., :1]), "x")])
+case(_ST + "Adam", dict(lr=0.1), lr=POS, clip=POS.optional())
+case(_ST + "Adam.norms", dict(grads=lazy(stack_grads, "rnn")), obj=lazy(resolve(_ST + "Adam"), 0.1),
+     grads=Kind("grads", (None, "g", 1.0, {}, [np.ones((2, 3))], {"W_hh": "x"},
+                          {"W_hh": 1j * np.ones((2, 3))}, {"b_y": np.ones(())},
+                          {"b_y": np.ones((0, 1))}, {"W_hh": np.ones((2, 3)), "b_y": np.ones(3)})))
+case(_ST + "Adam.step", dict(st=lazy(small_stack, "rnn"), grads=lazy(stack_grads, "rnn"),
+                             norms=np.array([0.5, 0.7])),
+     obj=lazy(resolve(_ST + "Adam"), 0.1, clip=1.0), st=STACK + (lazy(small_stack, "lstm"),),
+     grads=Kind("grads", (None, "g", {}, lazy(stack_grads, "lstm"),
+                          lazy(stack_grads, "rnn", "shape"), lazy(stack_grads, "rnn", "nan"))),
+     norms=ARRAY)
+case(_ST + "Adam.select", dict(keep=[1]), obj=lazy(stepped_adam), keep=KEEP)
+
 # experiments: small valid calls; every argument of its kind ----------------------------------
 
 _E = "vanishing.experiments."
@@ -668,6 +740,14 @@ case(E6 + "GradientVsDistance.at_lag", dict(m=1), obj=lazy(result, E6 + "gradien
 case(E6 + "gradient_vs_distance", dict(GVD), T=SIZE, n_h=SIZE, n_x=SIZE, batch=SIZE, seed=SEED)
 case(E6 + "distance_spread", dict(widths=(3,), seeds=(0,), lag=2, reference_width=3),
      widths=SIZES, seeds=SEEDS, lag=SIZE, reference_width=SIZE + (4,))
+case(E6 + "DistanceSpread.count_above", dict(key="orth_vs_lstm1", value=1.0),
+     obj=lazy(result, E6 + "distance_spread", widths=(3,), seeds=(0,), lag=2, reference_width=3),
+     key=NAME, value=REAL)
+case(E6 + "adding_start_gradient", dict(T=3, seeds=(0,), models=("rnn", "lstm0"), n_h=3, batch=2),
+     T=SIZE + (1,), seeds=SEEDS, models=NAMES, n_h=SIZE, batch=SIZE)
+case(E6 + "AddingStartGradient.at_lag", dict(model="rnn", m=1),
+     obj=lazy(result, E6 + "adding_start_gradient", T=3, seeds=(0,), models=("rnn",), n_h=3,
+              batch=2), model=NAME, m=index(0, 3))
 case(E6 + "lstm_explosion", dict(T=3, n_h=3, n_x=2, seeds=(0,), settings=((1.0, 1.0),)),
      T=SIZE, n_h=SIZE, n_x=SIZE, seeds=SEEDS, input_scale=POS,
      settings=Kind("settings", (None, "s", (), ((1.0,),), ((np.nan, 1.0),), ((1.0, 0.0),))))
@@ -687,6 +767,9 @@ case(E6 + "rerun_sweep", dict(SWEEP6),
      plan=Kind("plan", ("p", {}, {"zz": (3,)}, {"rnn": ()})), seeds=SEEDS, cap=SIZE,
      extra=[(dict(bogus=1), "bogus")])
 case(E6 + "prose_numbers", dict(sweep=lazy(small_sweep)), sweep=RESULT, run_valid=False)
+case(E6 + "prose_claims", dict(sweep=lazy(small_sweep)), sweep=RESULT, run_valid=False)
+case(E6 + "distance_numbers", dict(spread=lazy(result, E6 + "distance_spread", widths=(3,),
+     seeds=(0,), lag=2, reference_width=3)), spread=RESULT, run_valid=False)
 
 # plotting: each figure function takes a result of its own kind --------------------------------
 
@@ -786,6 +869,7 @@ _LSTM = lazy(lambda: resolve(_S + "gates.scalar_lstm")())
 case(_S + "gates.ScalarLSTM.latex_display", dict(expanded=False), obj=_LSTM, expanded=BOOL)
 case(_S + "gates.ScalarLSTM.latex_jacobian", dict(compact=False), obj=_LSTM, compact=BOOL)
 case(_S + "gates.ScalarLSTM.latex_gate_partials", dict(per_line=4), obj=_LSTM, per_line=SIZE)
+case(_S + "gates.ScalarLSTM.latex_jacobian_named", dict(), obj=_LSTM)
 case(_S + "gates.scalar_lstm", dict(), forget_gate=BOOL, recurrent=BOOL)
 case(_S + "gates.ScalarGRU.latex_display", dict(expanded=False),
      obj=lazy(lambda: resolve(_S + "gates.scalar_gru")()), expanded=BOOL)

@@ -698,7 +698,7 @@ def test_gradient_vs_distance_draws_each_variant_with_its_forget_mean():
     )  # fmt: skip
     (ax,) = read(ch06.gradient_vs_distance(result))
     labels = [  # the means in the glued format of ch06_fmean_*
-        r"tanh RNN, uniform $W_{hh}$ (PyTorch default)",
+        r"tanh RNN, PyTorch default (all weights uniform)",
         r"tanh RNN, orthogonal $W_{hh}$ (ch. 5)",
         r"LSTM, forget bias 0 (mean $f_t$ = 0.50)",
         r"LSTM, forget bias 1 (mean $f_t$ = 0.73)",
@@ -748,12 +748,24 @@ def test_steps_to_solve_draws_each_seed_the_median_and_the_unsolved_at_the_cap()
     (ax,) = read(ch06.steps_to_solve(result))
     lengths = np.array([10.0, 20.0, 40.0])
     median = result.median_steps  # inf where most seeds did not solve: drawn at the cap
+    assert np.isinf(median[0, 2]) and np.isfinite(median[1]).all()
     for m, model in enumerate(result.models):
         name = ex06.MODEL_NAMES.get(model, model)
-        line = ax.line(f"{name} (lr {result.lr[m]:g})")
+        line = ax.line(f"{name} (lr {result.lr[m]:g})")  # the measured medians only, solid
         shift = 1.0 + 0.09 * (m - 0.5)
-        close(line.x, lengths * shift)
-        same(line.y, np.where(np.isinf(median[m]), cap, median[m]))
+        finite = np.isfinite(median[m])
+        close(line.x, lengths[finite] * shift)
+        same(line.y, median[m][finite])
+        assert line.linestyle == "-"
+    # the censored median: dashed from the last measured median to the cap, an arrow up there
+    (dashed,) = [ln for ln in ax.lines if not ln.label]
+    shift = 1.0 - 0.045
+    close(dashed.x, lengths[1:] * shift)
+    same(dashed.y, [median[0, 1], cap])
+    assert dashed.linestyle == "--" and dashed.color == ax.line("tanh RNN (lr 0.003)").color
+    (arrow,) = [t for t in ax.texts if not t.text]  # the other text is the cap's label
+    close(arrow.xy, (40.0 * shift, 1.8 * cap))
+    close(arrow.artist.xyann, (40.0 * shift, cap))
     solved_points = np.concatenate([ax.scatter[k] for k in range(0, len(ax.scatter), 2)])
     unsolved_points = np.concatenate([ax.scatter[k] for k in range(1, len(ax.scatter), 2)])
     assert sorted(solved_points[:, 1]) == sorted(steps[solved])

@@ -409,3 +409,20 @@ def test_lstm_compact_latex_and_gate_partials():
         cell.latex_jacobian(compact=1)
     with pytest.raises(ValueError, match="^per_line"):
         cell.latex_gate_partials(per_line=0)
+
+
+def test_lstm_named_jacobian_names_the_compound_entries_of_the_compact_one():
+    """The narrow-column display: b_t and d_t stand for the compact Jacobian's bottom row."""
+    cell = scalar_lstm()
+    named = cell.latex_jacobian_named()
+    J = cell.display_jacobian_compact.rhs
+    assert named.startswith(r"\begin{aligned}" + sp.latex(cell.display_jacobian_compact.lhs))
+    assert r"\begin{matrix}f_{t} & \frac{\partial c_{t}}{\partial h_{t-1}}\\b_{t} & d_{t}" in named
+    assert rf"b_{{t}} &= {sp.latex(J[1, 0], order='none')}" in named
+    d_terms = [sp.latex(t, order="none") for t in sp.Add.make_args(J[1, 1])]
+    assert len(d_terms) == 2  # one line each
+    d_lines = r"\\[2pt] &\quad + ".join(d_terms)
+    assert named.endswith(rf"d_{{t}} &= {d_lines}\end{{aligned}}")
+    assert "a_{t}" not in named  # the top-right entry is one partial derivative: no name needed
+    cec = constant_error_carousel().latex_jacobian_named()
+    assert "b_{t}" not in cec and cec.count("&=") == 1

@@ -21,13 +21,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import gru, lstm, rnn
+from .. import gru, lstm, rnn, stacked
+from ..fmt import sci
 from ..optim import Adam, train
 from ..tasks import ADDING_BASELINE_LOSS, adding_problem
 from ..validate import as_generator, check_choice, check_int, check_real, check_size
 
-MODELS: tuple[str, ...] = ("rnn", "irnn", "lstm", "gru")  # tanh RNN, IRNN, LSTM, GRU
-MODEL_NAMES = {"rnn": "tanh RNN", "irnn": "IRNN", "lstm": "LSTM", "gru": "GRU"}  # for legends
+# tanh RNN, IRNN, LSTM (forget bias 1), GRU; "lstm0" is the LSTM with forget bias 0 (same draws)
+MODELS: tuple[str, ...] = ("rnn", "irnn", "lstm", "gru", "lstm0")
+MODEL_NAMES = {  # for legends
+    "rnn": "tanh RNN",
+    "irnn": "IRNN",
+    "lstm": "LSTM",
+    "gru": "GRU",
+    "lstm0": "LSTM, forget bias 0",
+}
 SOLVED_FRACTION = 0.3  # solved: validation loss < 0.3 x baseline, i.e. MSE < 0.05 (1/6 at baseline)
 N_VALID = 256  # validation sequences per length (early stopping, learning-rate selection)
 N_TEST = 512  # test sequences per length (the losses reported)
@@ -65,7 +73,7 @@ def _check_tuple(value, name: str, check) -> tuple:
 # 1. gradient against distance at initialisation ------------------------------------------------
 
 VARIANTS: tuple[str, ...] = (
-    "tanh RNN, uniform W_hh",  # PyTorch's default U(+-1/sqrt(n_h)), spectral radius ~0.58
+    "tanh RNN, uniform W_hh",  # PyTorch's default: every weight U(+-1/sqrt(n_h))
     "tanh RNN, orthogonal W_hh",  # ch. 5's advice: orthogonal W_hh, Xavier W_xh
     "LSTM, forget bias 0",
     "LSTM, forget bias 1",
@@ -107,10 +115,11 @@ def gradient_vs_distance(
     input_scale: float = 1.0,
 ) -> GradientVsDistance:
     """Ch. 6 backward signal ||dL/ds_{T-m}|| against lag m at initialisation: a tanh RNN twice
-    (W_hh uniform U(+-1/sqrt(n_h)) with W_xh U(+-1/sqrt(n_x)), PyTorch's default; and orthogonal
-    W_hh with Xavier W_xh, ch. 5's advice), an LSTM with forget bias 0 and 1, a GRU; the gated
-    networks' weights U(+-1/sqrt(n_h)), biases zero, x ~ N(0, input_scale^2) (B, T, n_x), a
-    random dL/dh_T ~ N(0, I), the same for every network."""
+    (W_hh and W_xh uniform U(+-1/sqrt(n_h)), PyTorch's default for nn.RNN's weights; and
+    orthogonal W_hh with Xavier W_xh, ch. 5's advice), an LSTM with forget bias 0 and 1, a GRU;
+    the gated networks' weights U(+-1/sqrt(n_h)) too; every other bias zero (PyTorch draws its
+    biases from the same uniform); x ~ N(0, input_scale^2) (B, T, n_x), a random
+    dL/dh_T ~ N(0, I), the same for every network."""
     T, n_h, n_x, batch = (
         check_size(v, k) for v, k in ((T, "T"), (n_h, "n_h"), (n_x, "n_x"), (batch, "batch"))
     )
@@ -124,6 +133,8 @@ def gradient_vs_distance(
         tanh_rnn = rnn.init_rnn(
             n_x, n_h, 1, activation="tanh", scheme=scheme, scheme_hh=scheme_hh, rng=init
         )
+        if scheme == "standard":  # W_xh ~ U(+-1/sqrt(n_x)) rescaled to PyTorch's U(+-1/sqrt(n_h))
+            tanh_rnn = dataclasses.replace(tanh_rnn, W_xh=tanh_rnn.W_xh * np.sqrt(n_x / n_h))
         norms.append(rnn.state_gradient_norms(tanh_rnn, rnn.forward(tanh_rnn, x), g_T)[::-1])
     forget_means = {}
     for name, forget_bias in zip(VARIANTS[2:4], (0.0, 1.0), strict=True):
@@ -154,6 +165,14 @@ class DistanceSpread:
     ranges: dict[str, tuple[float, float]]  # quoted ratio -> (min, max)
     input_scales: tuple[float, ...] = ()  # larger inputs, at the reference width
     scaled: np.ndarray | None = None  # (I, S, V) relative gradient at the lag per input scale
+    ratios: dict[str, np.ndarray] = field(default_factory=dict)  # quoted ratio -> its values
+
+    def count_above(self, key: str, value: float = 1.0) -> tuple[int, int]:
+        """Ch. 6 (how many of the ratio `key`'s values exceed `value`, how many there are)."""
+        key = check_choice(key, "key", tuple(self.ratios), kind="ratio")
+        value = check_real(value, "value")
+        r = self.ratios[key]
+        return int((r > value).sum()), int(r.size)
 
 
 def distance_spread(
@@ -164,10 +183,11 @@ def distance_spread(
     input_scales: tuple[float, ...] = (3.0, 5.0),
 ) -> DistanceSpread:
     """Ch. 6 the gradient `lag` steps back, over `seeds` and `widths`; ranges of the ratios
-    "orth_vs_lstm1" (orthogonal RNN / LSTM forget bias 1, at `reference_width`) and
-    "orth_vs_default" (orthogonal RNN / the larger of LSTM forget bias 0 and GRU, every width);
-    and, at `reference_width` with inputs x ~ N(0, a^2) for each a in `input_scales`, the same
-    two ratios under the names "orth_vs_lstm1@a" and "orth_vs_default@a"."""
+    "orth_vs_lstm1" (orthogonal RNN / LSTM forget bias 1; every width, and per width n as
+    "orth_vs_lstm1/n"), "orth_vs_default" (orthogonal RNN / the larger of LSTM forget bias 0
+    and GRU, every width) and "gating_vs_default_rnn" (that larger one / the tanh RNN with
+    PyTorch's default weights, every width); and, at `reference_width` with inputs
+    x ~ N(0, a^2) for each a in `input_scales`, "orth_vs_lstm1@a" and "orth_vs_default@a"."""
     widths = _check_tuple(widths, "widths", lambda v: check_size(v, "widths"))
     seeds = _check_tuple(seeds, "seeds", lambda v: check_int(v, "seeds"))
     lag = check_size(lag, "lag")
@@ -185,12 +205,14 @@ def distance_spread(
     )  # (W, S, V)
     v = {name: k for k, name in enumerate(VARIANTS)}
     orth = at[..., v["tanh RNN, orthogonal W_hh"]]  # (W, S)
-    lstm1 = at[widths.index(reference_width), :, v["LSTM, forget bias 1"]]  # (S,)
+    lstm1 = at[..., v["LSTM, forget bias 1"]]  # (W, S)
     default = np.maximum(at[..., v["LSTM, forget bias 0"]], at[..., v["GRU"]])  # (W, S)
     ratios = {
-        "orth_vs_lstm1": orth[widths.index(reference_width)] / lstm1,
+        "orth_vs_lstm1": orth / lstm1,
         "orth_vs_default": orth / default,
+        "gating_vs_default_rnn": default / at[..., v["tanh RNN, uniform W_hh"]],
     }
+    ratios |= {f"orth_vs_lstm1/{n}": orth[w] / lstm1[w] for w, n in enumerate(widths)}
     T, n = max(60, lag), reference_width
     scaled = np.array(
         [
@@ -204,7 +226,87 @@ def distance_spread(
         default_a = np.maximum(at_a[:, v["LSTM, forget bias 0"]], at_a[:, v["GRU"]])
         ratios[f"orth_vs_default@{a:g}"] = orth_a / default_a
     ranges = {k: (float(r.min()), float(r.max())) for k, r in ratios.items()}
-    return DistanceSpread(widths, seeds, lag, VARIANTS, at, ranges, input_scales, scaled)
+    return DistanceSpread(widths, seeds, lag, VARIANTS, at, ranges, input_scales, scaled, ratios)
+
+
+def distance_numbers(spread: DistanceSpread) -> dict[str, object]:
+    """Ch. 6 the numbers the chapter quotes from `distance_spread` (its default widths and input
+    scales), by glue name, formatted as printed."""
+    if not isinstance(spread, DistanceSpread):
+        raise TypeError(f"spread must be a DistanceSpread, got {type(spread).__name__}")
+    out: dict[str, object] = {"ch06_spread_seeds": len(spread.seeds)}
+    for n in spread.widths:
+        lo, hi = spread.ranges[f"orth_vs_lstm1/{n}"]
+        out[f"ch06_spread_orth_vs_lstm1_{n}"] = f"{sci(lo)} to {sci(hi)}"
+    lo, hi = spread.ranges["orth_vs_lstm1"]
+    out["ch06_spread_orth_vs_lstm1"] = f"{sci(lo)} to {sci(hi)}"
+    lo, hi = spread.ranges["orth_vs_default"]
+    out["ch06_spread_orth_vs_default"] = f"{lo:.0f} to {sci(hi)}"
+    r = spread.ratios["gating_vs_default_rnn"]  # (W, S)
+    ahead, behind = r[r > 1], r[r <= 1]
+    out |= {
+        "ch06_gating_ahead": int(ahead.size),
+        "ch06_gating_pairs": int(r.size),
+        "ch06_gating_ahead_by": f"{sci(ahead.min())} to {sci(ahead.max())}" if ahead.size else "",
+        "ch06_gating_behind": int(behind.size),
+        "ch06_gating_behind_by": (
+            f"{sci(1 / behind.max())} to {sci(1 / behind.min())}" if behind.size else ""
+        ),
+    }
+    for a in spread.input_scales:
+        for key in ("orth_vs_lstm1", "orth_vs_default"):
+            lo, hi = spread.ranges[f"{key}@{a:g}"]
+            out[f"ch06_spread_{key}_at{a:g}"] = f"{sci(lo)} to {sci(hi)}"
+    return out
+
+
+@dataclass(frozen=True)
+class AddingStartGradient:
+    """Ch. 6 the gradient reaching the state m steps back at initialisation, on the sweep's own
+    task: its models' initial weights and first training batch of the adding problem."""
+
+    models: tuple[str, ...]  # names as in MODELS ("lstm0": the LSTM with forget bias 0)
+    seeds: tuple[int, ...]
+    T: int
+    n_h: int
+    norms: np.ndarray  # (M, S, T+1) batch-mean ||dL/ds_{T-m}|| / its value at m = 0, index = m
+
+    def at_lag(self, model: str, m: int) -> np.ndarray:
+        """(S,) ch. 6 `model`'s relative gradient m steps back, per seed."""
+        model = check_choice(model, "model", self.models, kind="model")
+        m = check_int(m, "m")
+        if m > self.T:
+            raise ValueError(f"m must be at most T = {self.T}, got {m}")
+        return self.norms[self.models.index(model), :, m]
+
+
+def adding_start_gradient(
+    T: int = 80,
+    seeds: tuple[int, ...] = (0, 1, 2, 3, 4),
+    models: tuple[str, ...] = ("rnn", "irnn", "lstm", "lstm0"),
+    n_h: int = 16,
+    batch: int = 32,
+) -> AddingStartGradient:
+    """Ch. 6 ||dL/ds_{T-m}|| against lag m for the sweep's models as `solve_adding` starts them
+    (same weights per seed; "lstm0" the LSTM's draws with forget bias 0), on the first batch a
+    run of length T trains on, with dL/dh_T from the loss at the last step; relative to m = 0."""
+    T = check_int(T, "T", minimum=2)
+    seeds = _check_tuple(seeds, "seeds", lambda v: check_int(v, "seeds"))
+    models = _check_tuple(
+        models, "models", lambda m: check_choice(m, "models", MODELS, kind="model")
+    )
+    n_h, batch = check_size(n_h, "n_h"), check_size(batch, "batch")
+    norms = np.empty((len(models), len(seeds), T + 1))  # (M, S, T+1)
+    for s, seed in enumerate(seeds):
+        x, y = adding_problem(batch, T, rng=np.random.default_rng([_TAG_DATA, seed, T]))
+        for k, model in enumerate(models):
+            params = _init_model(model, n_h, _init_rng(model, seed))
+            module = _module(model)
+            cache = module.forward(params, x)
+            g_T = (cache.y_hat[:, -1] - y) @ params.W_hy / batch  # dL/dh_T, (B, n_h)
+            profile = module.state_gradient_norms(params, cache, g_T)[::-1]  # index = lag
+            norms[k, s] = profile / profile[0]
+    return AddingStartGradient(models, seeds, T, n_h, norms)
 
 
 # 2. LSTM indirect paths can explode -------------------------------------------------------------
@@ -279,19 +381,25 @@ def lstm_explosion(
 def _init_model(model: str, n_h: int, rng: np.random.Generator):
     """Ch. 6 initial weights: the tanh RNN with init_rnn's defaults (Xavier W_xh, W_hy,
     orthogonal W_hh: ch. 5's advice); the IRNN the same but ReLU and W_hh = I (Le et al. 2015);
-    the LSTM with forget bias 1; the GRU with init_gru's."""
+    the LSTM with forget bias 1 ("lstm0": 0); the GRU with init_gru's."""
     if model == "rnn":
         return rnn.init_rnn(2, n_h, 1, activation="tanh", rng=rng)
     if model == "irnn":
         return rnn.init_rnn(2, n_h, 1, activation="relu", W_hh=np.eye(n_h), rng=rng)
-    if model == "lstm":
-        return lstm.init_lstm(2, n_h, 1, forget_bias=1.0, rng=rng)
+    if model in ("lstm", "lstm0"):
+        return lstm.init_lstm(2, n_h, 1, forget_bias=1.0 if model == "lstm" else 0.0, rng=rng)
     return gru.init_gru(2, n_h, 1, rng=rng)
+
+
+def _init_rng(model: str, seed: int) -> np.random.Generator:
+    """Ch. 6 the stream of `model`'s initial weights for `seed` (both LSTMs share one: they
+    differ only in the forget bias)."""
+    return np.random.default_rng([_TAG_INIT, seed, MODELS.index(model.rstrip("0"))])
 
 
 def _module(model: str):
     """The module (rnn, lstm, gru) holding `model`'s forward and loss_and_grads."""
-    return {"rnn": rnn, "irnn": rnn, "lstm": lstm, "gru": gru}[model]
+    return {"rnn": rnn, "irnn": rnn, "lstm": lstm, "lstm0": lstm, "gru": gru}[model]
 
 
 def _fixed_set(tag: int, T: int, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -349,9 +457,94 @@ def solve_adding(
 
 def _solve(task: tuple) -> tuple:
     """Ch. 6 worker body of `solve_adding`: the fields of a SolveRun, seeded by the task alone."""
+    model, T, seed, *rest = task
+    return _solve_group((model, T, (seed,), *rest))[0]
+
+
+def _solve_group(task: tuple) -> list[tuple]:
+    """Ch. 6 the runs of several seeds of one (model, T, lr), side by side in one ``stacked``
+    model: the same runs as `_solve_one` seed by seed, bit for bit (tests/test_stacked.py), at a
+    fraction of the numpy calls. A seed leaves the stack once solved or diverged."""
+    model, T, seeds, lr, cap, n_h, batch, clip, check_every = task
+    if model == "gru":  # no stacked GRU: seed by seed
+        return [_solve_one((model, T, s, *task[3:])) for s in seeds]
+    data = [np.random.default_rng([_TAG_DATA, s, T]) for s in seeds]
+    init = [_init_rng(model, s) for s in seeds]
+    st = stacked.stack([_init_model(model, n_h, rng) for rng in init])
+    optimizer = stacked.Adam(lr, clip=clip)
+    valid = _fixed_set(_TAG_VALID, T, N_VALID)
+    threshold = SOLVED_FRACTION * ADDING_BASELINE_LOSS
+    active = list(range(len(seeds)))  # stack row -> index into seeds
+    done: dict[int, tuple] = {}
+
+    def finish(rows, steps, diverged):
+        for row in rows:
+            params = st.model(int(row))
+            valid_loss = math.inf if diverged else _loss_on(model, params, valid)
+            test_loss = _loss_on(model, params, _fixed_set(_TAG_TEST, T, N_TEST))
+            done[active[row]] = (
+                steps,
+                bool(valid_loss < threshold),
+                valid_loss,
+                test_loss,
+                diverged,
+            )
+
+    def keep_rows(keep):
+        nonlocal st, active
+        st = st.select(keep)
+        optimizer.select(keep)
+        active = [active[k] for k in keep]
+
+    steps = 0
+    while active and steps < cap:
+        chunk = min(check_every, cap - steps)
+        losses = np.empty((chunk, len(active)))  # (chunk, active seeds)
+        for j in range(chunk):
+            batches = [adding_problem(batch, T, rng=data[k]) for k in active]
+            x, y = np.stack([b[0] for b in batches]), np.stack([b[1] for b in batches])
+            loss, grads = stacked.loss_and_grads(st, x, y)
+            norms = optimizer.norms(grads)
+            losses[j] = loss
+            bad = ~(np.isfinite(loss) & np.isfinite(norms))
+            if bad.any():  # diverged: no update, the run stops with the last finite model
+                finish(np.flatnonzero(bad), steps + j + 1, diverged=True)
+                keep = np.flatnonzero(~bad)
+                if not keep.size:
+                    active = []
+                    break
+                keep_rows(keep)
+                losses, grads = losses[:, keep], {k: g[keep] for k, g in grads.items()}
+                norms = norms[keep]
+            st = optimizer.step(st, grads, norms)
+        else:
+            steps += chunk
+            # look at the validation set only when the last batches suggest it could pass
+            look = losses[-LOOK_BATCHES:].mean(axis=0) < LOOK_FACTOR * threshold
+            solved = [
+                row
+                for row in np.flatnonzero(look)
+                if _loss_on(model, st.model(int(row)), valid) < threshold
+            ]
+            if solved:
+                finish(solved, steps, diverged=False)
+                rest = [r for r in range(len(active)) if r not in solved]
+                if not rest:
+                    break
+                keep_rows(np.array(rest))
+            continue
+        break  # every seed diverged mid-chunk
+    if active and steps >= cap:
+        finish(range(len(active)), steps, diverged=False)
+    return [done[k] for k in range(len(seeds))]
+
+
+def _solve_one(task: tuple) -> tuple:
+    """Ch. 6 one run by ``optim.train``, model by model (the reference; the GRU's only path):
+    the fields of a SolveRun, seeded by the task alone."""
     model, T, seed, lr, cap, n_h, batch, clip, check_every = task
     data = np.random.default_rng([_TAG_DATA, seed, T])
-    params = _init_model(model, n_h, np.random.default_rng([_TAG_INIT, seed, MODELS.index(model)]))
+    params = _init_model(model, n_h, _init_rng(model, seed))
     module, optimizer = _module(model), Adam(lr, clip=clip)
     valid = _fixed_set(_TAG_VALID, T, N_VALID)
     threshold = SOLVED_FRACTION * ADDING_BASELINE_LOSS
@@ -431,26 +624,48 @@ def _context():
     )
 
 
-def _cost(task: tuple) -> float:
-    """Rough relative cost of a task (model, T, seed, lr, cap, ...): the time of a step grows
-    with T, and the tanh RNN tends to run to its cap."""
-    per_step = {"rnn": 1.0, "irnn": 1.0, "lstm": 3.0, "gru": 3.0}[task[0]] * task[1]
-    return per_step * (task[4] if task[0] == "rnn" else min(task[4], 1000))
+def _cost(group: tuple) -> float:
+    """Rough relative cost of a group task (model, T, seeds, lr, cap, ...): the time of a step
+    grows with T and the number of seeds, and the tanh RNN tends to run to its cap."""
+    per_step = {"rnn": 1.0, "irnn": 1.0, "lstm": 5.0, "lstm0": 5.0, "gru": 5.0}[group[0]] * group[1]
+    return per_step * len(group[2]) * (group[4] if group[0] == "rnn" else min(group[4], 1000))
+
+
+def _groups(tasks: list[tuple], processes: int) -> list[tuple]:
+    """The single-seed tasks (model, T, seed, ...) as group tasks (model, T, seeds, ...): the
+    seeds of one setting side by side in one stack (measured on two cores: the tanh RNN at
+    T = 80 takes 0.8 ms per step and seed in a stack of five, 1.1 alone, 1.6 by `optim.train`;
+    the LSTM at T = 120, 6.4, 7.7 and 9), split where there are fewer settings than processes."""
+    by_setting: dict[tuple, list[int]] = {}
+    for model, T, seed, *rest in tasks:
+        by_setting.setdefault((model, T, *rest), []).append(seed)
+    parts = max(1, -(-processes // len(by_setting)))  # ceil(processes / settings)
+    groups = []
+    for (model, T, *rest), seeds in by_setting.items():
+        for chunk in np.array_split(np.array(seeds), min(parts, len(seeds))):
+            groups.append((model, T, tuple(int(s) for s in chunk), *rest))
+    return groups
 
 
 def _run(tasks: list[tuple], processes: int) -> list[tuple]:
-    """Ch. 6 every task's `_solve` result, in the order of `tasks`, on `processes` worker
-    processes (dearest first, for balance; each task is seeded by its own key, so the order is
-    moot)."""
-    if processes == 1 or len(tasks) == 1:
-        return [_solve(task) for task in tasks]
-    order = sorted(range(len(tasks)), key=lambda k: -_cost(tasks[k]))
-    with ProcessPoolExecutor(processes, _context(), initializer=_worker_setup) as pool:
-        done = list(pool.map(_solve, [tasks[k] for k in order], chunksize=1))
-    results = [None] * len(tasks)
-    for k, result in zip(order, done, strict=True):
-        results[k] = result
-    return results
+    """Ch. 6 every single-seed task's `_solve` result, in the order of `tasks`: the seeds of one
+    setting run side by side (`_solve_group`), the groups on `processes` worker processes
+    (dearest first, for balance; each run is seeded by its own key, so the order is moot)."""
+    groups = _groups(tasks, processes)
+    if processes == 1 or len(groups) == 1:
+        done = [_solve_group(group) for group in groups]
+    else:
+        order = sorted(range(len(groups)), key=lambda k: -_cost(groups[k]))
+        with ProcessPoolExecutor(processes, _context(), initializer=_worker_setup) as pool:
+            ran = list(pool.map(_solve_group, [groups[k] for k in order], chunksize=1))
+        done = [None] * len(groups)
+        for k, result in zip(order, ran, strict=True):
+            done[k] = result
+    result = {}
+    for (model, T, seeds, *rest), runs in zip(groups, done, strict=True):
+        for seed, run in zip(seeds, runs, strict=True):
+            result[(model, T, seed, *rest)] = run
+    return [result[task] for task in tasks]
 
 
 def _check_common(n_h, batch, clip, check_every, processes) -> tuple:
@@ -746,3 +961,57 @@ def prose_numbers(sweep: StepsToSolve) -> dict[str, object]:
     solved_test = sweep.test_loss[sweep.solved] / sweep.baseline
     out["ch06_test_range"] = f"{solved_test.min():.2f} to {solved_test.max():.2f}"
     return out
+
+
+def prose_claims(sweep: StepsToSolve) -> dict[str, bool]:
+    """Ch. 6 the qualitative sentences the chapter states about its own sweep, each True or False
+    for this result (the chapter asserts all of them, so a change that breaks one fails the
+    build): every name says what must hold. Needs the book's plan (tanh RNN to 80; IRNN and
+    LSTM at 10 and 120 and every length in between that the tanh RNN ran)."""
+    if not isinstance(sweep, StepsToSolve):
+        raise TypeError(f"sweep must be a StepsToSolve, got {type(sweep).__name__}")
+    need = {"rnn": (10, 20, 40, 80), "irnn": (10, 80, 120), "lstm": (10, 80, 120)}
+    for model, lengths in need.items():
+        if model not in sweep.models or not set(lengths) <= set(sweep.lengths):
+            raise ValueError(f"sweep must run {model} at T = {lengths}, as the book's plan does")
+    m = {model: sweep.models.index(model) for model in need}
+    L = {T: l for l, T in enumerate(sweep.lengths)}
+    med, S = sweep.median_steps, len(sweep.seeds)
+    gated = [
+        l for l in range(len(sweep.lengths)) if sweep.ran[m["irnn"], l] and sweep.ran[m["lstm"], l]
+    ]
+    rnn80 = sweep.test_loss[m["rnn"], L[80]] / sweep.baseline
+    return {
+        "lstm solves every length in every seed": bool(
+            np.all(sweep.n_solved[m["lstm"], sweep.ran[m["lstm"]]] == S)
+        ),
+        "irnn solves every length in every seed": bool(
+            np.all(sweep.n_solved[m["irnn"], sweep.ran[m["irnn"]]] == S)
+        ),
+        "irnn needs fewer median steps than the lstm at every length": bool(
+            all(med[m["irnn"], l] < med[m["lstm"], l] for l in gated)
+        ),
+        "lstm cost grows more slowly than the length (from T = 10)": bool(
+            all(med[m["lstm"], L[T]] / med[m["lstm"], L[10]] < T / 10 for T in sweep.lengths[1:])
+        ),
+        "rnn cost at least in proportion to the length up to 40": bool(
+            all(med[m["rnn"], L[T]] / med[m["rnn"], L[10]] >= T / 10 for T in (20, 40))
+        ),
+        "rnn solves most seeds up to 40, few at 80": bool(
+            all(sweep.n_solved[m["rnn"], L[T]] >= (S + 1) // 2 for T in (10, 20, 40))
+            and np.isinf(med[m["rnn"], L[80]])
+        ),
+        "rnn capped runs at 80 end near the baseline (> 0.9 x)": bool(
+            np.all(rnn80[~sweep.solved[m["rnn"], L[80]]] > 0.9)
+        ),
+        "irnn and lstm solve T = 80 in a median of a few hundred steps": bool(
+            med[m["irnn"], L[80]] < 1000 and med[m["lstm"], L[80]] < 1000
+        ),
+        "irnn and lstm solve up to 120 in a median under 1,000 steps": bool(
+            np.all(med[m["irnn"], sweep.ran[m["irnn"]]] < 1000)
+            and np.all(med[m["lstm"], sweep.ran[m["lstm"]]] < 1000)
+        ),
+        "the cap is more than five times the lstm's median at the longest length": bool(
+            sweep.cap > 5 * med[m["lstm"], L[max(sweep.lengths)]]
+        ),
+    }

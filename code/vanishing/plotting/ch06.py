@@ -29,7 +29,7 @@ VARIANT_MARKERS = {  # variant -> (marker, markevery): the two curves that coinc
     "GRU": ("v", (5, 10)),
 }
 VARIANT_LABELS = {  # variant -> legend text (mathtext)
-    "tanh RNN, uniform W_hh": r"tanh RNN, uniform $W_{hh}$ (PyTorch default)",
+    "tanh RNN, uniform W_hh": r"tanh RNN, PyTorch default (all weights uniform)",
     "tanh RNN, orthogonal W_hh": r"tanh RNN, orthogonal $W_{hh}$ (ch. 5)",
 }
 
@@ -90,7 +90,9 @@ def lstm_explosion(result: LSTMExplosion) -> Figure:
 
 def steps_to_solve(result: StepsToSolve) -> Figure:
     """Ch. 6 steps to solve the adding problem against T: every seed a point (open triangles at
-    the cap: not solved), the median a line, per model at its selected learning rate."""
+    the cap: not solved), the median a line, per model at its selected learning rate; where
+    most seeds did not solve (median above the cap) the line goes on dashed to the cap and an
+    arrow points up."""
     check_instance(result, "result", StepsToSolve)
     fig = new_figure(6.6, 4.0)
     ax = fig.add_subplot()
@@ -115,16 +117,29 @@ def steps_to_solve(result: StepsToSolve) -> Figure:
                 zorder=3,
             )
         median = result.median_steps[m]  # (L,), inf when most seeds did not solve
-        drawn = np.where(np.isinf(median), float(result.cap), median)
-        keep = result.ran[m]
+        measured = result.ran[m] & np.isfinite(median)
         name = MODEL_NAMES.get(model, model)
         ax.plot(
-            lengths[keep] * shift,
-            drawn[keep],
+            lengths[measured] * shift,
+            median[measured],
             color=colour,
             lw=1.6,
             label=f"{name} (lr {result.lr[m]:g})",
         )
+        censored = np.flatnonzero(result.ran[m] & np.isinf(median))  # median above the cap
+        if censored.size:  # dashed from the last measured median, an arrow up at the cap
+            start = np.flatnonzero(measured[: censored[0]])[-1:]  # () or (l,)
+            l_idx = np.concatenate([start, censored])
+            y = np.where(np.isinf(median[l_idx]), float(result.cap), median[l_idx])
+            ax.plot(lengths[l_idx] * shift, y, color=colour, lw=1.6, ls="--")
+            for l in censored:
+                x = lengths[l] * shift
+                ax.annotate(
+                    "",
+                    xy=(x, result.cap * 1.8),
+                    xytext=(x, result.cap),
+                    arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 1.4},
+                )
     ax.axhline(result.cap, color=GREY, ls="--", lw=1)
     ax.annotate(
         f"cap: {result.cap:,} steps (open triangles: not solved)",

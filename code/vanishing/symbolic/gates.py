@@ -170,6 +170,23 @@ class ScalarLSTM:
         eq = self.display_jacobian_compact if compact else self.display_jacobian
         return sp.latex(eq, order="none")
 
+    def latex_jacobian_named(self) -> str:
+        """Chapter 6, the compact Jacobian for a narrow column: its compound entries named by
+        position (a_t top right, b_t bottom left, d_t bottom right) and written out below it,
+        a sum one term per line."""
+        J = self.display_jacobian_compact.rhs
+        names = {(0, 1): "a_t", (1, 0): "b_t", (1, 1): "d_t"}
+        shown, defined = J.as_mutable(), []
+        for (i, k), name in names.items():
+            if J[i, k].is_Add or J[i, k].is_Mul:  # a sum or product gets a name
+                shown[i, k] = sp.Symbol(name, real=True)
+                terms = [sp.latex(t, order="none") for t in sp.Add.make_args(J[i, k])]
+                body = r"\\[2pt] &\quad + ".join(terms)  # a sum: one term per line
+                defined.append(rf"{sp.latex(shown[i, k])} &= {body}")
+        lhs = sp.latex(self.display_jacobian_compact.lhs, order="none")
+        first = rf"{lhs} &= {sp.latex(sp.ImmutableMatrix(shown), order='none')}"
+        return r"\begin{aligned}" + r",\\[2pt] ".join([first, *defined]) + r"\end{aligned}"
+
     def latex_dc_dh(self) -> str:
         """Chapter 6, LaTeX of dc_t/dh_{t-1}, the entry ``latex_jacobian(compact=True)`` names."""
         return sp.latex(self.display_dc_dh, order="none")
