@@ -1053,6 +1053,11 @@ case(E4 + "deep_numbers", dict(deep=lazy(result, E4 + "deep_saturation",
      activations=("sigmoid", "tanh"))), deep=RESULT)
 case(E5 + "CliffSweep.calm_at_least_as_low", dict(length=1.0), obj=lazy(
      result, E5 + "cliff_sweep", **SWEEP), length=NONNEG, tol=NONNEG)
+case(E5 + "CliffSweep.above_start", dict(step=3), obj=lazy(result, E5 + "cliff_sweep", **SWEEP),
+     step=index(1, 3))
+case(E5 + "cliff_recovery_numbers", dict(cliff=lazy(result, E5 + "cliff", **CLIFF),
+     sweep=lazy(result, E5 + "cliff_sweep", **SWEEP), budgets=(2, 3)), cliff=RESULT,
+     sweep=RESULT, budgets=SIZES, extra=[(dict(budgets=(9,)), "budgets")])
 
 
 # experiments and plotting: chapter 9 -------------------------------------------------------------
