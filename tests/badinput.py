@@ -592,7 +592,7 @@ case(E4 + "dying_relu", dict(DY), depth=SIZE, width=SIZE, batch=SIZE, lrs=POS_RE
      bias_shifts=REALS, activations=NAMES, d_in=SIZE, target_scale=POS, seed=SEED)
 PC = dict(n=4, T=20, n_matrices=16)
 case(E4 + "pascanu_check", dict(PC), activation=NAME, n=SIZE, T=SIZE, n_matrices=SIZE,
-     gs_range=INTERVAL, conditions=NAMES, vanish_tol=POS, seed=SEED)
+     gs_range=INTERVAL, conditions=NAMES, vanish_tol=POS, seed=SEED, input_std=POS)
 for _meth in ("first_above_one", "gamma_rho_at_first"):
     case(E4 + f"PascanuCheck.{_meth}", dict(condition="Gaussian W, zero input"),
          obj=lazy(result, E4 + "pascanu_check", **PC), condition=NAME)
