@@ -179,17 +179,50 @@ def _deep_tanh(width: int, seed: int) -> dict[float, tuple[float, float]]:
 @pytest.mark.parametrize("seed", SEEDS)
 def test_deep_tanh_gradient_grows_by_sqrt_chi1_in_the_wide_limit(seed):
     """'For tanh at s = 3 that rate, 3.1 per layer, predicts 7.5e4 ... close to the measured';
-    'at s = 30 it predicts 9.6 per layer, but with 100 units ... only about 5-fold (4.6 to 6.0)';
-    'with 1000 units the prediction is 17.1 per layer and the measured rate 15.4 to 17.3'."""
+    'at s = 30 it predicts 9.6 per layer'; 'with 1000 units the prediction is 17.1 per layer'."""
     wide = np.sqrt(ex.tanh_chi1_wide((3.0, 30.0), width=100))
     assert wide == pytest.approx([3.07, 9.61], abs=0.01)
     rate = {s: r ** (1 / 10) for s, (r, _) in _deep_tanh(100, seed).items()}
     assert rate[3.0] == pytest.approx(wide[0], rel=0.06)
-    assert 4.5 < rate[30.0] < 6.1 and rate[30.0] < 0.65 * wide[1]
     wide_1000 = float(np.sqrt(ex.tanh_chi1_wide((30.0,), width=1000))[0])
     assert wide_1000 == pytest.approx(17.1, abs=0.05)
-    rate_1000 = _deep_tanh(1000, seed)[30.0][0] ** (1 / 10)
-    assert 15.3 < rate_1000 < 17.4 and rate_1000 == pytest.approx(wide_1000, rel=0.11)
+    rate_1000 = _deep_tanh(1000, seed)[30.0][0] ** (1 / 10)  # '14.9 to 18.0' (twelve seeds)
+    assert 14.8 < rate_1000 < 18.1 and rate_1000 == pytest.approx(wide_1000, rel=0.13)
+
+
+@pytest.mark.slow
+def test_deep_tanh_rate_at_s_30_falls_short_of_the_wide_limit_typically_not_always():
+    """'with 100 units ... Over 30 seeds the rate has median 5.6 and ranges from 3.7 to 9.6: the
+    shortfall is typical, not universal ... most networks fall well short of [the wide limit,
+    9.6] and the occasional one reaches [it]'."""
+    wide = float(np.sqrt(ex.tanh_chi1_wide((30.0,), width=100))[0])
+    rate = np.array(
+        [
+            ex.deep_saturation((30.0,), width=100, activations=("tanh",), seed=k).ratio[0, 0]
+            ** (1 / 10)
+            for k in range(30)
+        ]
+    )
+    assert 5.5 < np.median(rate) < 5.7 and np.median(rate) < 0.6 * wide
+    assert 3.6 < rate.min() < 3.75 and 9.55 < rate.max() < 9.7
+    assert np.mean(rate < 0.75 * wide) >= 0.85  # 'most ... fall well short'
+    assert rate.max() > 0.98 * wide  # 'the occasional one reaches it'
+
+
+@pytest.mark.slow
+def test_deep_tanh_rate_at_1000_units_is_close_to_the_wide_limit():
+    """'With 1000 units the prediction is 17.1 per layer and the measured rate 14.9 to 18.0
+    (median 16.2 over twelve seeds)' (seeds 0-4 are shared with the tests above)."""
+    wide = float(np.sqrt(ex.tanh_chi1_wide((30.0,), width=1000))[0])
+    rate = np.array([_deep_tanh(1000, k)[30.0][0] ** (1 / 10) for k in SEEDS])
+    more = [
+        ex.deep_saturation((30.0,), width=1000, activations=("tanh",), seed=k).ratio[0, 0]
+        for k in range(5, 12)
+    ]
+    rate = np.concatenate([rate, np.array(more) ** (1 / 10)])
+    assert 14.8 < rate.min() < 15.0 and 17.9 < rate.max() < 18.1
+    assert 16.1 < np.median(rate) < 16.3
+    np.testing.assert_allclose(rate, wide, rtol=0.13)
 
 
 @pytest.mark.slow
