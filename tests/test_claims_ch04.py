@@ -7,6 +7,7 @@ import functools
 import numpy as np
 import pytest
 
+from vanishing.activations import get_activation
 from vanishing.experiments import ch04 as ex
 
 pytestmark = pytest.mark.filterwarnings("error")
@@ -158,7 +159,7 @@ def test_sigmoid_unit_grows_then_vanishes_from_any_nearby_start(delta):
 @pytest.mark.parametrize("width", [64, 100])
 def test_deep_saturated_networks_explode_and_vanish_only_at_extreme_scales(width, seed):
     """'At s = 0.1 it vanishes ... at s = 3 and 30 the gradients explode ... only at s = 400
-    do they vanish (exactly 0 for tanh); at least 90% saturated at s = 30'."""
+    do they vanish; at least 90% saturated at s = 30'."""
     d = ex.deep_saturation((0.1, 3.0, 10.0, 30.0, 400.0), width=width, seed=seed)
     col = {float(s): i for i, s in enumerate(d.scales)}
     assert np.all(d.ratio[:, col[0.1]] < 1e-2)
@@ -166,7 +167,43 @@ def test_deep_saturated_networks_explode_and_vanish_only_at_extreme_scales(width
     assert np.all(d.ratio[:, col[30.0]] > 1e4)  # 'explode': by four orders or more
     assert d.saturated[:, col[30.0]].min() > 0.9
     assert np.all(d.ratio[:, col[400.0]] < 1e-3)
-    assert d.ratio[d.activations.index("tanh"), col[400.0]] == 0.0
+
+
+def _tanh_ratio_sech2(s: float, seed: int, *, width: int = 100, depth: int = 10) -> float:
+    """deep_saturation's tanh gradient ratio (same draws), with tanh' = sech^2 z computed
+    directly instead of the package's 1 - tanh^2, which rounds to 0 for |z| > 19."""
+    rng = np.random.default_rng(seed)  # the draws of ex.deep_saturation(seed=seed)
+    x = rng.standard_normal((256, width))
+    U = rng.uniform(-1.0, 1.0, size=(depth, width, width))
+    g_out = rng.standard_normal((256, width))
+    h, slopes = x, []
+    for layer in range(depth):
+        z = h @ (s * U[layer]).T
+        h = np.tanh(z)
+        with np.errstate(over="ignore"):  # cosh overflows to inf for |z| > 710: sech^2 = 0
+            slopes.append(1.0 / np.cosh(z) ** 2)
+    g = g_out
+    for layer in reversed(range(depth)):
+        g = (g * slopes[layer]) @ (s * U[layer])
+    return float(np.linalg.norm(g) / np.linalg.norm(g_out))
+
+
+def test_tanh_ratio_at_s_400_is_tiny_not_zero():
+    """'at s = 400 ... about 2e-52 for tanh (between 5e-84 and 2e-42 over five seeds). The
+    package computes tanh' as 1 - tanh^2, which rounds to exactly 0 once |z| > 19, and so
+    reports a tanh ratio of exactly 0; the true derivative sech^2 z stays representable up to
+    |z| ~ 355'."""
+    d = ex.deep_saturation((30.0, 400.0), activations=("tanh",), seed=0)
+    assert _tanh_ratio_sech2(30.0, 0) == pytest.approx(d.ratio[0, 0], rel=1e-9)  # same draws
+    assert d.ratio[0, 1] == 0.0  # what the package reports, as the prose says
+    ratios = [_tanh_ratio_sech2(400.0, k) for k in SEEDS]
+    assert ratios[0] == pytest.approx(2e-52, rel=0.1)
+    assert 4e-84 < min(ratios) < 6e-84 and 1.5e-42 < max(ratios) < 2.5e-42
+    z = np.array([18.9, 19.1, 354.0, 356.0])
+    assert list(get_activation("tanh").phi_prime(z) == 0) == [False, True, True, True]
+    with np.errstate(over="ignore"):
+        sech2 = 1.0 / np.cosh(z) ** 2
+    assert np.all(sech2[:3] >= np.finfo(float).tiny) and sech2[3] < np.finfo(float).tiny
 
 
 @pytest.mark.parametrize("width", [64, 100])
