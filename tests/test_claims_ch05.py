@@ -210,6 +210,7 @@ def test_residual_vs_plain_claims_hold_for_every_seed(seed):
     assert np.all((1.0 - 1e-9 < scaled / scaled[0]) & (scaled < 2.2))  # '1 to below 2'
     assert np.all((0.1 < plain) & (plain < 1.6)) and plain.min() < 0.6  # 'wanders'
     assert r.grad_W[1].min() > 1e12
+    assert 2.3 < (scaled[-1] / scaled[0]) ** 2 < 2.9  # 'about e on average ... 2.3 to 2.9'
     assert np.all((1.0 < r.grad_W[0]) & (r.grad_W[0] < 200))  # plain: a few units to ~100
     assert np.all((1.0 < r.grad_W[2]) & (r.grad_W[2] < 10))  # scaled: a few units
 
@@ -225,10 +226,19 @@ def test_remedies_ratios_hold_for_every_seed(seed):
 
 
 def test_gaussian_tanh_rnn_dips_then_grows_at_width_64():
-    """'The Gaussian tanh curve dips and then grows' (64 units, small inputs), every seed."""
+    """'The Gaussian tanh curve dips and then grows' (64 units, small inputs), every seed; its
+    W_hh has a spectral radius slightly above 1 ('the figure's matrix: 1.07')."""
     for seed in SEEDS:
-        curve = ex.rnn_init_lags(seed=seed).norms[0, 0]  # small inputs, tanh Gaussian W
+        r = ex.rnn_init_lags(seed=seed)
+        curve = r.norms[0, 0]  # small inputs, tanh Gaussian W
         assert curve[1:30].min() < 1.0 and curve[-1] > 5.0
+        assert 1.0 < r.rho_gaussian < 1.15
+    from vanishing.init import init_weight
+    from vanishing.linalg import spectral_radius
+
+    assert ex.rnn_init_lags(seed=0).rho_gaussian == pytest.approx(
+        spectral_radius(init_weight(64, 64, scheme="lecun", rng=1)), rel=1e-12
+    )
 
 
 @pytest.mark.slow

@@ -637,6 +637,7 @@ class RNNInitLags:
     variants: tuple[str, ...]
     lags: np.ndarray  # (T+1,) m = 0..T
     norms: np.ndarray  # (S, V, T+1) batch mean of ||dL/dh_{T-m}||, 1 at m = 0
+    rho_gaussian: float = float("nan")  # spectral radius of the N(0, 1/n) W_hh the variants share
 
     def at_lag(self, m: int) -> np.ndarray:
         """(S, V) every curve at lag m."""
@@ -684,7 +685,8 @@ def rnn_init_lags(
         for i, std in enumerate(input_stds):
             cache = rnn.forward(model, std * x)
             norms[i, v] = rnn.state_gradient_norms(model, cache, g_T)[::-1]  # index = lag
-    return RNNInitLags(input_stds, RNN_VARIANTS, np.arange(T + 1), norms)
+    rho = float(np.abs(np.linalg.eigvals(gaussian)).max())
+    return RNNInitLags(input_stds, RNN_VARIANTS, np.arange(T + 1), norms, rho)
 
 
 def rnn_init_spread(
