@@ -664,7 +664,7 @@ case(E4 + "dying_relu", dict(DY), depth=SIZE, width=SIZE, batch=SIZE, lrs=POS_RE
      bias_shifts=REALS, activations=NAMES, d_in=SIZE, target_scale=POS, seed=SEED)
 PC = dict(n=4, T=20, n_matrices=16)
 case(E4 + "pascanu_check", dict(PC), activation=NAME, n=SIZE, T=SIZE, n_matrices=SIZE,
-     gs_range=INTERVAL, conditions=NAMES, vanish_tol=POS, seed=SEED)
+     gs_range=INTERVAL, conditions=NAMES, vanish_tol=POS, seed=SEED, input_std=POS)
 for _meth in ("first_above_one", "gamma_rho_at_first"):
     case(E4 + f"PascanuCheck.{_meth}", dict(condition="Gaussian W, zero input"),
          obj=lazy(result, E4 + "pascanu_check", **PC), condition=NAME)
@@ -1137,6 +1137,11 @@ case(E4 + "deep_numbers", dict(deep=lazy(result, E4 + "deep_saturation",
      activations=("sigmoid", "tanh"))), deep=RESULT)
 case(E5 + "CliffSweep.calm_at_least_as_low", dict(length=1.0), obj=lazy(
      result, E5 + "cliff_sweep", **SWEEP), length=NONNEG, tol=NONNEG)
+case(E5 + "CliffSweep.above_start", dict(step=3), obj=lazy(result, E5 + "cliff_sweep", **SWEEP),
+     step=index(1, 3))
+case(E5 + "cliff_recovery_numbers", dict(cliff=lazy(result, E5 + "cliff", **CLIFF),
+     sweep=lazy(result, E5 + "cliff_sweep", **SWEEP), budgets=(2, 3)), cliff=RESULT,
+     sweep=RESULT, budgets=SIZES, extra=[(dict(budgets=(9,)), "budgets")])
 
 
 # experiments and plotting: chapter 9 -------------------------------------------------------------

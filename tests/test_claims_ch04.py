@@ -7,6 +7,7 @@ import functools
 import numpy as np
 import pytest
 
+from vanishing.activations import get_activation
 from vanishing.experiments import ch04 as ex
 
 pytestmark = pytest.mark.filterwarnings("error")
@@ -46,8 +47,8 @@ def _dying(width: int, seed: int) -> ex.DyingReLU:
 @pytest.mark.slow
 @pytest.mark.parametrize("width", [50, 100, 200])
 def test_dying_relu_claims_hold_for_every_seed(width):
-    """Units die only with steps that also make the loss blow up; a bias shift kills without
-    a step; leaky units never lose all gradient."""
+    """The steps that kill a quarter of the units or more also make the loss blow up; a bias
+    shift kills without a step; leaky units never lose all gradient."""
     for seed in SEEDS:
         d = _dying(width, seed)
         relu, leaky = d.activations.index("relu"), d.activations.index("leaky_relu")
@@ -60,6 +61,17 @@ def test_dying_relu_claims_hold_for_every_seed(width):
         assert d.zero_grad_shift[relu, -1].mean() == 1.0  # 'reach 100 percent at minus 2'
         assert np.all(d.zero_grad_lr[relu] >= d.stuck_lr[relu])  # dashed on or above solid
         assert d.zero_grad_lr[leaky].max() == 0.0 and d.zero_grad_shift[leaky].max() == 0.0
+
+
+def test_a_step_that_does_not_diverge_can_still_kill_units():
+    """'a step need not diverge to kill units: in one of the networks the tests check (width 50,
+    seed 4), a step with learning rate 0.3 raises the dead share from 1.2% to 9.6% while the
+    held-out loss falls to 0.81 of its value'."""
+    d = ex.dying_relu(width=50, seed=4, lrs=(0.3,), bias_shifts=(0.0,))
+    relu = d.activations.index("relu")
+    assert d.dead_vs_shift[relu, 0] == pytest.approx(0.012, abs=5e-4)  # 3 of 250 units
+    assert d.dead_vs_lr[relu, 0] == pytest.approx(0.096, abs=5e-4)  # 24 of 250
+    assert d.loss_lr[relu, 0] / d.loss_init[relu] == pytest.approx(0.81, abs=0.005)
 
 
 @pytest.mark.slow
@@ -103,6 +115,37 @@ def test_driven_networks_do_not_explode_just_past_the_line_at_other_widths(n):
         assert np.all(r.norms <= r.bound * (1 + 1e-9))
 
 
+DRIVEN = ("Gaussian W, N(0,1) input", "orthogonal W, N(0,1) input")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n", [16, 32, 64])
+def test_weakly_driven_orthogonal_networks_explode_just_past_the_line(n):
+    """'Drive the same networks with 0.1 x N(0, 1) input and the orthogonal products explode from
+    1.1 or 1.2 over five draws, and at widths 16 and 64 too'; at 32 units 'the Gaussian ones
+    ... anywhere between 1.9 and 5.1 over five draws' (the strong drive's 3.4 to 3.7 is not a
+    property of tanh networks)."""
+    for seed in SEEDS:
+        r = ex.pascanu_check(n=n, seed=seed, conditions=DRIVEN, input_std=0.1)
+        assert r.input_std == 0.1
+        assert np.all(r.norms <= r.bound * (1 + 1e-9))
+        assert 1.05 < r.first_above_one(DRIVEN[1]) < 1.25  # grid step 0.1: 1.1 or 1.2
+        if n == 32:
+            assert 1.85 < r.first_above_one(DRIVEN[0]) < 5.15
+
+
+@pytest.mark.slow
+def test_strongly_driven_orthogonal_networks_explode_later():
+    """'With 3 x N(0, 1) input the orthogonal threshold moves up instead, to between 2.3 and
+    2.8' (32 units, five draws); the default input_std = 1 is the figure's drive."""
+    for seed in SEEDS:
+        r = ex.pascanu_check(seed=seed, conditions=DRIVEN, input_std=3.0)
+        assert 2.25 < r.first_above_one(DRIVEN[1]) < 2.85
+    default = ex.pascanu_check(seed=0, conditions=DRIVEN)
+    explicit = ex.pascanu_check(seed=0, conditions=DRIVEN, input_std=1.0)
+    np.testing.assert_array_equal(default.norms, explicit.norms)
+
+
 @pytest.mark.parametrize("delta", [1e-4, 1e-3, 1e-2, -1e-3])
 def test_sigmoid_unit_grows_then_vanishes_from_any_nearby_start(delta):
     """'started a little off it ... the derivative peaks ... and then falls'."""
@@ -116,7 +159,7 @@ def test_sigmoid_unit_grows_then_vanishes_from_any_nearby_start(delta):
 @pytest.mark.parametrize("width", [64, 100])
 def test_deep_saturated_networks_explode_and_vanish_only_at_extreme_scales(width, seed):
     """'At s = 0.1 it vanishes ... at s = 3 and 30 the gradients explode ... only at s = 400
-    do they vanish (exactly 0 for tanh); at least 90% saturated at s = 30'."""
+    do they vanish; at least 90% saturated at s = 30'."""
     d = ex.deep_saturation((0.1, 3.0, 10.0, 30.0, 400.0), width=width, seed=seed)
     col = {float(s): i for i, s in enumerate(d.scales)}
     assert np.all(d.ratio[:, col[0.1]] < 1e-2)
@@ -124,7 +167,43 @@ def test_deep_saturated_networks_explode_and_vanish_only_at_extreme_scales(width
     assert np.all(d.ratio[:, col[30.0]] > 1e4)  # 'explode': by four orders or more
     assert d.saturated[:, col[30.0]].min() > 0.9
     assert np.all(d.ratio[:, col[400.0]] < 1e-3)
-    assert d.ratio[d.activations.index("tanh"), col[400.0]] == 0.0
+
+
+def _tanh_ratio_sech2(s: float, seed: int, *, width: int = 100, depth: int = 10) -> float:
+    """deep_saturation's tanh gradient ratio (same draws), with tanh' = sech^2 z computed
+    directly instead of the package's 1 - tanh^2, which rounds to 0 for |z| > 19."""
+    rng = np.random.default_rng(seed)  # the draws of ex.deep_saturation(seed=seed)
+    x = rng.standard_normal((256, width))
+    U = rng.uniform(-1.0, 1.0, size=(depth, width, width))
+    g_out = rng.standard_normal((256, width))
+    h, slopes = x, []
+    for layer in range(depth):
+        z = h @ (s * U[layer]).T
+        h = np.tanh(z)
+        with np.errstate(over="ignore"):  # cosh overflows to inf for |z| > 710: sech^2 = 0
+            slopes.append(1.0 / np.cosh(z) ** 2)
+    g = g_out
+    for layer in reversed(range(depth)):
+        g = (g * slopes[layer]) @ (s * U[layer])
+    return float(np.linalg.norm(g) / np.linalg.norm(g_out))
+
+
+def test_tanh_ratio_at_s_400_is_tiny_not_zero():
+    """'at s = 400 ... about 2e-52 for tanh (between 5e-84 and 2e-42 over five seeds). The
+    package computes tanh' as 1 - tanh^2, which rounds to exactly 0 once |z| > 19, and so
+    reports a tanh ratio of exactly 0; the true derivative sech^2 z stays representable up to
+    |z| ~ 355'."""
+    d = ex.deep_saturation((30.0, 400.0), activations=("tanh",), seed=0)
+    assert _tanh_ratio_sech2(30.0, 0) == pytest.approx(d.ratio[0, 0], rel=1e-9)  # same draws
+    assert d.ratio[0, 1] == 0.0  # what the package reports, as the prose says
+    ratios = [_tanh_ratio_sech2(400.0, k) for k in SEEDS]
+    assert ratios[0] == pytest.approx(2e-52, rel=0.1)
+    assert 4e-84 < min(ratios) < 6e-84 and 1.5e-42 < max(ratios) < 2.5e-42
+    z = np.array([18.9, 19.1, 354.0, 356.0])
+    assert list(get_activation("tanh").phi_prime(z) == 0) == [False, True, True, True]
+    with np.errstate(over="ignore"):
+        sech2 = 1.0 / np.cosh(z) ** 2
+    assert np.all(sech2[:3] >= np.finfo(float).tiny) and sech2[3] < np.finfo(float).tiny
 
 
 @pytest.mark.parametrize("width", [64, 100])
@@ -148,17 +227,50 @@ def _deep_tanh(width: int, seed: int) -> dict[float, tuple[float, float]]:
 @pytest.mark.parametrize("seed", SEEDS)
 def test_deep_tanh_gradient_grows_by_sqrt_chi1_in_the_wide_limit(seed):
     """'For tanh at s = 3 that rate, 3.1 per layer, predicts 7.5e4 ... close to the measured';
-    'at s = 30 it predicts 9.6 per layer, but with 100 units ... only about 5-fold (4.6 to 6.0)';
-    'with 1000 units the prediction is 17.1 per layer and the measured rate 15.4 to 17.3'."""
+    'at s = 30 it predicts 9.6 per layer'; 'with 1000 units the prediction is 17.1 per layer'."""
     wide = np.sqrt(ex.tanh_chi1_wide((3.0, 30.0), width=100))
     assert wide == pytest.approx([3.07, 9.61], abs=0.01)
     rate = {s: r ** (1 / 10) for s, (r, _) in _deep_tanh(100, seed).items()}
     assert rate[3.0] == pytest.approx(wide[0], rel=0.06)
-    assert 4.5 < rate[30.0] < 6.1 and rate[30.0] < 0.65 * wide[1]
     wide_1000 = float(np.sqrt(ex.tanh_chi1_wide((30.0,), width=1000))[0])
     assert wide_1000 == pytest.approx(17.1, abs=0.05)
-    rate_1000 = _deep_tanh(1000, seed)[30.0][0] ** (1 / 10)
-    assert 15.3 < rate_1000 < 17.4 and rate_1000 == pytest.approx(wide_1000, rel=0.11)
+    rate_1000 = _deep_tanh(1000, seed)[30.0][0] ** (1 / 10)  # '14.9 to 18.0' (twelve seeds)
+    assert 14.8 < rate_1000 < 18.1 and rate_1000 == pytest.approx(wide_1000, rel=0.13)
+
+
+@pytest.mark.slow
+def test_deep_tanh_rate_at_s_30_falls_short_of_the_wide_limit_typically_not_always():
+    """'with 100 units ... Over 30 seeds the rate has median 5.6 and ranges from 3.7 to 9.6: the
+    shortfall is typical, not universal ... most networks fall well short of [the wide limit,
+    9.6] and the occasional one reaches [it]'."""
+    wide = float(np.sqrt(ex.tanh_chi1_wide((30.0,), width=100))[0])
+    rate = np.array(
+        [
+            ex.deep_saturation((30.0,), width=100, activations=("tanh",), seed=k).ratio[0, 0]
+            ** (1 / 10)
+            for k in range(30)
+        ]
+    )
+    assert 5.5 < np.median(rate) < 5.7 and np.median(rate) < 0.6 * wide
+    assert 3.6 < rate.min() < 3.75 and 9.55 < rate.max() < 9.7
+    assert np.mean(rate < 0.75 * wide) >= 0.85  # 'most ... fall well short'
+    assert rate.max() > 0.98 * wide  # 'the occasional one reaches it'
+
+
+@pytest.mark.slow
+def test_deep_tanh_rate_at_1000_units_is_close_to_the_wide_limit():
+    """'With 1000 units the prediction is 17.1 per layer and the measured rate 14.9 to 18.0
+    (median 16.2 over twelve seeds)' (seeds 0-4 are shared with the tests above)."""
+    wide = float(np.sqrt(ex.tanh_chi1_wide((30.0,), width=1000))[0])
+    rate = np.array([_deep_tanh(1000, k)[30.0][0] ** (1 / 10) for k in SEEDS])
+    more = [
+        ex.deep_saturation((30.0,), width=1000, activations=("tanh",), seed=k).ratio[0, 0]
+        for k in range(5, 12)
+    ]
+    rate = np.concatenate([rate, np.array(more) ** (1 / 10)])
+    assert 14.8 < rate.min() < 15.0 and 17.9 < rate.max() < 18.1
+    assert 16.1 < np.median(rate) < 16.3
+    np.testing.assert_allclose(rate, wide, rtol=0.13)
 
 
 @pytest.mark.slow

@@ -279,6 +279,29 @@ def test_cliff_numbers_quote_the_jump_and_refuse_other_results():
         ex.cliff_numbers(sweep, cliff)
 
 
+def test_cliff_sweep_history_and_recovery_numbers():
+    """The stored loss histories give the tails; above_start(steps) is the end-of-run count."""
+    s = ex.cliff_sweep(starts=ex.random_cliff_starts(4, seed=1), steps=40, tail=5)
+    assert s.plain_loss.shape == s.clipped_loss.shape == (41, 12)
+    np.testing.assert_array_equal(s.plain_loss[0], s.start_loss)
+    np.testing.assert_array_equal(np.median(s.plain_loss[-5:], axis=0), s.plain_tail)
+    np.testing.assert_array_equal(s.clipped_loss[-1], s.clipped_end)
+    assert s.above_start(40) == (
+        int((s.plain_tail > s.start_loss).sum()),
+        int((s.clipped_tail > s.start_loss).sum()),
+    )
+    with pytest.raises(ValueError, match="step"):
+        s.above_start(3)  # a window of 5 losses needs step >= 4
+    cliff = ex.cliff(steps=40)
+    numbers = ex.cliff_recovery_numbers(cliff, s, (20, 40))
+    assert numbers["ch05_cs_budgets"] == "20 and 40"
+    assert numbers["ch05_cs_above_40"] == s.above_start(40)[0]
+    with pytest.raises(ValueError, match="budgets"):
+        ex.cliff_recovery_numbers(cliff, s, (20, 41))
+    with pytest.raises(TypeError, match="cliff and sweep"):
+        ex.cliff_recovery_numbers(s, cliff)
+
+
 def test_glorot_and_residual_numbers_refuse_other_results():
     with pytest.raises(TypeError, match="gb must be"):
         ex.glorot_numbers(None, None, None)

@@ -442,6 +442,11 @@ def test_pascanu_draws_each_condition_against_gamma_sigma_with_the_bound():
     assert ax.yscale == "log"
     ax.assert_shows_all_data()
     assert "20" in ax.ylabel
+    fig = ch04.pascanu(result)  # a labelled tick at 10^0, the dotted line the prose refers to
+    assert 1.0 in fig.axes[0].get_yticks()
+    full = ch04.pascanu(ex04.pascanu_check(n=4, T=60, n_matrices=12))  # ~90 decades
+    ticks = full.axes[0].get_yticks()
+    assert 1.0 in ticks and 3 <= len(ticks) <= 9
 
 
 def test_sigmoid_caveat_draws_the_fixed_point_and_the_perturbed_run_per_w():

@@ -420,6 +420,7 @@ class PascanuCheck:
     norms: np.ndarray  # (C, M) ||dh_T/dh_0||_2, inf if the product overflowed
     bound: np.ndarray  # (M,) (gamma sigma_max)^T
     vanish_tol: float
+    input_std: float = 1.0  # the driven conditions' input is input_std x N(0, 1)
 
     @property
     def vanished(self) -> np.ndarray:
@@ -454,6 +455,7 @@ def _norm2(M: np.ndarray) -> float:
     return float(np.linalg.norm(M, 2)) if np.all(np.isfinite(M)) else float("inf")
 
 
+@quiet_overflow
 def pascanu_check(
     activation: str = "tanh",
     *,
@@ -464,6 +466,7 @@ def pascanu_check(
     conditions: tuple[str, ...] = tuple(CONDITIONS),
     vanish_tol: float = 1e-3,
     seed: int = 0,
+    input_std: float = 1.0,
 ) -> PascanuCheck:
     """Ch. 4 gamma sigma_max < 1 is sufficient for vanishing, gamma sigma_max > 1 only necessary
     for exploding: ||dh_T/dh_0|| of RNNs whose W_hh has gamma sigma_max on a grid over gs_range.
@@ -471,7 +474,8 @@ def pascanu_check(
     For each grid value one random W_hh of each kind is drawn, rescaled to that sigma_max;
     W_xh ~ N(0, 1), one input channel, h_0 = 0, biases 0, and the input is 0 or N(0, 1). For tanh
     with zero input the state never leaves the fixed point h = 0, so the product is exactly the
-    T-th power of W_hh.
+    T-th power of W_hh. `input_std` scales the input of the driven conditions (those named
+    "N(0,1) input"): input_std = 0.1 drives them with 0.1 x N(0, 1), a weaker drive.
     """
     act = check_activation(activation, "activation")
     n, T, M = check_size(n, "n"), check_size(T, "T"), check_size(n_matrices, "n_matrices")
@@ -486,6 +490,7 @@ def pascanu_check(
     for c in conditions:
         check_choice(c, "conditions", tuple(CONDITIONS), kind="condition")
     vanish_tol = check_real(vanish_tol, "vanish_tol", positive=True)
+    input_std = check_real(input_std, "input_std", positive=True)
     rng = as_generator(seed, name="seed")
     x_base = rng.standard_normal((1, T, 1))  # (B=1, T, n_x=1)
     targets = np.linspace(lo, hi, M)  # gamma sigma_max, (M,)
@@ -502,12 +507,22 @@ def pascanu_check(
             model = init_rnn(
                 1, n, 1, activation=act.name, W_hh=W[kind], scheme="normal", rng=seed + 1
             )
-            P = jacobian_products(model, rnn_forward(model, x_std * x_base))[0, 0]  # (n, n)
+            x = (x_std * input_std) * x_base  # (1, T, 1); 0 for the zero-input conditions
+            P = jacobian_products(model, rnn_forward(model, x))[0, 0]  # (n, n)
             with np.errstate(over="ignore", invalid="ignore"):
                 norms[c, m] = _norm2(P)
             gamma_rho[c, m] = act.gamma * spectral_radius(W[kind])
     return PascanuCheck(
-        act.name, act.gamma, T, tuple(conditions), gamma_sigma, gamma_rho, norms, bound, vanish_tol
+        act.name,
+        act.gamma,
+        T,
+        tuple(conditions),
+        gamma_sigma,
+        gamma_rho,
+        norms,
+        bound,
+        vanish_tol,
+        input_std,
     )
 
 

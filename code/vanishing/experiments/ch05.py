@@ -273,6 +273,19 @@ class CliffSweep:
     clipped_tail: np.ndarray  # (R*S,)
     plain_min: np.ndarray  # (R*S,) lowest loss along the run
     clipped_min: np.ndarray  # (R*S,)
+    plain_loss: np.ndarray  # (steps+1, R*S) the loss before each step, the start first
+    clipped_loss: np.ndarray  # (steps+1, R*S)
+    tail: int  # the tails above are medians over the last `tail` losses
+
+    def above_start(self, step: int) -> tuple[int, int]:
+        """(plain, clipped) number of runs whose median loss over the `tail` losses ending at
+        `step` is above their starting loss: what a sweep of `step` steps would report."""
+        step = check_index(step, "step", self.tail - 1, self.plain_loss.shape[0] - 1)
+        window = slice(step - self.tail + 1, step + 1)
+        return tuple(
+            int(np.sum(np.median(loss[window], axis=0) > self.start_loss))
+            for loss in (self.plain_loss, self.clipped_loss)
+        )
 
     def calm_at_least_as_low(self, length: float = 1.0, tol: float = 1e-3) -> np.ndarray:
         """For each run whose plain steps are all at most `length` long: does the plain run end
@@ -362,6 +375,9 @@ def cliff_sweep(
         tail_loss[1],
         low[0],
         low[1],
+        losses[:, 0].copy(),
+        losses[:, 1].copy(),
+        tail,
     )
 
 
@@ -621,6 +637,7 @@ class RNNInitLags:
     variants: tuple[str, ...]
     lags: np.ndarray  # (T+1,) m = 0..T
     norms: np.ndarray  # (S, V, T+1) batch mean of ||dL/dh_{T-m}||, 1 at m = 0
+    rho_gaussian: float = float("nan")  # spectral radius of the N(0, 1/n) W_hh the variants share
 
     def at_lag(self, m: int) -> np.ndarray:
         """(S, V) every curve at lag m."""
@@ -668,7 +685,8 @@ def rnn_init_lags(
         for i, std in enumerate(input_stds):
             cache = rnn.forward(model, std * x)
             norms[i, v] = rnn.state_gradient_norms(model, cache, g_T)[::-1]  # index = lag
-    return RNNInitLags(input_stds, RNN_VARIANTS, np.arange(T + 1), norms)
+    rho = float(np.abs(np.linalg.eigvals(gaussian)).max())
+    return RNNInitLags(input_stds, RNN_VARIANTS, np.arange(T + 1), norms, rho)
 
 
 def rnn_init_spread(
@@ -970,6 +988,32 @@ def cliff_numbers(cliff: Cliff, sweep: CliffSweep) -> dict[str, object]:
         "ch05_cs_clip_last": int((sweep.clipped_end > sweep.start_loss).sum()),
         "ch05_cs_calm_share": f"{sweep.calm_at_least_as_low().mean():.0%}",
     }
+
+
+def cliff_recovery_numbers(
+    cliff: Cliff, sweep: CliffSweep, budgets: tuple[int, ...] = (300, 600, 1000)
+) -> dict[str, object]:
+    """Ch. 5 the numbers the recovery paragraph quotes, by glue name: the step at which the plain
+    run of a long `cliff` is back below its starting loss and its loss after each budget, and the
+    runs of a long `sweep` above their start after each budget (steps)."""
+    if not isinstance(cliff, Cliff) or not isinstance(sweep, CliffSweep):
+        raise TypeError("cliff and sweep must be the results of cliff() and cliff_sweep()")
+    budgets = check_ints(budgets, "budgets")
+    last = min(len(cliff.plain.loss), len(sweep.plain_loss)) - 1
+    if not budgets or min(budgets) < sweep.tail - 1 or max(budgets) > last:
+        raise ValueError(f"budgets must lie in [{sweep.tail - 1}, {last}], got {budgets!r}")
+    loss, jump = cliff.plain.loss, cliff.jump
+    back = np.flatnonzero(loss[jump + 1 :] < loss[0])
+    out: dict[str, object] = {
+        "ch05_cliff_back_step": int(jump + 1 + back[0]) if back.size else "never",
+        "ch05_cliff_detour": int(back[0]) if back.size else "never",  # steps after the jump
+        "ch05_cs_budgets": ", ".join(str(b) for b in budgets[:-1]) + f" and {budgets[-1]}",
+    }
+    for b in budgets:
+        plain, clipped = sweep.above_start(b)
+        out[f"ch05_cliff_plain_at_{b}"] = sci(loss[b])
+        out[f"ch05_cs_above_{b}"], out[f"ch05_cs_clip_above_{b}"] = plain, clipped
+    return out
 
 
 def glorot_numbers(gb: GlorotBengio, mf: MeanField, mf3: MeanField) -> dict[str, str]:

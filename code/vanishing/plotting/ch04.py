@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from matplotlib.figure import Figure
 
 from ..experiments.ch04 import (
@@ -121,6 +122,16 @@ def dying_relu(result: DyingReLU) -> Figure:
     return fig
 
 
+def _decade_ticks(ax, max_ticks: int = 8) -> None:
+    """Major y ticks at 10^(stride k) for integers k, so that 10^0 is always one of them."""
+    lo, hi = ax.get_ylim()
+    span = np.log10(hi) - np.log10(lo)
+    stride = next((s for s in (1, 2, 5, 10, 20, 50) if span / s <= max_ticks), 100)
+    k = np.arange(np.ceil(np.log10(lo) / stride), np.floor(np.log10(hi) / stride) + 1)
+    ax.set_yticks(10.0 ** (stride * k))
+    ax.set_ylim(lo, hi)
+
+
 def pascanu(result: PascanuCheck) -> Figure:
     """||dh_T/dh_0|| against gamma sigma_max, with the bound (gamma sigma_max)^T and x = 1."""
     check_instance(result, "result", PascanuCheck)
@@ -150,6 +161,7 @@ def pascanu(result: PascanuCheck) -> Figure:
             label=name,
         )
     ax.axhline(1.0, color=GREY, lw=0.6, ls=":")
+    _decade_ticks(ax)  # a labelled tick at 10^0, the dotted line the text refers to
     ax.text(
         0.01,
         0.97,
