@@ -224,7 +224,8 @@ def _backward(model: Recurrent, cache: Cache, dL_dh: np.ndarray):
 
 
 def _grads(model: Recurrent, cache: Cache, dL_dh: np.ndarray) -> Grads:
-    """Ch. 2 the cell's parameter gradients and dL/d(state_0) from time-major dL_dh (T, B, n_h)."""
+    """Ch. 2 ``bptt`` without its argument checks, for time-major dL_dh (T, B, n_h): the callers
+    that built dL_dh themselves (a non-finite one from an overflowing run passes through)."""
     g, delta = _backward(model, cache, dL_dh)
     params = model.param_grads(cache, delta)
     return Grads(params=params, inputs={f"{s}0": g[j] for j, s in enumerate(model.STATES)})
@@ -239,7 +240,9 @@ def bptt(model: Recurrent, cache: Cache, dL_dh: np.ndarray) -> Grads:
     cache = check_cache(model, cache)
     B, T, n = cache.B, cache.T, model.n_h
     dL_dh = np.swapaxes(check_shape(dL_dh, "dL_dh", (B, T, n)), 0, 1)  # time-major (T, B, n)
-    return _grads(model, cache, dL_dh)
+    g, delta = _backward(model, cache, dL_dh)  # the loop from t = T down to 1
+    params = model.param_grads(cache, delta)  # sum over t of delta_t (inputs of step t)^T
+    return Grads(params=params, inputs={f"{s}0": g[j] for j, s in enumerate(model.STATES)})
 
 
 def _readout_backward(model: Recurrent, cache: Cache, y: np.ndarray, loss_at: str):
