@@ -400,9 +400,7 @@ def trained_recurrent(
     )
     seed = check_int(seed, "seed")
     lr = ch06.CHOSEN_LR[model]
-    params = ch06._init_model(
-        model, n_h, np.random.default_rng([ch06._TAG_INIT, seed, ch06.MODELS.index(model)])
-    )
+    params = ch06._init_model(model, n_h, ch06._init_rng(model, seed))
     module = ch06._module(model)
     data = np.random.default_rng([ch06._TAG_DATA, seed, T])
     x_valid, y_valid = ch06._fixed_set(ch06._TAG_VALID, T, ch06.N_VALID)
@@ -469,9 +467,7 @@ class RecurrentClip:
 
 def _irnn_run(T: int, seed: int, lr: float, steps: int, clip: float | None):
     """Ch. 9 chapter 6's IRNN (weights and batches of seed) trained by Adam(lr, clip)."""
-    params = ch06._init_model(
-        "irnn", 16, np.random.default_rng([ch06._TAG_INIT, seed, ch06.MODELS.index("irnn")])
-    )
+    params = ch06._init_model("irnn", 16, ch06._init_rng("irnn", seed))
     data = np.random.default_rng([ch06._TAG_DATA, seed, T])
 
     last = []  # the last finite gradient, reported with loss inf once the forward overflows
